@@ -1,0 +1,29 @@
+/** What a command may touch of the process: its streams and environment. Only src/cli/ sees these. */
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** Colour on stdout: a terminal, and neither NO_COLOR nor --no-color. */
+  readonly color: boolean;
+  /** --quiet: nothing on stderr but errors. */
+  readonly quiet: boolean;
+}
+
+export function out(io: CliIo, text: string): void {
+  io.stdout.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+/** Progress and notes for people go to stderr so that stdout carries only the result. */
+export function note(io: CliIo, text: string): void {
+  if (!io.quiet) io.stderr.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+/** Exit codes, in one place. */
+export const EXIT = {
+  ok: 0,
+  error: 1,
+  /** plan --detailed-exitcode: changes are pending. */
+  changes: 2,
+} as const;

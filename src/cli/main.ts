@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * The CLI entry. Thin: it finds the command, loads only that command's module (so that `--version`
+ * and `--help` load nothing heavy), and is the one place that maps failures to exit codes.
+ */
+import type { CliIo } from './io';
+
+type CommandModule = { run(argv: string[], io: CliIo): Promise<number> };
+
+/** Lazy-loaded commands: name -> [one-line summary, loader]. */
+const COMMANDS: Record<string, [string, () => CommandModule]> = {
+  validate: ['Check a spec against the schema and the known profile names', () => require('./commands/validate')],
+  plan: ['Read the live state and show what apply would change', () => require('./commands/plan')],
+  apply: ['Make the changes, back up every file first, restart where needed', () => require('./commands/apply')],
+  export: ['Write a spec that describes the live state of the managed resources', () => require('./commands/export')],
+  verify: ['Prove app-only Graph access to each mailbox end to end', () => require('./commands/verify')],
+  rollback: ['Restore the originals recorded by earlier applies', () => require('./commands/rollback')],
+  'force-unlock': ['Break the apply lock of a run that is gone', () => require('./commands/force-unlock')],
+  lab: ['Create and inspect the built-in lab organisation (no Exchange needed)', () => require('./commands/lab')],
+};
+
+function version(): string {
+  // package.json sits one level above dist/ and src/.
+  return (require('../../package.json') as { version: string }).version;
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, [summary]]) => `  ${name.padEnd(width)}  ${summary}`);
+  return [
+    'hybridcfg: desired-state configuration for hybrid Exchange OAuth',
+    '',
+    'Usage: hybridcfg <command> [SPEC] [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Global options:',
+    '  --help, -h      Help for hybridcfg or for a command (hybridcfg plan --help)',
+    '  --version       Print the version',
+    '  --no-color      No colour (also NO_COLOR=1); colour is used only on a terminal',
+    '  --quiet, -q     Nothing on stderr but errors',
+    '',
+    'Examples:',
+    '  hybridcfg lab init ./lab --servers EX01,EX02',
+    '  hybridcfg plan hybridcfg.yaml --detailed-exitcode',
+    '  hybridcfg apply hybridcfg.yaml --yes',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout.write(usage());
+    return command === undefined ? 1 : 0;
+  }
+  if (command === '--version' || command === '-V') {
+    io.stdout.write(version() + '\n');
+    return 0;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) {
+    const { suggest } = require('../domain/tokens') as typeof import('../domain/tokens');
+    const guess = suggest(command, Object.keys(COMMANDS));
+    io.stderr.write(
+      `Error: unknown command "${command}".${guess ? ` Did you mean "${guess}"?` : ''}\n` +
+        `Run "hybridcfg --help" for the list of commands.\n`,
+    );
+    return 1;
+  }
+  const { runCommand } = require('./run') as typeof import('./run');
+  return runCommand(() => entry[1]().run(rest, io), io);
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const noColor = argv.includes('--no-color') || (process.env.NO_COLOR ?? '') !== '';
+  const io: CliIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    color: !noColor && process.stdout.isTTY === true,
+    quiet: argv.includes('--quiet') || argv.includes('-q'),
+  };
+  main(
+    argv.filter((a) => a !== '--no-color' && a !== '--quiet' && a !== '-q'),
+    io,
+  ).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`hybridcfg: internal error: ${String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
