@@ -1,0 +1,107 @@
+/**
+ * Desired appSettings per server and file, diffed against the live web.config bytes. Pure: the new
+ * bytes are computed here with the byte-preserving patcher, so that the plan shows and carries exactly
+ * what apply will write.
+ */
+import { createHash } from 'node:crypto';
+import { DiagnosticError, error, type Diagnostic } from '../diag/diagnostic';
+import { DEFAULT_SEPARATOR } from '../domain/exchange';
+import { editTokens } from '../domain/tokens';
+import type { AppSettingSpec, LoadedSpec } from '../spec/types';
+import type { ExchangeServer, ServerState } from '../targets/types';
+import { decodeWebConfig, encodeWebConfig, readAppSettings, setAppSetting } from '../webconfig/appsettings';
+import type { AppSettingChange, FileEdit } from './types';
+
+export function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The value a setting should have, given its current value (null when the key is absent). */
+export function desiredAppSetting(spec: AppSettingSpec, current: string | null): string {
+  if (typeof spec === 'string') return spec;
+  return editTokens(current ?? '', spec, spec.separator ?? DEFAULT_SEPARATOR);
+}
+
+export function appSettingAddress(server: string, file: string, key: string): string {
+  return `server["${server}"].webConfig["${file}"].appSetting["${key}"]`;
+}
+
+export interface WebConfigPlan {
+  readonly changes: AppSettingChange[];
+  readonly fileEdits: FileEdit[];
+  readonly diagnostics: Diagnostic[];
+  /** server -> file -> sha256 (or "missing"), for the fingerprint. */
+  readonly read: Record<string, Record<string, string>>;
+}
+
+export function planWebConfigs(
+  loaded: LoadedSpec,
+  servers: readonly ExchangeServer[],
+  states: Readonly<Record<string, ServerState>>,
+): WebConfigPlan {
+  const changes: AppSettingChange[] = [];
+  const fileEdits: FileEdit[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const read: Record<string, Record<string, string>> = {};
+  for (const server of servers) {
+    const state = states[server.Name];
+    read[server.Name] = {};
+    (loaded.spec.webConfigs ?? []).forEach((wc, i) => {
+      const file = state.files[wc.file];
+      if (file === undefined) return; // this entry does not apply to this server
+      const pointer = `/webConfigs/${i}`;
+      const where = `${state.installPath}${wc.file}`;
+      if (!file.exists) {
+        read[server.Name][wc.file] = 'missing';
+        diagnostics.push(
+          error(
+            'plan.file-missing',
+            `${wc.file} does not exist on ${server.Name} (${where}).`,
+            'hybridcfg edits the web.config files Exchange setup installs; it never creates one. Check the path ' +
+              '(relative to ExchangeInstallPath) and that the virtual directory exists on this server, or narrow ' +
+              'this entry with `servers:`.',
+            { source: loaded.locate(`${pointer}/file`), path: `${pointer}/file` },
+          ),
+        );
+        return;
+      }
+      read[server.Name][wc.file] = file.sha256;
+      const label = `${server.Name}:${where}`;
+      try {
+        const text = decodeWebConfig(file.bytes, label);
+        const current = new Map(readAppSettings(text, label).map((s) => [s.key, s.value]));
+        let next = text;
+        for (const [key, setting] of Object.entries(wc.appSettings)) {
+          const before = current.has(key) ? current.get(key)! : null;
+          const after = desiredAppSetting(setting, before);
+          if (before === after) continue;
+          next = setAppSetting(next, key, after, label);
+          changes.push({
+            kind: 'appSetting',
+            address: appSettingAddress(server.Name, wc.file, key),
+            action: before === null ? 'create' : 'update',
+            server: server.Name,
+            file: wc.file,
+            key,
+            before,
+            after,
+          });
+        }
+        if (next !== text) {
+          const bytes = encodeWebConfig(next);
+          fileEdits.push({
+            server: server.Name,
+            file: wc.file,
+            beforeSha256: file.sha256,
+            afterSha256: sha256(bytes),
+            afterBase64: bytes.toString('base64'),
+          });
+        }
+      } catch (err) {
+        if (!(err instanceof DiagnosticError)) throw err;
+        diagnostics.push(...err.diagnostics);
+      }
+    });
+  }
+  return { changes, fileEdits, diagnostics, read };
+}
