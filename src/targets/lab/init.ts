@@ -1,0 +1,212 @@
+/**
+ * `hybridcfg lab init`: a new lab folder, built at init time from the real Exchange captures in
+ * fixtures/exchange/ so that the lab looks like a real 2019 organisation, not like our idea of one.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { DiagnosticError, error, fail } from '../../diag/diagnostic';
+import type { Diagnostic } from '../../diag/diagnostic';
+import { parseClixml } from './clixml';
+import type { ClixmlObject, ClixmlValue } from './clixml';
+import {
+  DEFAULT_SET_PARTNER_APPLICATION_PARAMETERS,
+  LAB_FORMAT_VERSION,
+  labPaths,
+  serverFolder,
+} from './format';
+import type { AuthServer, LabOrganization, LabPartnerApplication, LabServer } from './format';
+import { LAB_VDIRS } from './vdirs';
+
+export const DEFAULT_LAB_SERVERS: readonly string[] = ['EX01'];
+export const LAB_DOMAIN = 'contoso.lab';
+
+/** EvoSts, the Azure AD auth server the Hybrid Configuration Wizard creates (EXCHANGE.md [H]). */
+const EVOSTS_ISSUER = '00000001-0000-0000-c000-000000000000';
+
+/**
+ * The package root: the folder with package.json above this file. Compiled code runs from
+ * dist/targets/lab/, source (tests) from src/targets/lab/; fixtures/ ships beside both.
+ */
+export function packageRoot(from: string = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'fixtures', 'exchange'))) return dir;
+    if (path.dirname(dir) === dir) {
+      throw new Error(`hybridcfg is installed without its fixtures/exchange folder (looked upward from ${from})`);
+    }
+  }
+}
+
+function capturePath(relative: string): string {
+  return path.join(packageRoot(), 'fixtures', 'exchange', relative);
+}
+
+/**
+ * NetBIOS computer names: letters, digits and hyphens, at most 15 characters; not only digits and no
+ * leading or trailing hyphen, which DNS host names forbid and Exchange servers need (Fqdn).
+ */
+export function checkServerNames(names: readonly string[]): readonly Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  const seen = new Set<string>();
+  if (names.length === 0) {
+    problems.push(error('lab.invalid-server-name', 'No server names given', 'Give at least one, e.g. --servers EX01,EX02.'));
+  }
+  for (const name of names) {
+    const fix = 'Use letters, digits and hyphens, at most 15 characters (a NetBIOS computer name), e.g. EX01.';
+    if (!/^[A-Za-z0-9-]{1,15}$/.test(name)) {
+      const why = name.length > 15 ? `it has ${name.length} characters, more than 15` : name === '' ? 'it is empty' : 'it has characters other than letters, digits and hyphens';
+      problems.push(error('lab.invalid-server-name', `"${name}" is not a valid server name: ${why}`, fix));
+    } else if (/^\d+$/.test(name) || name.startsWith('-') || name.endsWith('-')) {
+      problems.push(error('lab.invalid-server-name', `"${name}" is not a valid server name: it is all digits or starts or ends with a hyphen`, fix));
+    } else if (seen.has(name.toUpperCase())) {
+      problems.push(error('lab.invalid-server-name', `"${name}" is given twice (server names are not case-sensitive)`, 'Give each server once.'));
+    }
+    seen.add(name.toUpperCase());
+  }
+  return problems;
+}
+
+async function readCapture(relative: string): Promise<readonly ClixmlObject[]> {
+  return parseClixml(await fs.readFile(capturePath(relative), 'utf8'));
+}
+
+const str = (v: ClixmlValue | undefined): string => (typeof v === 'string' ? v : '');
+const strOrNull = (v: ClixmlValue | undefined): string | null => (typeof v === 'string' ? v : null);
+const bool = (v: ClixmlValue | undefined): boolean => v === true;
+/** Exchange serialises an unset list as Nil; keep null, never turn it into []. */
+function list(v: ClixmlValue | undefined): readonly string[] | null {
+  return Array.isArray(v) ? v.map((x) => String(x)) : null;
+}
+
+function toPartnerApplication(o: ClixmlObject): LabPartnerApplication {
+  const p = o.props;
+  return {
+    Name: str(p.Name),
+    ApplicationIdentifier: str(p.ApplicationIdentifier),
+    Enabled: bool(p.Enabled),
+    AcceptSecurityIdentifierInformation: bool(p.AcceptSecurityIdentifierInformation),
+    AccountType: str(p.AccountType),
+    ActAsPermissions: list(p.ActAsPermissions),
+    AppOnlyPermissions: list(p.AppOnlyPermissions),
+    // The capture has both "" and Nil for these (Graph's IssuerIdentifier is Nil); Exchange prints both
+    // as empty and the Target interface types them as strings, so the lab stores "".
+    AuthMetadataUrl: str(p.AuthMetadataUrl),
+    IssuerIdentifier: str(p.IssuerIdentifier),
+    LinkedAccount: strOrNull(p.LinkedAccount),
+    Realm: str(p.Realm),
+    UseAuthServer: bool(p.UseAuthServer),
+  };
+}
+
+/**
+ * Get-AuthServer from a capture when one ships (fixtures/exchange/E19/GetAuthServer.xml); the current
+ * captures have none, so the lab makes the EvoSts entry EXCHANGE.md describes. Its other properties
+ * (Type, AuthMetadataUrl, DomainName) are as the Hybrid Configuration Wizard is reported to set them [?].
+ */
+async function authServers(): Promise<readonly AuthServer[]> {
+  const captured = 'E19/GetAuthServer.xml';
+  if (existsSync(capturePath(captured))) {
+    return (await readCapture(captured)).map((o) => ({
+      Name: str(o.props.Name),
+      IssuerIdentifier: str(o.props.IssuerIdentifier),
+      Enabled: bool(o.props.Enabled),
+      Type: str(o.props.Type),
+      AuthMetadataUrl: str(o.props.AuthMetadataUrl),
+      Realm: str(o.props.Realm),
+    }));
+  }
+  return [
+    {
+      Name: `EvoSts - ${randomUUID()}`,
+      IssuerIdentifier: EVOSTS_ISSUER,
+      Enabled: true,
+      Type: 'AzureAD',
+      AuthMetadataUrl: `https://login.windows.net/${LAB_DOMAIN}/federationmetadata/2007-06/federationmetadata.xml`,
+      Realm: '',
+      DomainName: LAB_DOMAIN,
+    },
+  ];
+}
+
+async function authConfig(): Promise<Readonly<Record<string, string | null>>> {
+  const [o] = await readCapture('E19/GetAuthConfig.xml');
+  const p = o.props;
+  return {
+    CurrentCertificateThumbprint: strOrNull(p.CurrentCertificateThumbprint),
+    PreviousCertificateThumbprint: strOrNull(p.PreviousCertificateThumbprint),
+    NextCertificateThumbprint: strOrNull(p.NextCertificateThumbprint),
+    ServiceName: strOrNull(p.ServiceName),
+    Realm: strOrNull(p.Realm),
+  };
+}
+
+async function servers(names: readonly string[]): Promise<readonly LabServer[]> {
+  const [o] = await readCapture('E19/GetExchangeServer.xml');
+  return names.map((name) => ({
+    Name: name,
+    Fqdn: `${name}.${LAB_DOMAIN}`,
+    AdminDisplayVersion: str(o.props.AdminDisplayVersion),
+    ServerRole: str(o.props.ServerRole),
+  }));
+}
+
+/** Captures in git have LF; servers have CRLF [?] and a UTF-8 BOM [H]: the lab files look like a server's. */
+export function asServerFile(capture: Buffer): Buffer {
+  const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+  const text = capture.subarray(capture.subarray(0, 3).equals(BOM) ? 3 : 0).toString('utf8');
+  return Buffer.concat([BOM, Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'utf8')]);
+}
+
+async function refuseNonEmpty(root: string): Promise<void> {
+  let entries: string[];
+  try {
+    const stat = await fs.stat(root);
+    if (!stat.isDirectory()) {
+      fail('lab.not-empty', `Cannot create a lab at ${root}: it is a file`, 'Choose a new folder (hybridcfg lab init creates it).');
+    }
+    entries = await fs.readdir(root);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (entries.length > 0) {
+    fail(
+      'lab.not-empty',
+      `Cannot create a lab in ${root}: the folder is not empty`,
+      `It holds ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}); hybridcfg never overwrites files.\n` +
+        'Choose a new or empty folder, or delete this one yourself if it is an old lab.',
+    );
+  }
+}
+
+/** Creates a lab folder (LAB.md, "init"). Refuses a folder that exists and is not empty. */
+export async function initLab(dir: string, opts: { servers: readonly string[] }): Promise<void> {
+  const problems = checkServerNames(opts.servers);
+  if (problems.length > 0) throw new DiagnosticError(problems);
+  const paths = labPaths(dir);
+  await refuseNonEmpty(paths.root);
+
+  const org: LabOrganization = {
+    formatVersion: LAB_FORMAT_VERSION,
+    organization: { Name: LAB_DOMAIN },
+    partnerApplications: (await readCapture('E19/GetPartnerApplication.xml')).map(toPartnerApplication),
+    authServers: await authServers(),
+    authConfig: await authConfig(),
+    servers: await servers(opts.servers),
+    cmdlets: { 'Set-PartnerApplication': { parameters: DEFAULT_SET_PARTNER_APPLICATION_PARAMETERS } },
+  };
+  const captures = await Promise.all(LAB_VDIRS.map(async (v) => asServerFile(await fs.readFile(capturePath(v.capture)))));
+
+  await fs.mkdir(paths.root, { recursive: true });
+  // 'wx' everywhere: should anything appear in the folder meanwhile, fail rather than overwrite it.
+  await fs.writeFile(paths.organization, JSON.stringify(org, null, 2) + '\n', { flag: 'wx' });
+  await fs.writeFile(paths.events, '', { flag: 'wx' });
+  await fs.writeFile(paths.calls, '', { flag: 'wx' });
+  for (const server of opts.servers) {
+    for (const [i, vdir] of LAB_VDIRS.entries()) {
+      const file = path.join(serverFolder(dir, server), ...vdir.file.split('/'));
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, captures[i], { flag: 'wx' });
+    }
+  }
+}
