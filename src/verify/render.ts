@@ -1,0 +1,97 @@
+/**
+ * Two views of one VerifyReport: a table for people (one row per mailbox, the causes and fixes below it,
+ * numbered so that mailboxes with the same problem share one explanation) and JSON for pipelines.
+ */
+import { paint } from '../render/style';
+import type { Diagnosis, DiagnosisSource, MailboxResult, VerifyReport } from './types';
+
+const SOURCE_LABEL: Record<DiagnosisSource, string> = {
+  'identity-provider': 'identity provider',
+  'token-claims': 'token',
+  graph: 'Graph',
+  exchange: 'Exchange',
+  network: 'network',
+};
+
+function label(d: Diagnosis): string {
+  return `${SOURCE_LABEL[d.source]} ${d.code}`;
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((l) => prefix + l)
+    .join('\n');
+}
+
+function resultText(m: MailboxResult): { text: string; colour: 'green' | 'red' | 'yellow' } {
+  if (m.outcome === 'success') return { text: 'ok', colour: 'green' };
+  if (m.outcome === 'not-attempted') return { text: 'not attempted', colour: 'yellow' };
+  return { text: 'FAILED', colour: 'red' };
+}
+
+export function renderVerifyText(report: VerifyReport, opts: { color: boolean }): string {
+  const lines: string[] = [];
+  const credential = report.credential === 'clientSecret' ? 'client secret' : 'certificate';
+  lines.push(`Verify: app ${report.clientId} in tenant ${report.tenantId}, signing in with a ${credential} at ${report.authorityHost}`);
+
+  // Explanations, numbered in order of first use; identical ones share a number.
+  const explained: Diagnosis[] = [];
+  const ref = (d: Diagnosis): string => {
+    let i = explained.findIndex((e) => e.code === d.code && e.cause === d.cause && e.fix === d.fix);
+    if (i < 0) i = explained.push(d) - 1;
+    return `[${i + 1}]`;
+  };
+
+  const t = report.token;
+  if (!t.acquired) {
+    lines.push(`Token:  ${paint('NOT acquired', 'red', opts.color)}: ${t.diagnosis ? `${label(t.diagnosis)} ${ref(t.diagnosis)}` : 'no reason given'}`);
+  } else {
+    const roles = t.roles === null ? 'no roles claim' : t.roles.length === 0 ? 'roles claim empty' : `roles ${t.roles.join(', ')}`;
+    lines.push(`Token:  acquired for ${report.graphEndpoint} (${roles})${t.diagnosis ? `: ${paint('warning', 'yellow', opts.color)} ${label(t.diagnosis)} ${ref(t.diagnosis)}` : ''}`);
+  }
+  lines.push('');
+
+  const rows = report.mailboxes.map((m) => {
+    const r = resultText(m);
+    const cause = m.diagnosis ? label(m.diagnosis) : m.outcome === 'not-attempted' ? 'no token' : '-';
+    const fix = m.diagnosis ? ref(m.diagnosis) : m.outcome === 'not-attempted' && t.diagnosis ? ref(t.diagnosis) : '-';
+    const attempts = m.attempts > 1 ? ` (${m.attempts} tries)` : '';
+    return { cells: [m.mailbox, r.text, m.status === null ? '-' : `${m.status}${attempts}`, cause, fix], colour: r.colour };
+  });
+  const header = ['MAILBOX', 'RESULT', 'HTTP', 'CAUSE', 'FIX'];
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r.cells[c].length)));
+  const line = (cells: string[], colour?: 'green' | 'red' | 'yellow'): string =>
+    cells
+      .map((cell, c) => {
+        const padded = c === cells.length - 1 ? cell : cell.padEnd(widths[c]);
+        return c === 1 && colour ? paint(padded, colour, opts.color) : padded;
+      })
+      .join('  ')
+      .trimEnd();
+  lines.push(line(header));
+  for (const r of rows) lines.push(line(r.cells, r.colour));
+
+  if (explained.length > 0) lines.push('');
+  explained.forEach((d, i) => {
+    lines.push(`[${i + 1}] ${label(d)}`);
+    lines.push(indent(d.cause, '    Cause: ').replace(/\n {4}Cause: /g, '\n           '));
+    lines.push(indent(d.fix, '    Fix:   ').replace(/\n {4}Fix: {3}/g, '\n           '));
+  });
+
+  for (const n of report.notes) lines.push('', `Note: ${n}`);
+
+  lines.push('');
+  const s = report.summary;
+  lines.push(
+    report.ok
+      ? paint(`Verified: all ${s.total} mailbox read${s.total === 1 ? '' : 's'} succeeded.`, 'green', opts.color)
+      : paint(`Verification FAILED: ${s.succeeded} of ${s.total} mailbox reads succeeded.`, 'red', opts.color),
+  );
+  return lines.join('\n') + '\n';
+}
+
+/** The documented JSON view (docs/verify.md); the report type is already plain data. */
+export function renderVerifyJson(report: VerifyReport): string {
+  return JSON.stringify(report, null, 2) + '\n';
+}

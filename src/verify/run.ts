@@ -1,0 +1,171 @@
+/**
+ * `verify`: sign in as the app with client credentials, read one message id from each mailbox through
+ * Graph, and diagnose every answer. Reports only what was observed: a mailbox counts as readable only
+ * when Graph answered 2xx for it.
+ */
+import type { LoadedSpec } from '../spec/types';
+import { decodeClaims, rolesOf } from './claims';
+import { readCredential, verifySection } from './credentials';
+import {
+  authorityHost,
+  diagnoseGraphAnswer,
+  diagnoseRoles,
+  diagnoseTokenFailure,
+  graphEndpoint,
+  HYBRID_REST_NOTE,
+  MAIL_READ_ROLES,
+  retryAfterSeconds,
+  type DiagnoseContext,
+} from './diagnose';
+import { HttpFailure, send, type HttpAnswer, type HttpOptions } from './http';
+import { makeScrubber, scrubDeep } from './scrub';
+import { acquireToken } from './token';
+import { VERIFY_FORMAT_VERSION, type MailboxResult, type TokenResult, type VerifyReport } from './types';
+
+export interface VerifyOptions {
+  readonly env: NodeJS.ProcessEnv;
+  /** PEM of extra CA certificates to trust (the CLI reads them from HYBRIDCFG_CA_FILE). */
+  readonly caCerts?: string;
+  /** Deadline per HTTP request; default 30 s. */
+  readonly timeoutMs?: number;
+  /** Longest Retry-After honoured for the one retry after a 429/503; default 10 s. Longer asks are not retried. */
+  readonly retryCapSeconds?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_RETRY_CAP_SECONDS = 10;
+/** Wait before the retry when a 429/503 carries no Retry-After. */
+const DEFAULT_RETRY_WAIT_SECONDS = 2;
+
+function toolVersion(): string {
+  return (require('../../package.json') as { version: string }).version;
+}
+
+export function mailboxUrl(graph: string, mailbox: string): string {
+  return `${graph}/v1.0/users/${encodeURIComponent(mailbox)}/messages?$top=1&$select=id`;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** At most one retry, on 429/503 only, and only when the server's Retry-After fits under the cap. */
+async function getWithOneRetry(url: string, token: string, http: HttpOptions, capSeconds: number): Promise<{ answer: HttpAnswer; attempts: number }> {
+  const request = { method: 'GET' as const, url, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } };
+  const first = await send(request, http);
+  if (first.status !== 429 && first.status !== 503) return { answer: first, attempts: 1 };
+  const wait = retryAfterSeconds(first.headers['retry-after'], Date.now()) ?? DEFAULT_RETRY_WAIT_SECONDS;
+  if (wait > capSeconds) return { answer: first, attempts: 1 };
+  await sleep(wait * 1000);
+  return { answer: await send(request, http), attempts: 2 };
+}
+
+async function probeMailbox(
+  ctx: DiagnoseContext,
+  index: number,
+  token: string,
+  roles: readonly string[] | null | undefined,
+  http: HttpOptions,
+  capSeconds: number,
+): Promise<{ result: MailboxResult; onPremises: boolean }> {
+  const mailbox = ctx.verify.mailboxes[index];
+  const url = mailboxUrl(graphEndpoint(ctx.verify), mailbox);
+  try {
+    const { answer, attempts } = await getWithOneRetry(url, token, http, capSeconds);
+    const d = diagnoseGraphAnswer(ctx, index, answer, roles, Date.now());
+    return {
+      onPremises: d.onPremises,
+      result: {
+        mailbox,
+        outcome: d.diagnosis === null ? 'success' : 'failure',
+        status: answer.status,
+        attempts,
+        diagnosis: d.diagnosis,
+        evidence: d.evidence,
+      },
+    };
+  } catch (err) {
+    const code = err instanceof HttpFailure ? err.code : 'network';
+    return {
+      onPremises: false,
+      result: {
+        mailbox,
+        outcome: 'failure',
+        status: null,
+        attempts: 1,
+        diagnosis: {
+          source: 'network',
+          code,
+          cause: `No answer from Graph: ${(err as Error).message}`,
+          fix: 'Check that graphEndpoint is reachable from here (proxy, firewall, DNS) and that its TLS certificate is trusted',
+          refs: [],
+        },
+        evidence: {},
+      },
+    };
+  }
+}
+
+export async function runVerify(loaded: LoadedSpec, opts: VerifyOptions): Promise<VerifyReport> {
+  const startedAt = new Date().toISOString();
+  const v = verifySection(loaded);
+  const credential = await readCredential(loaded, v, opts.env);
+  const http: HttpOptions = { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(opts.caCerts ? { caCerts: opts.caCerts } : {}) };
+  const capSeconds = opts.retryCapSeconds ?? DEFAULT_RETRY_CAP_SECONDS;
+  const ctx: DiagnoseContext = {
+    loaded,
+    verify: v,
+    credential: credential.kind,
+    ...(credential.kind === 'certificate' ? { thumbprintSha256: credential.thumbprintSha256 } : {}),
+  };
+  const notes: string[] = [];
+  if (credential.kind === 'certificate' && Date.parse(credential.notAfter) < Date.now()) {
+    notes.push(`The client certificate expired on ${credential.notAfter}: the identity provider will refuse it. Make a new one and upload it to app ${v.clientId}.`);
+  }
+
+  const scrubValues = [...credential.sensitive];
+  const outcome = await acquireToken(v, credential, http, makeScrubber(scrubValues));
+  let token: TokenResult;
+  let mailboxes: MailboxResult[];
+  if (!outcome.ok) {
+    token = { acquired: false, roles: null, mailRoles: [], diagnosis: diagnoseTokenFailure(ctx, outcome.failure) };
+    mailboxes = v.mailboxes.map((mailbox) => ({ mailbox, outcome: 'not-attempted', status: null, attempts: 0, diagnosis: null, evidence: {} }));
+  } else {
+    scrubValues.push(outcome.accessToken);
+    const claims = decodeClaims(outcome.accessToken);
+    const roles = claims ? rolesOf(claims) : null;
+    if (!claims) notes.push('The access token is not a readable JWT, so its roles were not checked before calling Graph.');
+    token = {
+      acquired: true,
+      roles,
+      mailRoles: (roles ?? []).filter((r) => MAIL_READ_ROLES.includes(r)),
+      diagnosis: claims ? diagnoseRoles(ctx, roles) : null,
+    };
+    // One mailbox at a time: a verification run must not add to any throttling it is diagnosing.
+    mailboxes = [];
+    let onPremises = false;
+    for (let i = 0; i < v.mailboxes.length; i++) {
+      const probe = await probeMailbox(ctx, i, outcome.accessToken, claims ? roles : undefined, http, capSeconds);
+      mailboxes.push(probe.result);
+      onPremises ||= probe.onPremises;
+    }
+    if (onPremises) notes.push(HYBRID_REST_NOTE);
+  }
+
+  const succeeded = mailboxes.filter((m) => m.outcome === 'success').length;
+  const report: VerifyReport = {
+    formatVersion: VERIFY_FORMAT_VERSION,
+    tool: { name: 'hybridcfg', version: toolVersion() },
+    startedAt,
+    spec: { path: loaded.path },
+    tenantId: v.tenantId,
+    clientId: v.clientId,
+    credential: credential.kind,
+    authorityHost: authorityHost(v),
+    graphEndpoint: graphEndpoint(v),
+    token,
+    mailboxes,
+    notes,
+    summary: { total: mailboxes.length, succeeded, failed: mailboxes.length - succeeded },
+    ok: mailboxes.length > 0 && succeeded === mailboxes.length,
+  };
+  return scrubDeep(report, makeScrubber(scrubValues));
+}
