@@ -2,7 +2,7 @@
  * The spec as the engine sees it after loading and validation (schemas/hybridcfg.schema.json is the
  * published form; keep the two in step). Paths are resolved against the spec file's folder by the loader.
  */
-import type { SourceRange } from '../diag/diagnostic';
+import type { Diagnostic, SourceRange } from '../diag/diagnostic';
 
 export interface Spec {
   readonly apiVersion: 'hybridcfg/v1';
@@ -71,8 +71,10 @@ export type AppSettingSpec =
     };
 
 export interface WebConfigSpec {
-  /** Relative to each server's ExchangeInstallPath, with `/` or `\`. */
+  /** Relative to each server's ExchangeInstallPath, with `/` or `\` (after loading: `/` only, no `.` segments). */
   readonly file: string;
+  /** `file` as the spec wrote it, for messages; set by the loader. */
+  readonly fileAsWritten?: string;
   /** Narrows the spec's `servers` for this file. */
   readonly servers?: 'all' | readonly string[];
   readonly appSettings: Readonly<Record<string, AppSettingSpec>>;
@@ -109,4 +111,6 @@ export interface LoadedSpec {
   readonly digest: string;
   /** JSON pointer (e.g. `/webConfigs/0/appSettings/OAuthHttpModule.Profiles`) to file:line:col. */
   locate(pointer: string): SourceRange | undefined;
+  /** Things that are allowed but look like mistakes (a key that differs from a known one only in case...). */
+  readonly warnings?: readonly Diagnostic[];
 }
