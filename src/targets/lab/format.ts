@@ -194,7 +194,8 @@ export async function readLabOrganization(dir: string): Promise<LabOrganization>
     parsed = JSON.parse(text);
   } catch (err) {
     // V8 names the offset of the fault in most JSON errors; turn it into line:col for the reader.
-    const message = err instanceof Error ? err.message : String(err);
+    // V8 quotes a few lines around some faults: keep the summary on one line.
+    const message = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ');
     const at = /position (\d+)/.exec(message);
     const where = at ? lineCol(text, Number(at[1])) : { line: 1, col: 1 };
     return fail('lab.invalid', `The lab's organization.json is not valid JSON: ${message}`, HOW_TO_CREATE(dir) + ' (Or repair the file.)', {
