@@ -11,6 +11,28 @@ import type { AppSettingChange, Plan } from '../../src/plan/types';
 import { APP_ONLY_RISK, renderPlanHtml } from '../../src/render/html';
 import { launchChromium, openReport, type BrowserSession } from '../helpers/browser';
 
+/**
+ * The little of the DOM the page.evaluate callbacks use. They run in the browser; the project compiles
+ * for Node without the DOM library, so they are typed here rather than by adding "dom" to every file.
+ */
+interface PageElement {
+  readonly tagName: string;
+  readonly className: string;
+  readonly textContent: string | null;
+  readonly scrollWidth: number;
+  readonly clientWidth: number;
+  closest(selector: string): PageElement | null;
+  getBoundingClientRect(): { readonly right: number };
+}
+declare const document: {
+  readonly documentElement: PageElement;
+  readonly body: PageElement;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): Iterable<PageElement>;
+};
+declare const window: { readonly __pwned?: number };
+declare function getComputedStyle(el: PageElement): { readonly whiteSpace: string };
+
 /** Graph's ActAsPermissions on the E19 fixture org (GetPartnerApplication.xml). */
 const GRAPH_ACT_AS = [
   'Mail.Read', 'Mail.Write', 'Mail.Send', 'Calendars.Read', 'Calendars.ReadWrite', 'Calendars.Read.Shared',
@@ -142,7 +164,7 @@ describe('HTML plan report in chromium', () => {
     const report = await openReport(session, renderPlanHtml(plan, { title: `Title ${evil}` }), { width: 1024, height: 768 });
     try {
       const { page } = report;
-      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
       expect(await page.locator('main script, main img').count()).toBe(0);
       expect(await page.title()).toBe(`Title ${evil}`);
       expect(await page.locator('[data-server] h3').first().textContent()).toBe(`EX01${evil}`);
@@ -180,7 +202,7 @@ describe('HTML plan report in chromium', () => {
     try {
       await report.page.emulateMedia({ media: 'print' });
       const pre = await report.page.evaluate(() => {
-        const el = document.querySelector('pre.diff') as HTMLElement;
+        const el = document.querySelector('pre.diff')!;
         return { whiteSpace: getComputedStyle(el).whiteSpace, fits: el.scrollWidth <= el.clientWidth };
       });
       expect(pre).toEqual({ whiteSpace: 'pre-wrap', fits: true });
