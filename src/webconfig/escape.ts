@@ -33,6 +33,8 @@ export function firstNonXmlChar(s: string): { readonly at: number; readonly code
  * the predefined entities exist: web.config files have no DTD that could declare more.
  */
 export function decodeAttributeValue(raw: string): Decoded {
+  // Most values need no work; skipping the character loop keeps large files fast.
+  if (!/[&<\t\n\r]/.test(raw)) return { ok: true, value: raw };
   let out = '';
   let i = 0;
   while (i < raw.length) {

@@ -74,6 +74,7 @@ export function scanDocument(text: string, label: string, lines: LineIndex): Sca
   const stack: Building[] = [];
   let root: Building | undefined;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let nextCdataEnd = text.indexOf(']]>');
 
   const skipSpace = (from: number): number => {
     let j = from;
@@ -117,9 +118,10 @@ export function scanDocument(text: string, label: string, lines: LineIndex): Sca
         if (!isSpace(text[j])) malformed(j, 'text outside the document element');
       }
     } else {
-      // The validator checks '&' in text; ']]>' outside CDATA it lets through. Slices keep this linear.
-      const cdataEnd = text.slice(i, textEnd).indexOf(']]>');
-      if (cdataEnd !== -1) malformed(i + cdataEnd, "']]>' is not allowed in text");
+      // The validator checks '&' in text; ']]>' outside CDATA it lets through. The next ']]>' is
+      // searched for only once we are past the previous one, so the whole scan stays linear.
+      if (nextCdataEnd !== -1 && nextCdataEnd < i) nextCdataEnd = text.indexOf(']]>', i);
+      if (nextCdataEnd !== -1 && nextCdataEnd < textEnd) malformed(nextCdataEnd, "']]>' is not allowed in text");
     }
     if (lt === -1) break;
     i = lt;
