@@ -1,0 +1,102 @@
+/** `hybridcfg validate [SPEC] [--json]`: check a spec without touching any server. */
+import * as nodePath from 'node:path';
+import { parseArgs } from 'node:util';
+import { DiagnosticError, type Diagnostic } from '../../diag/diagnostic';
+import { renderDiagnostics } from '../../render/diagnostics';
+import { loadSpec } from '../../spec/load';
+import type { Spec } from '../../spec/types';
+import type { CliIo } from '../io';
+import { EXIT, out } from '../io';
+
+const USAGE = `Usage: hybridcfg validate [SPEC] [--json]
+
+Check a spec against the schema, the known OAuth profile names and the rules a spec must follow.
+Touches no server. SPEC defaults to hybridcfg.yaml in the current folder.
+
+Options:
+  --json       Print {"valid": true|false, "diagnostics": [...]} on stdout
+  --help, -h   This help
+
+Example spec (hybridcfg.yaml):
+  apiVersion: hybridcfg/v1
+  kind: HybridOAuth
+  target:
+    lab: ./lab
+  servers: all
+  partnerApplications:
+    - name: Microsoft Graph
+      applicationIdentifier: 00000003-0000-0000-c000-000000000000
+      appOnlyPermissions:
+        sameAs: actAsPermissions
+  webConfigs:
+    - file: FrontEnd/HttpProxy/rest/web.config
+      appSettings:
+        OAuthHttpModule.Profiles:
+          include: [V1S2SAppOnly]
+  restart:
+    mode: iisreset
+
+Examples:
+  hybridcfg validate
+  hybridcfg validate specs/prod.yaml --json
+`;
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    });
+  } catch (err) {
+    throw new DiagnosticError({
+      severity: 'error',
+      code: 'cli.usage',
+      summary: (err as Error).message,
+      detail: 'Run "hybridcfg validate --help" for the options.',
+    });
+  }
+  if (args.values.help) {
+    out(io, USAGE);
+    return EXIT.ok;
+  }
+  if (args.positionals.length > 1) {
+    throw new DiagnosticError({
+      severity: 'error',
+      code: 'cli.usage',
+      summary: `validate takes one spec file, got ${args.positionals.length}: ${args.positionals.join(' ')}`,
+      detail: 'Run hybridcfg validate once per spec.',
+    });
+  }
+  const given = args.positionals[0] ?? 'hybridcfg.yaml';
+  const file = nodePath.resolve(io.cwd, given);
+
+  if (args.values.json) {
+    let diagnostics: readonly Diagnostic[];
+    try {
+      diagnostics = (await loadSpec(file)).warnings ?? [];
+    } catch (err) {
+      if (!(err instanceof DiagnosticError)) throw err;
+      out(io, JSON.stringify({ valid: false, diagnostics: err.diagnostics }, null, 2));
+      return EXIT.error;
+    }
+    out(io, JSON.stringify({ valid: true, diagnostics }, null, 2));
+    return EXIT.ok;
+  }
+
+  const loaded = await loadSpec(file);
+  if (loaded.warnings && loaded.warnings.length > 0 && !io.quiet) {
+    io.stderr.write(renderDiagnostics(loaded.warnings, { color: io.color && io.stderr.isTTY === true }));
+  }
+  out(io, `${given}: valid (${summary(loaded.spec)})`);
+  return EXIT.ok;
+}
+
+function summary(spec: Spec): string {
+  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const apps = spec.partnerApplications?.length ?? 0;
+  const files = spec.webConfigs?.length ?? 0;
+  const servers = spec.servers === 'all' ? 'all' : spec.servers.join(', ');
+  return `${count(apps, 'partner application', 'partner applications')}, ${count(files, 'web.config', 'web.configs')}, servers: ${servers}`;
+}
