@@ -1,0 +1,233 @@
+/** The HTML report as text: what it says for each kind of change, and that nothing in it is live markup from a value. */
+import { error, warning } from '../../src/diag/diagnostic';
+import { DEFAULT_REST_PROFILES, GRAPH_APPLICATION_IDENTIFIER, PROFILES_KEY } from '../../src/domain/exchange';
+import type { AppSettingChange, AttributeChange, Plan, PartnerApplicationChange } from '../../src/plan/types';
+import { APP_ONLY_RISK, NO_CHANGES, renderDiagnosticsHtml, renderPlanHtml } from '../../src/render/html';
+import { diffSet, diffTokens } from '../../src/render/html/diff';
+import { escapeHtml, html } from '../../src/render/html/markup';
+
+const REST = 'FrontEnd/HttpProxy/rest/web.config';
+
+function plan(changes: Plan['changes'], extra: Partial<Plan> = {}): Plan {
+  return {
+    formatVersion: 1,
+    tool: { name: 'hybridcfg', version: '0.1.0' },
+    createdAt: '2025-01-15T09:30:00.000Z',
+    spec: { path: 'hybridcfg.yaml', digest: 'sha256:00' },
+    target: { kind: 'lab', description: 'lab ./lab' },
+    servers: ['EX01'],
+    changes,
+    fileEdits: [],
+    restarts: [],
+    warnings: [],
+    fingerprint: 'sha256:ff',
+    summary: { changes: changes.length, servers: 1, restarts: 0 },
+    ...extra,
+  };
+}
+
+function graph(...attributes: AttributeChange[]): PartnerApplicationChange {
+  return {
+    kind: 'partnerApplication',
+    address: `partnerApplication["${GRAPH_APPLICATION_IDENTIFIER}"]`,
+    action: 'update',
+    applicationIdentifier: GRAPH_APPLICATION_IDENTIFIER,
+    name: 'Microsoft Graph',
+    attributes,
+    update: {},
+  };
+}
+
+function profiles(before: string | null, after: string, key = PROFILES_KEY): AppSettingChange {
+  return {
+    kind: 'appSetting',
+    address: `server["EX01"].webConfig["${REST}"].appSetting["${key}"]`,
+    action: before === null ? 'create' : 'update',
+    server: 'EX01',
+    file: REST,
+    key,
+    before,
+    after,
+  };
+}
+
+/** The text a reader sees, roughly: tags dropped, entities decoded. */
+function visibleText(page: string): string {
+  const body = page.replace(/<style>[\s\S]*?<\/style>/, '').replace(/<title>[\s\S]*?<\/title>/, '');
+  return body
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+}
+
+describe('diffTokens', () => {
+  test('an appended profile shows at the end, the rest unchanged', () => {
+    const before = DEFAULT_REST_PROFILES.split('|');
+    const d = diffTokens(before, [...before, 'V1S2SAppOnly']);
+    expect(d.filter((t) => t.op !== 'same')).toEqual([{ token: 'V1S2SAppOnly', op: 'added' }]);
+    expect(d.map((t) => t.token)).toEqual([...before, 'V1S2SAppOnly']);
+  });
+
+  test('a removed profile shows where it was; a replaced one reads old then new', () => {
+    expect(diffTokens(['A', 'B', 'C'], ['A', 'C'])).toEqual([
+      { token: 'A', op: 'same' },
+      { token: 'B', op: 'removed' },
+      { token: 'C', op: 'same' },
+    ]);
+    expect(diffTokens(['A', 'b', 'C'], ['A', 'B', 'C']).map((t) => `${t.op}:${t.token}`)).toEqual([
+      'same:A',
+      'removed:b',
+      'added:B',
+      'same:C',
+    ]);
+  });
+
+  test('from and to an empty list', () => {
+    expect(diffTokens([], ['A'])).toEqual([{ token: 'A', op: 'added' }]);
+    expect(diffTokens(['A'], [])).toEqual([{ token: 'A', op: 'removed' }]);
+  });
+});
+
+describe('diffSet', () => {
+  test('order does not matter, only membership', () => {
+    expect(diffSet(['Mail.Read', 'Tasks.Read'], ['Tasks.Read', 'Mail.Read'])).toEqual({
+      added: [],
+      removed: [],
+      kept: ['Tasks.Read', 'Mail.Read'],
+    });
+    expect(diffSet(['Mail.Read', 'Tasks.Read'], ['Mail.Send', 'Mail.Read'])).toEqual({
+      added: ['Mail.Send'],
+      removed: ['Tasks.Read'],
+      kept: ['Mail.Read'],
+    });
+  });
+});
+
+describe('markup', () => {
+  test('interpolated text is escaped, nested markup is not escaped twice', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    const inner = html`<b>${'<i>'}</b>`;
+    expect(html`<p title="${'"x"'}">${inner}${['<', html`<br>`]}${null}${undefined}${false}</p>`.markup).toBe(
+      '<p title="&quot;x&quot;"><b>&lt;i&gt;</b>&lt;<br></p>',
+    );
+  });
+});
+
+describe('renderPlanHtml', () => {
+  test('an empty plan says there is nothing to do, and is a complete standalone page', () => {
+    const page = renderPlanHtml(plan([]));
+    expect(visibleText(page)).toContain(NO_CHANGES);
+    expect(page.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(page).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    // No script and nothing fetched: the CSP forbids both, and there is nothing to fetch.
+    expect(page).toContain(`content="default-src 'none'; style-src 'unsafe-inline'"`);
+    expect(page).not.toMatch(/<script|<link|<img|\ssrc=|href="(?!#)/i);
+    expect(page).toContain('@media print');
+  });
+
+  test('values from servers and specs never become markup', () => {
+    const evil = `</style><script>alert("x")</script><img src=x onerror=alert(1)>`;
+    const page = renderPlanHtml(
+      plan([profiles(`a|${evil}`, `b|${evil}`, `K${evil}`), graph({ name: 'Realm', before: evil, after: '' })], {
+        servers: [evil],
+        warnings: [warning('w', evil, evil, { source: { file: evil, line: 1, col: 1 } })],
+        restarts: [{ server: evil, mode: 'appPools', appPools: [evil], reasons: [evil] }],
+        spec: { path: evil, digest: '' },
+      }),
+      { title: evil, applied: { status: 'failed', servers: [{ server: evil, result: 'failed', restarted: false, message: evil }] } },
+    );
+    expect(page).not.toMatch(/<script|<img|onerror=alert\(1\)>/i);
+    expect(page.match(/<\/style>/g)).toHaveLength(1);
+    expect(visibleText(page)).toContain(evil);
+  });
+
+  test('a Profiles change is a line diff plus a token diff, and unknown profile names are flagged', () => {
+    const page = renderPlanHtml(plan([profiles(DEFAULT_REST_PROFILES, `${DEFAULT_REST_PROFILES}|v1s2sapponly`)]));
+    const text = visibleText(page);
+    expect(text).toContain(`- ${DEFAULT_REST_PROFILES}`);
+    expect(text).toContain(`+ ${DEFAULT_REST_PROFILES}|v1s2sapponly`);
+    expect(text).toContain('1 added, 0 removed');
+    expect(page).toMatch(/<li class="added unknown" data-op="added" title="Not a known profile name: Exchange ignores it">v1s2sapponly<\/li>/);
+    expect(page).toContain('<li class="" data-op="same">S2SAppActAs</li>');
+  });
+
+  test('a trailing space in a profile name is made visible, since Exchange does not trim it', () => {
+    const page = renderPlanHtml(plan([profiles('S2SAppActAs', 'S2SAppActAs|V1S2SAppOnly ')]));
+    expect(page).toContain('>V1S2SAppOnly\u2423</li>');
+  });
+
+  test('a new key has only an added line; a plain value has no token list', () => {
+    const page = renderPlanHtml(plan([profiles(null, 'true', 'SomeFlag')]));
+    expect(visibleText(page)).toContain('SomeFlag new key + true');
+    expect(page).not.toContain('class="del"');
+    expect(page).not.toContain('data-testid="token-diff"');
+  });
+
+  test('granting app-only permissions says plainly what that allows', () => {
+    const page = renderPlanHtml(plan([graph({ name: 'AppOnlyPermissions', before: null, after: ['Mail.Read', 'Calendars.Read'] })]));
+    const text = visibleText(page);
+    expect(text).toContain('App-only access granted');
+    expect(text).toContain('Microsoft Graph 00000003-0000-0000-c000-000000000000 gets 2 app-only permissions: Mail.Read, Calendars.Read.');
+    expect(text).toContain(APP_ONLY_RISK);
+    expect(text).toContain('AppOnlyPermissions not set → 2 permissions');
+  });
+
+  test('removing app-only permissions (restore defaults) is a set diff with no grant warning', () => {
+    const page = renderPlanHtml(plan([graph({ name: 'AppOnlyPermissions', before: ['Mail.Read', 'Tasks.Read'], after: null })]));
+    const text = visibleText(page);
+    expect(text).not.toContain(APP_ONLY_RISK);
+    expect(text).toContain('AppOnlyPermissions 2 permissions → not set');
+    expect(text).toMatch(/Removed: Mail\.Read Tasks\.Read/);
+  });
+
+  test('an empty list and an unset list are told apart; scalar attributes show old and new', () => {
+    const page = renderPlanHtml(
+      plan([graph({ name: 'ActAsPermissions', before: null, after: [] }, { name: 'Enabled', before: false, after: true })]),
+    );
+    const text = visibleText(page);
+    expect(text).toContain('ActAsPermissions not set → 0 permissions');
+    expect(text).toContain('Enabled - false + true');
+  });
+
+  test('restarts say how and why; warnings and errors carry their place', () => {
+    const page = renderPlanHtml(
+      plan([profiles('A', 'A|B', 'Other')], {
+        restarts: [{ server: 'EX01', mode: 'iisreset', reasons: [`${REST} changed`] }],
+        warnings: [warning('plan.w', 'Something to know', 'Why it matters.', { source: { file: 'spec.yaml', line: 3, col: 7 } })],
+      }),
+    );
+    const text = visibleText(page);
+    expect(text).toContain(`iisreset /noforce (all of IIS on this server) Why: ${REST} changed`);
+    expect(text).toContain('Warning Something to know at spec.yaml:3:7 Why it matters. plan.w');
+  });
+
+  test('an apply outcome shows per-server results', () => {
+    const page = renderPlanHtml(plan([profiles('A', 'A|B', 'Other')]), {
+      applied: {
+        status: 'failed',
+        servers: [{ server: 'EX01', result: 'rolledBack', restarted: true, message: 'Health check /owa failed; restored the backup.' }],
+        diagnostics: [error('apply.health', 'EX01 failed its health check')],
+      },
+    });
+    const text = visibleText(page);
+    expect(text).toContain('hybridcfg apply report');
+    expect(text).toContain('Apply failed');
+    expect(text).toContain('EX01 rolledBack, restarted Health check /owa failed; restored the backup.');
+    expect(text).toContain('Errors during apply Error EX01 failed its health check');
+  });
+});
+
+describe('renderDiagnosticsHtml', () => {
+  test('a run without a plan still yields a report of what went wrong and where', () => {
+    const page = renderDiagnosticsHtml([
+      error('spec.unknown-key', 'Unknown key "webconfig"', 'Did you mean "webConfigs"?', { source: { file: 'hybridcfg.yaml', line: 4, col: 1 } }),
+    ]);
+    const text = visibleText(page);
+    expect(text).toContain('1 error stopped the plan. Nothing was changed.');
+    expect(text).toContain('Error Unknown key "webconfig" at hybridcfg.yaml:4:1 Did you mean "webConfigs"?');
+  });
+});
