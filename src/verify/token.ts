@@ -15,7 +15,16 @@ export type TokenOutcome = { readonly ok: true; readonly accessToken: string } |
 /** Marks failures of our network client so they are told apart from the identity provider's refusals. */
 const NETWORK_PREFIX = 'hybridcfg-network:';
 
-function networkClient(http: HttpOptions): INetworkModule {
+/**
+ * The last identity-provider error seen on the wire. msal drops the body of a failed metadata request
+ * (an unknown tenant fails there, as endpoints_resolution_error), so the AADSTS code is kept from here.
+ */
+interface SeenError {
+  aadsts?: string;
+  description?: string;
+}
+
+function networkClient(http: HttpOptions, seen: SeenError): INetworkModule {
   const call = async <T>(method: 'GET' | 'POST', url: string, options?: { headers?: Record<string, string>; body?: string }): Promise<NetworkResponse<T>> => {
     let answer;
     try {
@@ -29,6 +38,11 @@ function networkClient(http: HttpOptions): INetworkModule {
     } catch {
       throw new Error(`${NETWORK_PREFIX}http-${answer.status}:${new URL(url).host} answered ${answer.status} with a body that is not JSON`);
     }
+    const e = body as { error_codes?: unknown; error_description?: unknown };
+    if (answer.status >= 400 && Array.isArray(e?.error_codes) && e.error_codes.length > 0) {
+      seen.aadsts = String(e.error_codes[0]);
+      if (typeof e.error_description === 'string') seen.description = e.error_description;
+    }
     return { status: answer.status, headers: { ...answer.headers }, body: body as T };
   };
   return {
@@ -37,7 +51,7 @@ function networkClient(http: HttpOptions): INetworkModule {
   };
 }
 
-function failureOf(err: unknown, scrub: Scrubber): TokenFailure {
+function failureOf(err: unknown, seen: SeenError, scrub: Scrubber): TokenFailure {
   const e = err as { errorCode?: unknown; errorNo?: unknown; errorMessage?: unknown; message?: unknown };
   const raw = scrub(String(e.errorMessage || e.message || err));
   const marker = raw.indexOf(NETWORK_PREFIX);
@@ -46,8 +60,9 @@ function failureOf(err: unknown, scrub: Scrubber): TokenFailure {
     return { errorCode: code, message: rest.join(':').trim(), network: true };
   }
   // msal reports "Error(s): 7000215 - Timestamp: ... - Description: AADSTS7000215: ..."; keep the description.
-  const description = /Description: ([\s\S]*?)(?: - Correlation ID:|$)/.exec(raw)?.[1]?.trim() ?? raw;
-  const aadsts = typeof e.errorNo === 'string' && /^\d+$/.test(e.errorNo) ? e.errorNo : aadstsFromMessage(raw);
+  const fromMsal = /Description: ([\s\S]*?)(?: - Correlation ID:|$)/.exec(raw)?.[1]?.trim();
+  const aadsts = typeof e.errorNo === 'string' && /^\d+$/.test(e.errorNo) ? e.errorNo : (aadstsFromMessage(raw) ?? seen.aadsts);
+  const description = fromMsal ?? (seen.description !== undefined ? scrub(seen.description) : raw);
   return {
     errorCode: typeof e.errorCode === 'string' && e.errorCode !== '' ? e.errorCode : 'token-error',
     message: description.split(/\r?\n/)[0],
@@ -59,6 +74,7 @@ function failureOf(err: unknown, scrub: Scrubber): TokenFailure {
 export async function acquireToken(v: VerifySpec, credential: Credential, http: HttpOptions, scrub: Scrubber): Promise<TokenOutcome> {
   const msal = require('@azure/msal-node') as typeof import('@azure/msal-node');
   const host = authorityHost(v);
+  const seen: SeenError = {};
   const app = new msal.ConfidentialClientApplication({
     auth: {
       clientId: v.clientId,
@@ -70,7 +86,7 @@ export async function acquireToken(v: VerifySpec, credential: Credential, http: 
         : { clientCertificate: { thumbprintSha256: credential.thumbprintSha256, privateKey: credential.privateKeyPem } }),
     },
     system: {
-      networkClient: networkClient(http),
+      networkClient: networkClient(http, seen),
       loggerOptions: { loggerCallback: () => undefined, piiLoggingEnabled: false, logLevel: msal.LogLevel.Error },
     },
   });
@@ -79,6 +95,6 @@ export async function acquireToken(v: VerifySpec, credential: Credential, http: 
     if (!result?.accessToken) return { ok: false, failure: { errorCode: 'no-token', message: 'the identity provider issued no access token', network: false } };
     return { ok: true, accessToken: result.accessToken };
   } catch (err) {
-    return { ok: false, failure: failureOf(err, scrub) };
+    return { ok: false, failure: failureOf(err, seen, scrub) };
   }
 }
