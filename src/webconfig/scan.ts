@@ -88,9 +88,10 @@ export function scanDocument(text: string, label: string, lines: LineIndex): Sca
     if (!NAME.test(name)) malformed(from, name === '' ? 'a name is missing here' : `'${name}' is not a valid XML name`);
     return name;
   };
-  const closeAt = (from: number, what: string, marker: string): number => {
+  /** Offset after `marker`, searched from `from`; an error points at `open`, where the construct starts. */
+  const closeAt = (open: number, from: number, what: string, marker: string): number => {
     const j = text.indexOf(marker, from);
-    if (j === -1) malformed(from, `${what} is never closed with '${marker}'`);
+    if (j === -1) malformed(open, `${what} is never closed with '${marker}'`);
     return j + marker.length;
   };
   const skipDoctype = (from: number): number => {
@@ -102,7 +103,7 @@ export function scanDocument(text: string, label: string, lines: LineIndex): Sca
         if (q === -1) break;
         j = q;
       } else if (inSubset && text.startsWith('<!--', j)) {
-        j = closeAt(j + 4, 'a comment', '-->') - 1;
+        j = closeAt(j, j + 4, 'a comment', '-->') - 1;
       } else if (c === '[') inSubset = true;
       else if (c === ']') inSubset = false;
       else if (c === '>' && !inSubset) return j + 1;
@@ -126,13 +127,13 @@ export function scanDocument(text: string, label: string, lines: LineIndex): Sca
     if (lt === -1) break;
     i = lt;
     if (text.startsWith('<!--', i)) {
-      const end = closeAt(i + 4, 'a comment', '-->');
+      const end = closeAt(i, i + 4, 'a comment', '-->');
       const dashes = text.slice(i + 4, end - 2).indexOf('--');
       if (dashes !== -1) malformed(i + 4 + dashes, "'--' is not allowed inside a comment (nor a '-' just before '-->')");
       i = end;
     } else if (text.startsWith('<![CDATA[', i)) {
       if (stack.length === 0) malformed(i, 'CDATA outside the document element');
-      i = closeAt(i + 9, 'a CDATA section', ']]>');
+      i = closeAt(i, i + 9, 'a CDATA section', ']]>');
     } else if (text.startsWith('<!DOCTYPE', i)) {
       if (root !== undefined) malformed(i, 'a DOCTYPE after the document element has started');
       i = skipDoctype(i);
@@ -141,7 +142,7 @@ export function scanDocument(text: string, label: string, lines: LineIndex): Sca
       if (target.toLowerCase() === 'xml' && i > (text.charCodeAt(0) === 0xfeff ? 1 : 0)) {
         malformed(i, 'the XML declaration must be at the very start of the file');
       }
-      i = closeAt(i + 2, 'a processing instruction', '?>');
+      i = closeAt(i, i + 2, 'a processing instruction', '?>');
     } else if (text[i + 1] === '!') {
       return malformed(i, "unexpected '<!'");
     } else if (text[i + 1] === '/') {
