@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as nodePath from 'node:path';
-import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { parseDocument, type YAMLError } from 'yaml';
 import { DiagnosticError, type Diagnostic, type SourceRange } from '../diag/diagnostic';
 import { semanticProblems, checkWebConfigFile } from './checks';
 import { sourceMap, type SourceMap } from './positions';
@@ -68,14 +68,10 @@ function readFailure(path: string, err: unknown): Diagnostic {
 export function parseSpec(text: string, path: string): LoadedSpec {
   const file = nodePath.resolve(path);
   const dir = nodePath.dirname(file);
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const at = (offset: number | undefined): SourceRange => {
-    const pos = lineCounter.linePos(Math.max(0, Math.min(offset ?? 0, text.length)));
-    return { file, line: pos.line, col: pos.col };
-  };
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const at = positionsIn(text, file);
 
-  const yamlErrors = [...doc.errors, ...doc.warnings].map((e) => yamlDiagnostic(e, at));
+  const yamlErrors = firstYamlErrors([...doc.errors, ...doc.warnings]).map((e) => yamlDiagnostic(e, at));
   if (yamlErrors.length > 0) throw new DiagnosticError(dedupe(yamlErrors));
 
   if (doc.contents === null) {
@@ -125,11 +121,43 @@ export function parseSpec(text: string, path: string): LoadedSpec {
   };
 }
 
+/**
+ * Offsets to line:col. yaml's LineCounter is fed by the lexer and misses line breaks inside tokens
+ * that error recovery makes (a plain scalar swallowing the next line), so positions after a syntax
+ * error drift; counting `\n` in the text cannot. A lone CR is not a line break, as in the renderer.
+ */
+function positionsIn(text: string, file: string): (offset: number | undefined) => SourceRange {
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  return (offset) => {
+    const o = Math.max(0, Math.min(offset ?? 0, text.length));
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return { file, line: lo + 1, col: o - lineStarts[lo] + 1 };
+  };
+}
+
+/**
+ * After the first syntax error the parser's recovery reports every following token as unexpected:
+ * noise that buries the real mistake. Keep duplicate keys and unknown tags before it, and it.
+ */
+function firstYamlErrors(errors: readonly YAMLError[]): YAMLError[] {
+  const sorted = [...errors].sort((a, b) => a.pos[0] - b.pos[0]);
+  const independent = new Set(['DUPLICATE_KEY', 'TAG_RESOLVE_FAILED']);
+  const firstSyntax = sorted.findIndex((e) => !independent.has(e.code));
+  return firstSyntax < 0 ? sorted : sorted.slice(0, firstSyntax + 1);
+}
+
 function fail(d: Omit<Diagnostic, 'severity'>): never {
   throw new DiagnosticError({ severity: 'error', ...d });
 }
 
-function yamlDiagnostic(e: YAMLError, at: (offset: number) => SourceRange): Diagnostic {
+function yamlDiagnostic(e: YAMLError, at: (offset: number | undefined) => SourceRange): Diagnostic {
   const source = at(e.pos[0]);
   if (e.code === 'DUPLICATE_KEY') {
     return {
@@ -168,10 +196,13 @@ function yamlDiagnostic(e: YAMLError, at: (offset: number) => SourceRange): Diag
 }
 
 function firstLine(message: string): string {
-  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  const line = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  // The lexer's token names (flow-map-end, map-value-ind) mean nothing to a reader; the text does.
+  const unexpected = /^Unexpected [\w-]+ token in YAML stream: "(.*)"$/.exec(line);
+  return unexpected ? `unexpected \`${unexpected[1].split('\n')[0]}\` here` : line;
 }
 
-function problemDiagnostic(p: Problem, map: SourceMap, at: (offset: number) => SourceRange): Diagnostic {
+function problemDiagnostic(p: Problem, map: SourceMap, at: (offset: number | undefined) => SourceRange): Diagnostic {
   let offset = p.at === 'key' ? map.keyOffset(p.pointer) : map.valueOffset(p.pointer);
   if (p.within !== undefined) {
     const scalar = map.scalarSource(p.pointer);
