@@ -22,6 +22,8 @@ const NETWORK_PREFIX = 'hybridcfg-network:';
 interface SeenError {
   aadsts?: string;
   description?: string;
+  /** A request that got no answer; msal reports that as endpoints_resolution_error too. */
+  network?: { code: string; message: string };
 }
 
 function networkClient(http: HttpOptions, seen: SeenError): INetworkModule {
@@ -30,7 +32,8 @@ function networkClient(http: HttpOptions, seen: SeenError): INetworkModule {
     try {
       answer = await send({ method, url, headers: options?.headers ?? {}, ...(options?.body !== undefined ? { body: options.body } : {}) }, http);
     } catch (err) {
-      throw new Error(`${NETWORK_PREFIX}${err instanceof HttpFailure ? err.code : 'network'}:${(err as Error).message}`);
+      seen.network = { code: err instanceof HttpFailure ? err.code : 'network', message: (err as Error).message };
+      throw new Error(`${NETWORK_PREFIX}${seen.network.code}:${seen.network.message}`);
     }
     let body: unknown;
     try {
@@ -58,6 +61,9 @@ function failureOf(err: unknown, seen: SeenError, scrub: Scrubber): TokenFailure
   if (marker >= 0) {
     const [code, ...rest] = raw.slice(marker + NETWORK_PREFIX.length).split(':');
     return { errorCode: code, message: rest.join(':').trim(), network: true };
+  }
+  if (seen.network && seen.aadsts === undefined && typeof e.errorNo !== 'string') {
+    return { errorCode: seen.network.code, message: scrub(seen.network.message), network: true };
   }
   // msal reports "Error(s): 7000215 - Timestamp: ... - Description: AADSTS7000215: ..."; keep the description.
   const fromMsal = /Description: ([\s\S]*?)(?: - Correlation ID:|$)/.exec(raw)?.[1]?.trim();
