@@ -137,7 +137,7 @@ async function init(argv: string[], io: CliIo): Promise<number> {
       ...(graph
         ? [`                     Microsoft Graph: ${graph.ActAsPermissions?.length ?? 0} ActAsPermissions, AppOnlyPermissions ${graph.AppOnlyPermissions === null ? 'not set' : graph.AppOnlyPermissions.length}`]
         : []),
-      ...org.servers.map((s) => `  servers/${s.Name}/${' '.repeat(Math.max(1, 11 - s.Name.length))}ExchangeInstallPath with ${LAB_VDIRS.length} web.config files (${LAB_VDIRS[0].file}, ...)`),
+      ...org.servers.map((s) => `  ${`servers/${s.Name}/`.padEnd(18)} ExchangeInstallPath with ${LAB_VDIRS.length} web.config files (${LAB_VDIRS[0].file}, ...)`),
       `  events.jsonl       what the lab undergoes (hybridcfg lab events ${lab})`,
       '',
       'Next: write a spec, for example hybridcfg.yaml:',
