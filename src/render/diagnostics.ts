@@ -11,6 +11,22 @@ function sourceLine(file: string, line: number): string | undefined {
   }
 }
 
+/** Word-wraps one line of prose at `width`, keeping its own leading spaces on every piece. */
+export function wrapWords(line: string, indent: string, width = 100): string[] {
+  const lead = indent + (/^ */.exec(line)?.[0] ?? '');
+  const words = line.trim().split(/ +/);
+  const out: string[] = [];
+  let cur = '';
+  for (const w of words) {
+    if (cur !== '' && lead.length + cur.length + 1 + w.length > width) {
+      out.push(lead + cur);
+      cur = w;
+    } else cur = cur === '' ? w : `${cur} ${w}`;
+  }
+  out.push(lead + cur);
+  return out;
+}
+
 export function renderDiagnostic(d: Diagnostic, opts: { color: boolean }): string {
   const label = d.severity === 'error' ? paint('Error', 'red', opts.color) : paint('Warning', 'yellow', opts.color);
   const lines = [`${label}: ${d.summary}`];
@@ -23,7 +39,7 @@ export function renderDiagnostic(d: Diagnostic, opts: { color: boolean }): strin
       lines.push(`  ${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, d.source.col - 1))}^`);
     }
   }
-  if (d.detail) lines.push(...d.detail.split('\n').map((l) => `  ${l}`));
+  if (d.detail) for (const l of d.detail.split('\n')) lines.push(...wrapWords(l, '  '));
   return lines.join('\n') + '\n';
 }
 

@@ -13,6 +13,21 @@ function listValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** Wraps a comma-separated list under an indent, so long permission lists stay readable. */
+export function wrapList(items: readonly string[], indent: string, width = 100): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const item of items) {
+    const next = line === '' ? item : `${line}, ${item}`;
+    if (indent.length + next.length > width && line !== '') {
+      lines.push(`${indent}${line},`);
+      line = item;
+    } else line = next;
+  }
+  if (line !== '') lines.push(`${indent}${line}`);
+  return lines;
+}
+
 function attributeLines(a: AttributeChange, o: Opts): string[] {
   if (Array.isArray(a.before) || Array.isArray(a.after)) {
     const before = new Set((a.before as string[] | null) ?? []);
@@ -20,8 +35,8 @@ function attributeLines(a: AttributeChange, o: Opts): string[] {
     const added = [...after].filter((p) => !before.has(p));
     const removed = [...before].filter((p) => !after.has(p));
     const lines = [`      ~ ${a.name}: ${before.size === 0 ? '(not set)' : `${before.size} permissions`} -> ${after.size === 0 ? '(not set)' : `${after.size} permissions`}`];
-    if (added.length) lines.push(paint(`          + ${added.join(', ')}`, 'green', o.color));
-    if (removed.length) lines.push(paint(`          - ${removed.join(', ')}`, 'red', o.color));
+    if (added.length) lines.push(...wrapList(added, '            ').map((l, i) => paint(i === 0 ? `          + ${l.trimStart()}` : l, 'green', o.color)));
+    if (removed.length) lines.push(...wrapList(removed, '            ').map((l, i) => paint(i === 0 ? `          - ${l.trimStart()}` : l, 'red', o.color)));
     return lines;
   }
   return [`      ~ ${a.name}: ${listValue(a.before)} -> ${listValue(a.after)}`];

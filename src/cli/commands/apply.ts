@@ -63,12 +63,12 @@ export function renderResult(result: ApplyResult): string {
   const lines = [result.status === 'succeeded' ? 'Apply complete.' : 'Apply FAILED. The run stopped at the first failure.'];
   for (const a of result.partnerApplications) lines.push(`  partner application "${a.name}": ${a.done ? 'changed' : 'NOT changed'}`);
   for (const s of result.servers) {
+    const did = [
+      ...(s.filesWritten.length ? [`wrote ${s.filesWritten.join(', ')}`] : []),
+      ...(s.restarted ? ['restarted'] : []),
+    ];
     const what =
-      s.outcome === 'not-started'
-        ? 'not touched'
-        : s.outcome === 'unchanged'
-          ? 'no change'
-          : `${s.outcome}${s.filesWritten.length ? `, wrote ${s.filesWritten.join(', ')}` : ''}${s.restarted ? ', restarted' : ''}`;
+      s.outcome === 'not-started' ? 'not touched' : s.outcome === 'failed' ? `FAILED${did.length ? ` after: ${did.join(', ')}` : ''}` : did.join(', ') || 'no change';
     lines.push(`  ${s.server}: ${what}`);
   }
   return lines.join('\n') + '\n';
