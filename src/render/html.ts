@@ -12,10 +12,18 @@ import { REPORT_CSS } from './html/css';
 import { diffSet, diffTokens } from './html/diff';
 import { html, type Markup } from './html/markup';
 
-/** What apply did, per server. The apply engine fills this in; the report only shows it. */
+/**
+ * What apply did. The apply engine's ApplyResult (src/apply/apply.ts) is assignable to this, so it
+ * can be passed as it is; the report needs only these fields.
+ */
 export interface ApplyOutcome {
   readonly status: 'succeeded' | 'failed';
   readonly finishedAt?: string;
+  readonly partnerApplications?: readonly {
+    readonly name: string;
+    readonly applicationIdentifier: string;
+    readonly done: boolean;
+  }[];
   readonly servers: readonly ServerOutcome[];
   /** Errors met while applying (already rendered for the terminal; repeated here for the artifact). */
   readonly diagnostics?: readonly Diagnostic[];
@@ -23,9 +31,12 @@ export interface ApplyOutcome {
 
 export interface ServerOutcome {
   readonly server: string;
-  /** changed: files written; unchanged: nothing to do; skipped: not reached (an earlier server failed); rolledBack: restored from backup. */
-  readonly result: 'changed' | 'unchanged' | 'failed' | 'skipped' | 'rolledBack';
+  /** not-started: not reached (an earlier step failed); rolledBack: restored from the backup. */
+  readonly outcome: 'changed' | 'restarted' | 'unchanged' | 'failed' | 'not-started' | 'rolledBack';
   readonly restarted: boolean;
+  readonly filesWritten?: readonly string[];
+  /** Where each previous file was copied on the server: what a person restores by hand if need be. */
+  readonly backups?: readonly string[];
   readonly message?: string;
 }
 
@@ -65,7 +76,7 @@ ${opts.applied ? outcomeBanner(opts.applied) : null}
 </section>
 ${grants.length > 0 || plan.warnings.length > 0 ? warningsSection(grants, plan.warnings) : null}
 ${opts.applied?.diagnostics?.length ? diagnosticsSection('apply-errors', 'Errors during apply', opts.applied.diagnostics) : null}
-${partnerChanges.length > 0 ? partnerSection(partnerChanges) : null}
+${partnerChanges.length > 0 ? partnerSection(partnerChanges, opts.applied) : null}
 ${serversSection(plan, settingChanges, opts.applied)}
 ${restartsSection(plan.restarts)}
 <footer>Made by ${plan.tool.name} ${plan.tool.version}.${
@@ -183,12 +194,17 @@ function diagnostic(d: Diagnostic): Markup {
 
 // ---- partner applications ---------------------------------------------------------------------
 
-function partnerSection(changes: readonly PartnerApplicationChange[]): Markup {
+function appliedBadge(app: { readonly done: boolean } | undefined): Markup | null {
+  if (!app) return null;
+  return html` <span class="badge ${app.done ? '' : 'failed'}" data-testid="partner-result">${app.done ? 'done' : 'not done'}</span>`;
+}
+
+function partnerSection(changes: readonly PartnerApplicationChange[], applied?: ApplyOutcome): Markup {
   return html`<section aria-labelledby="partner-applications" data-testid="partner-applications">
   <h2 id="partner-applications">Partner applications <span class="muted">(organisation-wide)</span></h2>
   ${changes.map(
     (c) => html`<div class="card" data-address="${c.address}">
-    <h3>${c.name} <span class="badge update">${c.action}</span></h3>
+    <h3>${c.name} <span class="badge update">${c.action}</span>${appliedBadge(applied?.partnerApplications?.find((a) => a.applicationIdentifier === c.applicationIdentifier))}</h3>
     <p class="muted mono">${c.applicationIdentifier}</p>
     ${c.attributes.map(attribute)}
   </div>`,
@@ -288,8 +304,9 @@ function serversSection(plan: Plan, changes: readonly AppSettingChange[], applie
 function serverCard(name: string, changes: readonly AppSettingChange[], restart: PlannedRestart | undefined, outcome: ServerOutcome | undefined): Markup {
   const files = [...new Set(changes.map((c) => c.file))];
   return html`<div class="card" data-server="${name}">
-  <h3>${name}${outcome ? html` <span class="badge ${outcome.result === 'failed' ? 'failed' : ''}" data-testid="server-result">${outcome.result}${outcome.restarted ? ', restarted' : ''}</span>` : null}</h3>
+  <h3>${name}${outcome ? html` <span class="badge ${outcome.outcome === 'failed' ? 'failed' : ''}" data-testid="server-result">${outcome.outcome}${outcome.restarted && outcome.outcome !== 'restarted' ? ', restarted' : ''}</span>` : null}</h3>
   ${outcome?.message ? html`<p>${outcome.message}</p>` : null}
+  ${outcome?.backups?.length ? html`<p class="muted">Backups on the server:</p><ul class="plain mono">${outcome.backups.map((b) => html`<li>${b}</li>`)}</ul>` : null}
   ${files.length === 0 ? html`<p class="muted">No web.config changes.</p>` : null}
   ${files.map(
     (file) => html`<div data-file="${file}">

@@ -2,7 +2,8 @@
 import { error, warning } from '../../src/diag/diagnostic';
 import { DEFAULT_REST_PROFILES, GRAPH_APPLICATION_IDENTIFIER, PROFILES_KEY } from '../../src/domain/exchange';
 import type { AppSettingChange, AttributeChange, Plan, PartnerApplicationChange } from '../../src/plan/types';
-import { APP_ONLY_RISK, NO_CHANGES, renderDiagnosticsHtml, renderPlanHtml } from '../../src/render/html';
+import type { ApplyResult } from '../../src/apply/apply';
+import { APP_ONLY_RISK, NO_CHANGES, renderDiagnosticsHtml, renderPlanHtml, type ApplyOutcome } from '../../src/render/html';
 import { diffSet, diffTokens } from '../../src/render/html/diff';
 import { escapeHtml, html } from '../../src/render/html/markup';
 
@@ -138,7 +139,7 @@ describe('renderPlanHtml', () => {
         restarts: [{ server: evil, mode: 'appPools', appPools: [evil], reasons: [evil] }],
         spec: { path: evil, digest: '' },
       }),
-      { title: evil, applied: { status: 'failed', servers: [{ server: evil, result: 'failed', restarted: false, message: evil }] } },
+      { title: evil, applied: { status: 'failed', servers: [{ server: evil, outcome: 'failed', restarted: false, message: evil, backups: [evil] }] } },
     );
     expect(page).not.toMatch(/<script|<img|onerror=alert\(1\)>/i);
     expect(page.match(/<\/style>/g)).toHaveLength(1);
@@ -205,19 +206,42 @@ describe('renderPlanHtml', () => {
     expect(text).toContain('Warning Something to know at spec.yaml:3:7 Why it matters. plan.w');
   });
 
-  test('an apply outcome shows per-server results', () => {
-    const page = renderPlanHtml(plan([profiles('A', 'A|B', 'Other')]), {
+  test('an apply outcome shows per-server results, backups and partner application results', () => {
+    const page = renderPlanHtml(plan([profiles('A', 'A|B', 'Other'), graph({ name: 'Enabled', before: false, after: true })]), {
       applied: {
         status: 'failed',
-        servers: [{ server: 'EX01', result: 'rolledBack', restarted: true, message: 'Health check /owa failed; restored the backup.' }],
+        partnerApplications: [{ name: 'Microsoft Graph', applicationIdentifier: GRAPH_APPLICATION_IDENTIFIER, done: true }],
+        servers: [
+          {
+            server: 'EX01',
+            outcome: 'rolledBack',
+            restarted: true,
+            message: 'Health check /owa failed; restored the backup.',
+            backups: ['C:\\Program Files\\Microsoft\\Exchange Server\\V15\\FrontEnd\\HttpProxy\\rest\\web.config.hybridcfg-1.bak'],
+          },
+        ],
         diagnostics: [error('apply.health', 'EX01 failed its health check')],
       },
     });
     const text = visibleText(page);
     expect(text).toContain('hybridcfg apply report');
     expect(text).toContain('Apply failed');
-    expect(text).toContain('EX01 rolledBack, restarted Health check /owa failed; restored the backup.');
+    expect(text).toContain('Microsoft Graph update done');
+    expect(text).toContain('EX01 rolledBack, restarted Health check /owa failed; restored the backup. Backups on the server: C:\\Program Files');
     expect(text).toContain('Errors during apply Error EX01 failed its health check');
+    expect(text).not.toContain('Apply exactly this plan');
+  });
+
+  test("the apply engine's result can be given as it is", () => {
+    // Compile-time: fails `tsc` if ApplyResult stops being assignable to ApplyOutcome.
+    const result: ApplyResult = {
+      status: 'succeeded',
+      partnerApplications: [],
+      servers: [{ server: 'EX01', outcome: 'restarted', filesWritten: [REST], backups: ['b'], restarted: true }],
+      diagnostics: [],
+    };
+    const outcome: ApplyOutcome = result;
+    expect(visibleText(renderPlanHtml(plan([profiles('A', 'A|B')]), { applied: outcome }))).toContain('EX01 restarted');
   });
 });
 
