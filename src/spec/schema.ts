@@ -136,7 +136,7 @@ function leafProblem(e: ErrorObject): Problem[] {
         problem(
           'spec.missing-key',
           e.instancePath,
-          `\`${where}\` needs \`${key}\``,
+          `${e.instancePath === '' ? 'The spec' : `\`${where}\``} needs \`${key}\``,
           [sub.description, examplesHint(sub, key).trim()].filter(Boolean).join(' ') || undefined,
           { at: 'key' },
         ),

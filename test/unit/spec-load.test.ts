@@ -211,7 +211,7 @@ describe('schema problems', () => {
   test('a missing required key points at the mapping that lacks it', () => {
     const text = EXAMPLE.replace('kind: HybridOAuth\n', '');
     const d = only(text);
-    expect(d).toMatchObject({ code: 'spec.missing-key', summary: '`the spec` needs `kind`' });
+    expect(d).toMatchObject({ code: 'spec.missing-key', summary: 'The spec needs `kind`' });
     expect(at(d)).toEqual({ line: 1, col: 1 });
   });
 
