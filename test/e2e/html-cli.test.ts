@@ -1,0 +1,70 @@
+/**
+ * The report as a pipeline gets it: `hybridcfg plan --html` and `apply --html` on a lab organisation,
+ * opened in chromium.
+ */
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { GRAPH_APPLICATION_IDENTIFIER, PROFILES_KEY, REST_FRONTEND_WEB_CONFIG } from '../../src/domain/exchange';
+import { APP_ONLY_RISK } from '../../src/render/html';
+import { launchChromium, openReport, type BrowserSession } from '../helpers/browser';
+import { runCli } from '../helpers/cli';
+
+let session: BrowserSession;
+let dir: string;
+beforeAll(async () => {
+  session = await launchChromium();
+});
+afterAll(async () => {
+  await session?.close();
+});
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hybridcfg-html-cli-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('plan --html, then apply --html of the saved plan, on a two-server lab', async () => {
+  copyFileSync(resolve(__dirname, '../../examples/specs/quickstart.yaml'), join(dir, 'hybridcfg.yaml'));
+  const init = await runCli(['lab', 'init', 'lab', '--servers', 'EX01,EX02'], { cwd: dir });
+  expect(init.stderr).toBe('');
+  expect(init.code).toBe(0);
+
+  const plan = await runCli(['plan', 'hybridcfg.yaml', '--detailed-exitcode', '--json', '--out', 'plan.json', '--html', 'plan.html'], { cwd: dir });
+  expect({ code: plan.code, stderr: plan.stderr }).toEqual({ code: 2, stderr: expect.any(String) });
+
+  const planned = await openReport(session, readFileSync(join(dir, 'plan.html'), 'utf8'), { width: 1024, height: 768 });
+  try {
+    const { page } = planned;
+    expect(await page.locator('[data-server]').evaluateAll((els) => els.map((e) => e.getAttribute('data-server')))).toEqual(['EX01', 'EX02']);
+    for (const server of ['EX01', 'EX02']) {
+      const setting = page.locator(`[data-server="${server}"] [data-file="${REST_FRONTEND_WEB_CONFIG}"] [data-key="${PROFILES_KEY}"]`);
+      expect(await setting.locator('[data-op="added"]').allTextContents()).toEqual(['V1S2SAppOnly']);
+    }
+    const graph = page.locator(`[data-address='partnerApplication["${GRAPH_APPLICATION_IDENTIFIER}"]']`);
+    expect(await graph.locator('[data-attribute="AppOnlyPermissions"] [data-set="added"] li').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="app-only-grant"]').textContent()).toContain(APP_ONLY_RISK);
+    expect(planned.consoleErrors).toEqual([]);
+    expect(planned.requests).toEqual([]);
+  } finally {
+    await planned.close();
+  }
+
+  const apply = await runCli(['apply', 'plan.json', '--yes', '--html', 'apply.html'], { cwd: dir });
+  expect({ code: apply.code, stderr: apply.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+  const applied = await openReport(session, readFileSync(join(dir, 'apply.html'), 'utf8'), { width: 1024, height: 768 });
+  try {
+    const { page } = applied;
+    expect(await page.locator('[data-testid="outcome"]').textContent()).toContain('Applied');
+    expect(await page.locator('[data-server] [data-testid="server-result"]').allTextContents()).toEqual(['restarted', 'restarted']);
+    expect(await page.locator('[data-testid="partner-result"]').allTextContents()).toEqual(['done']);
+    expect(applied.consoleErrors).toEqual([]);
+  } finally {
+    await applied.close();
+  }
+
+  const again = await runCli(['plan', 'hybridcfg.yaml', '--detailed-exitcode', '--html', 'again.html'], { cwd: dir });
+  expect(again.code).toBe(0);
+  expect(readFileSync(join(dir, 'again.html'), 'utf8')).toContain('No changes. The live state matches the spec.');
+});
