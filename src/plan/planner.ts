@@ -33,7 +33,8 @@ export function plan(loaded: LoadedSpec, live: LiveState, ctx: PlanContext): Pla
   const files = planWebConfigs(loaded, live.servers, live.serverStates);
   const errors = [...apps.diagnostics, ...files.diagnostics].filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new DiagnosticError(errors);
-  const warnings: Diagnostic[] = [...apps.diagnostics, ...files.diagnostics].filter((d) => d.severity === 'warning');
+  // Spec warnings (near-miss keys, empty tokens) travel with the plan so every view shows them.
+  const warnings: Diagnostic[] = [...(loaded.warnings ?? []), ...apps.diagnostics, ...files.diagnostics].filter((d) => d.severity === 'warning');
 
   const restarts = planRestarts(loaded, live, apps.changes.map((c) => c.name), files.fileEdits);
   if (restarts.length > 0 && (loaded.spec.restart?.mode ?? 'iisreset') === 'none') {
