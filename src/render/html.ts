@@ -24,12 +24,12 @@ export interface ApplyOutcome {
     readonly applicationIdentifier: string;
     readonly done: boolean;
   }[];
-  readonly servers: readonly ServerOutcome[];
+  readonly servers: readonly ServerApplyOutcome[];
   /** Errors met while applying (already rendered for the terminal; repeated here for the artifact). */
   readonly diagnostics?: readonly Diagnostic[];
 }
 
-export interface ServerOutcome {
+export interface ServerApplyOutcome {
   readonly server: string;
   /** not-started: not reached (an earlier step failed); rolledBack: restored from the backup. */
   readonly outcome: 'changed' | 'restarted' | 'unchanged' | 'failed' | 'not-started' | 'rolledBack';
@@ -301,7 +301,7 @@ function serversSection(plan: Plan, changes: readonly AppSettingChange[], applie
 </section>`;
 }
 
-function serverCard(name: string, changes: readonly AppSettingChange[], restart: PlannedRestart | undefined, outcome: ServerOutcome | undefined): Markup {
+function serverCard(name: string, changes: readonly AppSettingChange[], restart: PlannedRestart | undefined, outcome: ServerApplyOutcome | undefined): Markup {
   const files = [...new Set(changes.map((c) => c.file))];
   return html`<div class="card" data-server="${name}">
   <h3>${name}${outcome ? html` <span class="badge ${outcome.outcome === 'failed' ? 'failed' : ''}" data-testid="server-result">${outcome.outcome}${outcome.restarted && outcome.outcome !== 'restarted' ? ', restarted' : ''}</span>` : null}</h3>
