@@ -4,7 +4,7 @@
  * re-read on every call, so fault knobs set by `hybridcfg lab fault` or by the fake PowerShell module
  * take effect at once.
  */
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DiagnosticError, fail } from '../../diag/diagnostic';
@@ -13,16 +13,23 @@ import type {
   FileRead,
   FileWrite,
   FileWriteResult,
+  HealthCheckResult,
+  JournalEntry,
+  JournalEnd,
+  JournalStart,
+  LockHolder,
   OrganizationState,
   PartnerApplication,
   PartnerApplicationUpdate,
   RestartRequest,
+  RestartResult,
   ServerState,
   Target,
 } from '../types';
 import {
   BACKUP_FOLDER,
   ORIGINAL_FOLDER,
+  TEMP_FOLDER,
   appendJsonLine,
   isFrontEndServer,
   labPaths,
@@ -34,19 +41,15 @@ import {
 } from './format';
 import type { LabOrganization, LabPartnerApplication, LabServer } from './format';
 
-export interface HealthCheckFailure {
-  readonly path: string;
-  readonly reason: string;
-}
+export type { HealthCheckResult } from '../types';
 
-export interface HealthCheckResult {
-  readonly ok: boolean;
-  readonly failures: readonly HealthCheckFailure[];
-}
-
-/** The lab target: the Target interface plus the health check the rolling restart will use. */
+/** The lab target: the Target interface, every optional part implemented, plus a stand-alone health check. */
 export interface LabTarget extends Target {
   readonly kind: 'lab';
+  restart(server: ExchangeServer, request: RestartRequest): Promise<RestartResult>;
+  acquireLock(holder: LockHolder): Promise<LockHolder | null>;
+  releaseLock(runId: string): Promise<boolean>;
+  appendJournal(entry: JournalEntry): Promise<void>;
   healthCheck(server: ExchangeServer, paths: readonly string[], timeoutSeconds: number): Promise<HealthCheckResult>;
 }
 
@@ -109,8 +112,95 @@ export function resolveInServer(folder: string, file: string): string {
   return abs;
 }
 
+/**
+ * organization.json as of now (LAB.md R1), parsed again only when the file changed. A fleet of 500
+ * servers makes organization.json about 80 KB, and parsing it for every call of a run made reads
+ * quadratic in the number of servers. One stat per call tells whether it changed: every writer
+ * replaces it (a new inode: writeFileAtomic renames) or rewrites it (a new mtime, in nanoseconds), so
+ * a fault knob set between two calls still takes effect on the next one. Calls that arrive together
+ * share one parse.
+ */
+function organizationReader(dir: string): () => Promise<LabOrganization> {
+  const file = labPaths(dir).organization;
+  let cached: { readonly key: string; readonly org: Promise<LabOrganization> } | undefined;
+  return async () => {
+    const stat = await fs.stat(file, { bigint: true }).catch(() => undefined);
+    // No file (or no folder): readLabOrganization says so with the diagnostic that tells how to make one.
+    if (stat === undefined) return readLabOrganization(dir);
+    const key = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+    if (cached?.key !== key) {
+      const org = readLabOrganization(dir);
+      cached = { key, org };
+      // A file that could not be parsed is parsed again next time, so its diagnostic is not cached.
+      org.catch(() => {
+        if (cached?.org === org) cached = undefined;
+      });
+    }
+    return cached.org;
+  };
+}
+
+/** The lab's health check (O6): every path answers unless the server has the healthCheck fault. */
+function labHealth(s: LabServer, checkPaths: readonly string[], timeoutSeconds: number): HealthCheckResult {
+  if (s.faults?.healthCheck !== 'fail') return { ok: true, failures: [] };
+  return {
+    ok: false,
+    // No paths given: the server itself is what fails its health check.
+    failures: (checkPaths.length > 0 ? checkPaths : ['']).map((p) => ({
+      path: p,
+      reason: `https://${s.Fqdn}/${p.replace(/^\/+/, '')} did not answer 200 OK within ${timeoutSeconds} s (lab fault healthCheck=fail)`,
+    })),
+  };
+}
+
+async function readJsonOr<T>(file: string, fallback: T): Promise<T> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
+    throw err;
+  }
+}
+
+/** The last run in the journal: its start line and, if it finished, its end line. */
+async function lastRun(journal: string): Promise<{ start: JournalStart; end?: JournalEnd } | null> {
+  let text: string;
+  try {
+    text = await fs.readFile(journal, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  // A line cut short by a kill is skipped: each line is one write, so only the last can be partial.
+  const entries = text.split('\n').flatMap((l) => {
+    try {
+      return l.trim() ? [JSON.parse(l) as JournalEntry] : [];
+    } catch {
+      return [];
+    }
+  });
+  const start = [...entries].reverse().find((e): e is JournalStart => e.event === 'start');
+  if (!start) return null;
+  const end = entries.find((e): e is JournalEnd => e.event === 'end' && e.runId === start.runId);
+  return end ? { start, end } : { start };
+}
+
+/** Whether backups can be taken in the server folder: the lab fault, or a backup folder we cannot write. */
+async function backupPossible(s: LabServer, folder: string): Promise<{ possible: boolean; reason?: string }> {
+  if (s.faults?.backup === 'fail') return { possible: false, reason: `lab fault backup=fail on ${s.Name}` };
+  const root = path.join(folder, 'hybridcfg');
+  const probe = (await fs.stat(root).then(() => true, () => false)) ? root : folder;
+  try {
+    await fs.access(probe, fsConstants.W_OK);
+    return { possible: true };
+  } catch (err) {
+    return { possible: false, reason: `${probe} is not writable (${(err as NodeJS.ErrnoException).code})` };
+  }
+}
+
 export function createLabTarget(dir: string): LabTarget {
   const paths = labPaths(dir);
+  const currentOrganization = organizationReader(dir);
   // Set-PartnerApplication reads, changes and rewrites organization.json: one at a time, so that two
   // concurrent sets through one target cannot lose each other's change.
   let orgQueue: Promise<unknown> = Promise.resolve();
@@ -148,7 +238,7 @@ export function createLabTarget(dir: string): LabTarget {
 
   /** A call concerning a server: its latency first (asynchronously, so parallel calls overlap), then reachability. */
   async function reach(server: ExchangeServer): Promise<{ org: LabOrganization; server: LabServer; folder: string }> {
-    const org = await readLabOrganization(dir);
+    const org = await currentOrganization();
     const s = findServer(org, server);
     const latency = s.faults?.latencyMs ?? 0;
     if (latency > 0) await sleep(latency);
@@ -179,7 +269,7 @@ export function createLabTarget(dir: string): LabTarget {
 
     readOrganization(): Promise<OrganizationState> {
       return served({ call: 'readOrganization' }, async () => {
-        const org = await readLabOrganization(dir);
+        const org = await currentOrganization();
         return {
           partnerApplications: org.partnerApplications.map(toPartnerApplication),
           servers: org.servers.filter(isFrontEndServer).map(toExchangeServer),
@@ -198,6 +288,7 @@ export function createLabTarget(dir: string): LabTarget {
           // $env:ExchangeInstallPath ends with a separator [H]; so does the lab's.
           installPath: folder + path.sep,
           files: Object.fromEntries(files.map((f, i) => [f, reads[i]])),
+          backup: await backupPossible(s, folder),
         };
       });
     },
@@ -250,6 +341,12 @@ export function createLabTarget(dir: string): LabTarget {
           }
           // Exchange warns "no settings ... have been modified" and writes nothing when nothing differs [M].
           if (changed.length === 0) return;
+          // The value before hybridcfg first changed a property is kept for rollback, never replaced.
+          const originals = await readJsonOr<Record<string, Record<string, unknown>>>(paths.partnerApplicationOriginals, {});
+          const mine = { ...(originals[app.ApplicationIdentifier] ?? {}) };
+          for (const key of changed) if (!(key in mine)) mine[key] = app[key];
+          await fs.mkdir(path.dirname(paths.partnerApplicationOriginals), { recursive: true });
+          await writeFileAtomic(paths.partnerApplicationOriginals, JSON.stringify({ ...originals, [app.ApplicationIdentifier]: mine }, null, 2) + '\n');
           const partnerApplications = org.partnerApplications.map((a, i) => (i === index ? (next as unknown as LabPartnerApplication) : a));
           await writeLabOrganization(dir, { ...org, partnerApplications });
           await appendJsonLine(paths.events, {
@@ -317,7 +414,9 @@ export function createLabTarget(dir: string): LabTarget {
             // The first original is kept for ever: later applies never replace it.
             if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
           }
-          await writeFileAtomic(abs, write.bytes);
+          const tempDir = path.join(folder, ...TEMP_FOLDER.split('/'));
+          await fs.mkdir(tempDir, { recursive: true });
+          await writeFileAtomic(abs, write.bytes, tempDir);
           await appendJsonLine(paths.events, {
             action: 'write-file',
             server: s.Name,
@@ -332,7 +431,7 @@ export function createLabTarget(dir: string): LabTarget {
       });
     },
 
-    restart(server: ExchangeServer, request: RestartRequest): Promise<void> {
+    restart(server: ExchangeServer, request: RestartRequest): Promise<RestartResult> {
       return served({ call: 'restart', server: server.Name }, async () => {
         const { server: s } = await reach(server);
         const pools = request.appPools ?? [];
@@ -352,21 +451,51 @@ export function createLabTarget(dir: string): LabTarget {
         } else {
           for (const appPool of pools) await appendJsonLine(paths.events, { action: 'recycle-apppool', server: s.Name, appPool });
         }
+        return request.healthCheck ? { health: labHealth(s, request.healthCheck.paths, request.healthCheck.timeoutSeconds) } : {};
+      });
+    },
+
+    acquireLock(holder: LockHolder): Promise<LockHolder | null> {
+      return served({ call: 'acquireLock', runId: holder.runId }, async () => {
+        await readLabOrganization(dir);
+        await fs.mkdir(path.dirname(paths.lock), { recursive: true });
+        // Written whole into a temp file, then linked into place: link fails if the lock exists (like
+        // O_EXCL), and a reader never sees a half-written lock.
+        const temp = `${paths.lock}.${holder.runId}.tmp`;
+        await fs.writeFile(temp, JSON.stringify(holder, null, 2) + '\n', { flag: 'wx' });
+        try {
+          await fs.link(temp, paths.lock);
+          return null;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          return readJsonOr<LockHolder | null>(paths.lock, null);
+        } finally {
+          await fs.rm(temp, { force: true });
+        }
+      });
+    },
+
+    releaseLock(runId: string): Promise<boolean> {
+      return served({ call: 'releaseLock', runId }, async () => {
+        const current = await readJsonOr<LockHolder | null>(paths.lock, null);
+        if (current === null || current.runId !== runId) return false;
+        await fs.rm(paths.lock, { force: true });
+        return true;
+      });
+    },
+
+    appendJournal(entry: JournalEntry): Promise<void> {
+      return served({ call: 'appendJournal', runId: entry.runId }, async () => {
+        await fs.mkdir(path.dirname(paths.journal), { recursive: true });
+        // One write per line with O_APPEND: a kill leaves at most the last line short.
+        await fs.appendFile(paths.journal, JSON.stringify({ time: new Date().toISOString(), ...entry }) + '\n', 'utf8');
       });
     },
 
     healthCheck(server: ExchangeServer, checkPaths: readonly string[], timeoutSeconds: number): Promise<HealthCheckResult> {
       return served({ call: 'healthCheck', server: server.Name }, async () => {
         const { server: s } = await reach(server);
-        if (s.faults?.healthCheck !== 'fail') return { ok: true, failures: [] };
-        return {
-          ok: false,
-          // No paths given: the server itself is what fails its health check.
-          failures: (checkPaths.length > 0 ? checkPaths : ['']).map((p) => ({
-            path: p,
-            reason: `https://${s.Fqdn}/${p.replace(/^\/+/, '')} did not answer 200 OK within ${timeoutSeconds} s (lab fault healthCheck=fail)`,
-          })),
-        };
+        return labHealth(s, checkPaths, timeoutSeconds);
       });
     },
 
