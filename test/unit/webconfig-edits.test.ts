@@ -61,6 +61,13 @@ describe('inserting a key that is missing', () => {
     expect(setAppSetting(text, 'K', 'V', 'f')).toBe(expected);
   });
 
+  test('mixed line endings: the new line takes the ending of the line it follows', () => {
+    const text = '<configuration>\n  <appSettings>\r\n    <add key="A" value="1" />\r\n  </appSettings>\n</configuration>\n';
+    expect(setAppSetting(text, 'B', '2', 'f')).toBe(
+      '<configuration>\n  <appSettings>\r\n    <add key="A" value="1" />\r\n    <add key="B" value="2" />\r\n  </appSettings>\n</configuration>\n',
+    );
+  });
+
   test('no <appSettings>: created as the first child of <configuration>', () => {
     const without = crlf(REST.replace(/ {2}<appSettings>[\s\S]*?<\/appSettings>\n/, ''));
     const out = setAppSetting(without, 'K', 'V', 'f');
@@ -108,6 +115,25 @@ describe('only real appSettings entries are read and changed', () => {
     const out = setAppSetting(text, 'Other', 'new', 'f');
     expect(out).toBe(text.replace('V1AppOnly" />\r\n', 'V1AppOnly" />\r\n    <add key="Other" value="new" />\r\n'));
   });
+});
+
+test('a DOCTYPE is skipped, markup inside it is not read, and its entities are refused', () => {
+  const doctype = '<?xml version="1.0"?>\n<!DOCTYPE configuration [\n  <!ENTITY e "<add key=\'K\' value=\'dtd\'/>">\n]>\n';
+  const text = doctype + '<configuration>\n  <appSettings>\n    <add key="K" value="real" />\n  </appSettings>\n</configuration>\n';
+  expect(readAppSettings(text, 'f')).toEqual([{ key: 'K', value: 'real', line: 7, col: 5 }]);
+  expect(setAppSetting(text, 'K', 'new', 'f')).toBe(text.replace('"real"', '"new"'));
+  const d = diagnosticOf(() => readAppSettings(text.replace('"real"', '"&e;"'), 'f'));
+  expect(d.code).toBe('webconfig.malformed');
+  expect(d.source).toEqual({ file: 'f', line: 7, col: 25 });
+});
+
+test('a 1 MB web.config is read and patched correctly', () => {
+  const filler = '  <location path="p">\r\n    <system.web><!-- <add key="K" value="no" /> --></system.web>\r\n  </location>\r\n';
+  const text = crlf(REST).replace('</configuration>', filler.repeat(Math.ceil(1_000_000 / filler.length)) + '</configuration>');
+  expect(text.length).toBeGreaterThan(1_000_000);
+  const out = setAppSetting(text, 'OAuthHttpModule.Profiles', 'V1S2SAppOnly', 'big');
+  expect(out).toBe(text.replace(/(key="OAuthHttpModule.Profiles" value=")[^"]*"/, '$1V1S2SAppOnly"'));
+  expect(readAppSettings(setAppSetting(text, 'K', 'yes', 'big'), 'big').at(-1)).toMatchObject({ key: 'K', value: 'yes' });
 });
 
 describe('attribute syntax', () => {
