@@ -54,7 +54,45 @@ export interface OrganizationState {
    * reflects both the build and the caller's RBAC role entries). null when the target cannot tell.
    */
   readonly setPartnerApplicationParameters: readonly string[] | null;
+  /**
+   * Partner application values recorded before hybridcfg first changed each property (the first one is
+   * never overwritten), by ApplicationIdentifier. `hybridcfg rollback` restores them. Absent when the
+   * target does not record them.
+   */
+  readonly partnerApplicationOriginals?: Readonly<Record<string, PartnerApplicationUpdate>>;
+  /** The organisation's apply lock, read in the same call: null when free, absent when the target has none. */
+  readonly lock?: LockHolder | null;
+  /** The last run the journal records (start, and end if it finished); absent when the target keeps none. */
+  readonly lastRun?: { readonly start: JournalStart; readonly end?: JournalEnd } | null;
 }
+
+/** Who holds the organisation's apply lock: enough for a person to find the run, and to tell if it is gone. */
+export interface LockHolder {
+  readonly runId: string;
+  readonly command: string;
+  readonly host: string;
+  readonly user: string;
+  readonly pid: number;
+  readonly startedAt: string;
+}
+
+/** A journal line written before a run changes anything: what it is about to do. */
+export interface JournalStart {
+  readonly event: 'start';
+  readonly runId: string;
+  readonly holder: LockHolder;
+  readonly files: readonly { readonly server: string; readonly file: string; readonly beforeSha256: string; readonly afterSha256: string }[];
+  readonly partnerApplications: readonly string[];
+}
+
+/** The journal line written when a run ends, whatever its result. */
+export interface JournalEnd {
+  readonly event: 'end';
+  readonly runId: string;
+  readonly status: string;
+}
+
+export type JournalEntry = JournalStart | JournalEnd;
 
 export type FileRead =
   | { readonly exists: false }
@@ -66,6 +104,11 @@ export interface ServerState {
   readonly installPath: string;
   /** Keyed by the relative path exactly as requested. */
   readonly files: Readonly<Record<string, FileRead>>;
+  /**
+   * Whether the target could back up these files before a write (backup folder creatable and writable,
+   * disk not full), checked in the same read call. Absent when the target cannot tell.
+   */
+  readonly backup?: { readonly possible: boolean; readonly reason?: string };
 }
 
 export interface FileWrite {
@@ -82,9 +125,27 @@ export interface FileWriteResult {
   readonly backupPath: string;
 }
 
+export interface HealthCheckRequest {
+  /** URL paths (`/owa/healthcheck.htm`) requested with https on the server's FQDN. */
+  readonly paths: readonly string[];
+  readonly timeoutSeconds: number;
+}
+
+export interface HealthCheckResult {
+  readonly ok: boolean;
+  readonly failures: readonly { readonly path: string; readonly reason: string }[];
+}
+
 export interface RestartRequest {
   readonly mode: 'iisreset' | 'appPools';
   readonly appPools?: readonly string[];
+  /** Checked in the same call after the restart, so a rolling restart costs one call per server. */
+  readonly healthCheck?: HealthCheckRequest;
+}
+
+export interface RestartResult {
+  /** Present when a health check was requested. */
+  readonly health?: HealthCheckResult;
 }
 
 export interface Target {
@@ -102,6 +163,16 @@ export interface Target {
    * expectedSha256, back them up on the server, then replace the file atomically.
    */
   writeFiles(server: ExchangeServer, writes: readonly FileWrite[]): Promise<readonly FileWriteResult[]>;
-  restart(server: ExchangeServer, request: RestartRequest): Promise<void>;
+  /** Restart, then (when asked) wait for the health check; a failed check is a result, not a throw. */
+  restart(server: ExchangeServer, request: RestartRequest): Promise<RestartResult | void>;
+  /**
+   * Take the organisation's apply lock exclusively (create-if-absent). Returns null when taken, or the
+   * current holder. Optional only until every target implements it; apply warns when it is missing.
+   */
+  acquireLock?(holder: LockHolder): Promise<LockHolder | null>;
+  /** Remove the lock if (and only if) it is still held by runId. Returns whether it was removed. */
+  releaseLock?(runId: string): Promise<boolean>;
+  /** Append one line to the organisation's run journal. */
+  appendJournal?(entry: JournalEntry): Promise<void>;
   close(): Promise<void>;
 }

@@ -18,12 +18,20 @@ export interface ServerFaults {
   readonly healthCheck?: 'fail';
 }
 
+/**
+ * Knobs set by editing organization.json (`hybridcfg lab fault` does not offer them yet): the server
+ * reports that backups are not possible (a full disk, a read-only backup folder).
+ */
+export interface FileOnlyServerFaults {
+  readonly backup?: 'fail';
+}
+
 export interface PartnerApplicationFaults {
   readonly set?: 'fail';
 }
 
 export interface LabServer extends ExchangeServer {
-  readonly faults?: ServerFaults;
+  readonly faults?: ServerFaults & FileOnlyServerFaults;
 }
 
 export interface LabPartnerApplication extends PartnerApplication {
@@ -76,6 +84,12 @@ export interface LabPaths {
   readonly events: string;
   readonly calls: string;
   readonly servers: string;
+  /** The organisation's apply lock (one run at a time), created exclusively. */
+  readonly lock: string;
+  /** One JSON line per run start and end, to tell an interrupted run from a finished one. */
+  readonly journal: string;
+  /** Partner application values before hybridcfg first changed them; never overwritten per property. */
+  readonly partnerApplicationOriginals: string;
 }
 
 export function labPaths(dir: string): LabPaths {
@@ -86,6 +100,9 @@ export function labPaths(dir: string): LabPaths {
     events: path.join(root, 'events.jsonl'),
     calls: path.join(root, 'calls.jsonl'),
     servers: path.join(root, 'servers'),
+    lock: path.join(root, 'hybridcfg', 'lock.json'),
+    journal: path.join(root, 'hybridcfg', 'journal.jsonl'),
+    partnerApplicationOriginals: path.join(root, 'hybridcfg', 'original', 'partner-applications.json'),
   };
 }
 
@@ -97,6 +114,11 @@ export function serverFolder(dir: string, name: string): string {
 /** Where in the lab the backups and originals of a server live, relative to its folder. */
 export const BACKUP_FOLDER = 'hybridcfg/backup';
 export const ORIGINAL_FOLDER = 'hybridcfg/original';
+/**
+ * Temp files of atomic writes live here, not beside the web.config: a run killed between write and
+ * rename leaves nothing in a vdir folder that IIS reads. Same volume as the files, so rename is atomic.
+ */
+export const TEMP_FOLDER = 'hybridcfg/tmp';
 
 export function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -111,8 +133,8 @@ export function isFrontEndServer(server: ExchangeServer): boolean {
  * Replace a file atomically: write a temp file in the same folder (so the rename stays on one volume),
  * fsync it, rename over the target. A reader sees the old bytes or the new ones, never half.
  */
-export async function writeFileAtomic(file: string, bytes: Buffer | string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+export async function writeFileAtomic(file: string, bytes: Buffer | string, tempDir: string = path.dirname(file)): Promise<void> {
+  const temp = path.join(tempDir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await fs.open(temp, 'wx');
   try {
     await handle.writeFile(bytes);

@@ -274,6 +274,9 @@ export function createLabTarget(dir: string): LabTarget {
           partnerApplications: org.partnerApplications.map(toPartnerApplication),
           servers: org.servers.filter(isFrontEndServer).map(toExchangeServer),
           setPartnerApplicationParameters: org.cmdlets['Set-PartnerApplication'].parameters,
+          partnerApplicationOriginals: await readJsonOr<Record<string, PartnerApplicationUpdate>>(paths.partnerApplicationOriginals, {}),
+          lock: await readJsonOr<LockHolder | null>(paths.lock, null),
+          lastRun: await lastRun(paths.journal),
         };
       });
     },
@@ -344,7 +347,7 @@ export function createLabTarget(dir: string): LabTarget {
           // The value before hybridcfg first changed a property is kept for rollback, never replaced.
           const originals = await readJsonOr<Record<string, Record<string, unknown>>>(paths.partnerApplicationOriginals, {});
           const mine = { ...(originals[app.ApplicationIdentifier] ?? {}) };
-          for (const key of changed) if (!(key in mine)) mine[key] = app[key];
+          for (const key of changed) if (!(key in mine)) mine[key] = app[key as keyof PartnerApplicationUpdate];
           await fs.mkdir(path.dirname(paths.partnerApplicationOriginals), { recursive: true });
           await writeFileAtomic(paths.partnerApplicationOriginals, JSON.stringify({ ...originals, [app.ApplicationIdentifier]: mine }, null, 2) + '\n');
           const partnerApplications = org.partnerApplications.map((a, i) => (i === index ? (next as unknown as LabPartnerApplication) : a));
