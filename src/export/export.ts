@@ -33,10 +33,10 @@ export function exportSpec(loaded: LoadedSpec, live: LiveState, outDir: string):
     for (const server of live.servers) {
       const file = live.serverStates[server.Name].files[wc.file];
       if (file === undefined || !file.exists) continue;
-      const settings = new Map(readAppSettings(decodeWebConfig(file.bytes, wc.file), wc.file).map((s) => [s.key, s.value]));
+      const settings = new Map(readAppSettings(decodeWebConfig(file.bytes, wc.file), wc.file).map((s) => [s.key.toUpperCase(), s.value]));
       const appSettings: Record<string, string> = {};
       for (const key of Object.keys(wc.appSettings)) {
-        const value = settings.get(key);
+        const value = settings.get(key.toUpperCase());
         if (value !== undefined) appSettings[key] = value;
       }
       const id = JSON.stringify(appSettings);

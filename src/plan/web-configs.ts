@@ -69,10 +69,11 @@ export function planWebConfigs(
       const label = `${server.Name}:${where}`;
       try {
         const text = decodeWebConfig(file.bytes, label);
-        const current = new Map(readAppSettings(text, label).map((s) => [s.key, s.value]));
+        // .NET reads appSettings keys case-insensitively [?], and so do the patcher's lookups: match alike.
+        const current = new Map(readAppSettings(text, label).map((s) => [s.key.toUpperCase(), s.value]));
         let next = text;
         for (const [key, setting] of Object.entries(wc.appSettings)) {
-          const before = current.has(key) ? current.get(key)! : null;
+          const before = current.get(key.toUpperCase()) ?? null;
           const after = desiredAppSetting(setting, before);
           if (before === after) continue;
           next = setAppSetting(next, key, after, label);

@@ -183,3 +183,14 @@ describe('fingerprint', () => {
     expect(c.fingerprint).not.toBe(a.fingerprint);
   });
 });
+
+describe('appSetting keys', () => {
+  it('match the file case-insensitively, as .NET reads them, so no duplicate key is planned', () => {
+    const spec = loaded({ webConfigs: [{ file: REST, appSettings: { 'oauthhttpmodule.profiles': { include: ['V1S2SAppOnly'] } } }] });
+    const p = plan(spec, live({ servers: { EX01: { [REST]: restFile() } } }), CTX);
+    expect(p.changes).toHaveLength(1);
+    expect(p.changes[0]).toMatchObject({ action: 'update', before: expect.stringContaining('CallbackV2') });
+    const after = Buffer.from(p.fileEdits[0].afterBase64, 'base64');
+    expect(readAppSettings(decodeWebConfig(after, 'x'), 'x').filter((s) => s.key.toLowerCase() === 'oauthhttpmodule.profiles')).toHaveLength(1);
+  });
+});
