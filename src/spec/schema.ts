@@ -2,24 +2,55 @@
  * The published JSON Schema (schemas/hybridcfg.schema.json) as a validator, and ajv's errors turned into
  * problems an Exchange admin can act on: the key by its path in the YAML, what it must be, what was found.
  */
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import * as nodePath from 'node:path';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { suggest } from '../domain/tokens';
 import { describePointer, joinPointer } from './pointer';
 import { problem, type Problem } from './problem';
 
 // The schema ships in the package (package.json `files`), one level above src/ and dist/.
-const SCHEMA = require('../../schemas/hybridcfg.schema.json') as Record<string, unknown>;
+const SCHEMA_FILE = nodePath.join(__dirname, '..', '..', 'schemas', 'hybridcfg.schema.json');
+
+/**
+ * The validator the build generates from the schema (scripts/build-validator.js, ajv standalone code):
+ * loading it takes about 5 ms, where loading ajv and compiling the schema takes about 100 ms of every
+ * run of validate, plan and apply (bench/RESULTS.md). It exists only in dist/; from src/ (tests) the
+ * schema is compiled at run time.
+ */
+export const GENERATED_VALIDATOR = 'schema-validator.js';
 
 let compiled: ValidateFunction | undefined;
+
+export function schemaSha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Compiles the schema with ajv. The build compiles with `source: true` to generate the standalone
+ * validator, the run-time fallback without: the options are these in both, so both report alike.
+ */
+export function compileSchema(opts: { source?: boolean } = {}): { ajv: import('ajv').default; validate: ValidateFunction } {
+  // Loaded here only: ajv is the heaviest module of a run and the generated validator does not need it.
+  const { default: Ajv2020 } = require('ajv/dist/2020') as typeof import('ajv/dist/2020');
+  const { default: addFormats } = require('ajv-formats') as typeof import('ajv-formats');
+  // verbose: errors carry the failing value and the schema around it, which the messages below use.
+  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true, code: { source: opts.source === true } });
+  addFormats(ajv);
+  return { ajv, validate: ajv.compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object) };
+}
 
 /** Compiled once per process, on first use: compiling costs more than validating many specs. */
 function validator(): ValidateFunction {
   if (!compiled) {
-    // verbose: errors carry the failing value and the schema around it, which the messages below use.
-    const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
-    addFormats(ajv);
-    compiled = ajv.compile(SCHEMA);
+    const generated = nodePath.join(__dirname, GENERATED_VALIDATOR);
+    if (existsSync(generated)) {
+      const aot = require(generated) as ValidateFunction & { schemaSha256?: string };
+      // A schema edited after the build is compiled at run time rather than validated by stale code.
+      if (aot.schemaSha256 === schemaSha256(readFileSync(SCHEMA_FILE, 'utf8'))) compiled = aot;
+    }
+    compiled ??= compileSchema().validate;
   }
   return compiled;
 }
