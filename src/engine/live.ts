@@ -5,7 +5,7 @@
 import { error, DiagnosticError, type Diagnostic } from '../diag/diagnostic';
 import { suggest } from '../domain/tokens';
 import type { LoadedSpec } from '../spec/types';
-import type { ExchangeServer, OrganizationState, ServerState, Target } from '../targets/types';
+import { originalOf, type ExchangeServer, type OrganizationState, type ServerState, type Target } from '../targets/types';
 import { mapLimit } from './limit';
 
 export interface LiveState {
@@ -71,7 +71,7 @@ export function filesByServer(loaded: LoadedSpec, inScope: readonly ExchangeServ
 export async function readLive(
   loaded: LoadedSpec,
   target: Target,
-  opts: { parallelism?: number; onServerRead?: (server: string) => void } = {},
+  opts: { parallelism?: number; onServerRead?: (server: string) => void; withOriginals?: boolean } = {},
 ): Promise<LiveState> {
   const organization = await target.readOrganization();
   const scope = resolveServers(loaded.spec.servers, organization.servers, loaded, '/servers');
@@ -91,7 +91,9 @@ export async function readLive(
   // Every server is read even when one fails, so that one run reports every unreachable server.
   const readFailures: Diagnostic[] = [];
   const states = await mapLimit(scope.servers, opts.parallelism ?? DEFAULT_PARALLELISM, async (server) => {
-    const files = wanted.files.get(server.Name) ?? [];
+    const managed = wanted.files.get(server.Name) ?? [];
+    // Rollback reads each file and its first original in the same call.
+    const files = opts.withOriginals ? [...managed, ...managed.map(originalOf)] : managed;
     try {
       const state = files.length === 0 ? { name: server.Name, installPath: '', files: {} } : await target.readServer(server, files);
       opts.onServerRead?.(server.Name);

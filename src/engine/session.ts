@@ -3,6 +3,7 @@
  * The caller closes the target.
  */
 import { resolve } from 'node:path';
+import { DiagnosticError } from '../diag/diagnostic';
 import type { LiveState } from './live';
 import { readLive } from './live';
 import { plan as makePlan } from '../plan/planner';
@@ -10,7 +11,8 @@ import type { Plan } from '../plan/types';
 import { loadSpec } from '../spec/load';
 import type { LoadedSpec } from '../spec/types';
 import { openTarget } from '../targets';
-import type { Target } from '../targets/types';
+import type { LockHolder, Target } from '../targets/types';
+import type { PlanContext } from '../plan/planner';
 
 export const DEFAULT_SPEC = 'hybridcfg.yaml';
 
@@ -27,24 +29,57 @@ export interface Session {
   readonly target: Target;
   readonly live: LiveState;
   readonly plan: Plan;
+  /** Present when the session took the organisation's lock (apply, rollback). */
+  readonly holder?: LockHolder;
+  /** Set when the target cannot lock, so the command can say so. */
+  readonly lockUnsupported?: boolean;
 }
 
-export async function withSession<T>(
-  file: string,
-  opts: { parallelism?: number; onServerRead?: (server: string) => void },
-  fn: (s: Session) => Promise<T>,
-): Promise<T> {
+export interface SessionOptions {
+  readonly parallelism?: number;
+  readonly onServerRead?: (server: string) => void;
+  /** Take the organisation's lock for this command before reading anything; released at the end. */
+  readonly lock?: { readonly command: string; readonly specArg: string };
+  /** Also read each file's first original (rollback). */
+  readonly withOriginals?: boolean;
+  /** Another pure planner over the same inputs (rollback); default: the spec planner. */
+  readonly planner?: (loaded: LoadedSpec, live: LiveState, ctx: PlanContext) => Plan;
+}
+
+export async function withSession<T>(file: string, opts: SessionOptions, fn: (s: Session) => Promise<T>): Promise<T> {
+  const { newHolder, lockedError, previousRunWarnings } = require('../apply/lock') as typeof import('../apply/lock');
   const loaded = await loadSpec(file);
   const target = await openTarget(loaded.spec, { specDir: loaded.dir });
+  let holder: LockHolder | undefined;
   try {
+    if (opts.lock && target.acquireLock) {
+      const candidate = newHolder(opts.lock.command);
+      const current = await target.acquireLock(candidate);
+      if (current !== null) throw new DiagnosticError(lockedError(current, opts.lock.specArg));
+      holder = candidate;
+    }
     const live = await readLive(loaded, target, opts);
-    const plan = makePlan(loaded, live, {
+    const planned = (opts.planner ?? makePlan)(loaded, live, {
       toolVersion: toolVersion(),
       target: { kind: target.kind, description: target.description },
       now: new Date(),
     });
-    return await fn({ loaded, target, live, plan });
+    // What the journal says about an interrupted run travels with the plan, so every view shows it.
+    const runWarnings = previousRunWarnings(live.organization, live.serverStates);
+    const plan = runWarnings.length > 0 ? { ...planned, warnings: [...planned.warnings, ...runWarnings] } : planned;
+    return await fn({
+      loaded,
+      target,
+      live,
+      plan,
+      ...(holder ? { holder } : {}),
+      ...(opts.lock && !target.acquireLock ? { lockUnsupported: true } : {}),
+    });
   } finally {
-    await target.close();
+    try {
+      if (holder && target.releaseLock) await target.releaseLock(holder.runId);
+    } finally {
+      await target.close();
+    }
   }
 }

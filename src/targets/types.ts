@@ -111,6 +111,16 @@ export interface ServerState {
   readonly backup?: { readonly possible: boolean; readonly reason?: string };
 }
 
+/**
+ * Where a target keeps the first original of a file, relative to ExchangeInstallPath (readable with
+ * readServer): written before the first change, never overwritten. Rollback restores from it.
+ */
+export const ORIGINALS_FOLDER = 'hybridcfg/original';
+
+export function originalOf(file: string): string {
+  return `${ORIGINALS_FOLDER}/${file.replace(/\\/g, '/')}`;
+}
+
 export interface FileWrite {
   /** Relative to ExchangeInstallPath, as in the spec. */
   readonly file: string;

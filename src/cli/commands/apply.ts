@@ -17,19 +17,25 @@ Options:
   --json                 Print the plan and the result as JSON
   --html FILE            Write a self-contained HTML report of the plan and its result
   --verify               Run "hybridcfg verify" after a successful apply
+  --audit-log FILE       Append one JSON line describing this run (who, when, digests, changes, result)
   --parallelism N        Servers read at the same time (default 10)
+
+Safety (docs/safety.md): one run at a time per organisation (a lock names its holder); nothing is
+changed unless every server in scope was read and can take backups; servers go in batches of
+restart.rolling.maxUnavailable, each health-checked before the next; with restart.onFailure: rollback
+a failing batch is restored byte for byte. "hybridcfg rollback" restores the first originals.
 
 Examples:
   hybridcfg apply --yes
   hybridcfg plan --out plan.json && hybridcfg apply plan.json --yes
 `;
 
-async function confirm(io: CliIo): Promise<boolean> {
+export async function confirm(io: CliIo, command = 'apply', question = 'Apply these changes?'): Promise<boolean> {
   if (io.stdin.isTTY !== true) {
     throw new DiagnosticError(
       error(
-        'apply.needs-confirmation',
-        'apply needs confirmation, and there is no terminal to ask on.',
+        `${command}.needs-confirmation`,
+        `${command} needs confirmation, and there is no terminal to ask on.`,
         'Nothing was changed. Review the plan above, then run again with --yes (in a pipeline: apply a saved plan with --yes).',
       ),
     );
@@ -37,14 +43,14 @@ async function confirm(io: CliIo): Promise<boolean> {
   const { createInterface } = require('node:readline/promises') as typeof import('node:readline/promises');
   const rl = createInterface({ input: io.stdin, output: io.stderr });
   try {
-    const answer = await rl.question('Apply these changes? Only "yes" is accepted: ');
+    const answer = await rl.question(`${question} Only "yes" is accepted: `);
     return answer.trim() === 'yes';
   } finally {
     rl.close();
   }
 }
 
-function renderEvent(e: ApplyEvent): string {
+export function renderEvent(e: ApplyEvent): string {
   switch (e.type) {
     case 'partner-application':
       return `Set-PartnerApplication "${e.name}": ${e.properties.join(', ')} ... done`;
@@ -53,25 +59,81 @@ function renderEvent(e: ApplyEvent): string {
     case 'restart-start':
       return `${e.server}: ${e.how} ...`;
     case 'restart-done':
-      return `${e.server}: ${e.how} done`;
+      return `${e.server}: ${e.how} done${e.healthy ? ', health check passed' : ''}`;
     case 'failed':
       return `FAILED: ${e.step}`;
+    case 'rollback':
+      return `rollback: ${e.what}${e.ok ? '' : ' (FAILED)'}`;
   }
 }
 
-export function renderResult(result: ApplyResult): string {
-  const lines = [result.status === 'succeeded' ? 'Apply complete.' : 'Apply FAILED. The run stopped at the first failure.'];
-  for (const a of result.partnerApplications) lines.push(`  partner application "${a.name}": ${a.done ? 'changed' : 'NOT changed'}`);
+export function renderResult(result: ApplyResult, what = 'Apply'): string {
+  const lines = [result.status === 'succeeded' ? `${what} complete.` : `${what} FAILED. The run stopped at the first failure.`];
+  for (const a of result.partnerApplications) {
+    const restored = a.restored === true ? ', then RESTORED to its values before the apply' : a.restored === false ? ', and its restore FAILED' : '';
+    lines.push(`  partner application "${a.name}": ${a.done ? 'changed' : 'NOT changed'}${restored}`);
+  }
   for (const s of result.servers) {
     const did = [
       ...(s.filesWritten.length ? [`wrote ${s.filesWritten.join(', ')}`] : []),
       ...(s.restarted ? ['restarted'] : []),
+      ...(s.health ? [s.health.ok ? 'healthy' : `health check FAILED (${s.health.failures.map((f) => f.path || 'server').join(', ')})`] : []),
+      ...(s.restored ? [`RESTORED ${s.restored.join(', ')} byte for byte`] : []),
     ];
     const what =
-      s.outcome === 'not-started' ? 'not touched' : s.outcome === 'failed' ? `FAILED${did.length ? ` after: ${did.join(', ')}` : ''}` : did.join(', ') || 'no change';
+      s.outcome === 'not-started'
+        ? 'not touched'
+        : s.outcome === 'failed' || s.outcome === 'rolledBack'
+          ? `FAILED${s.message ? `: ${s.message}` : ''}${did.length ? `; did: ${did.join(', ')}` : ''}`
+          : did.join(', ') || 'no change';
     lines.push(`  ${s.server}: ${what}`);
   }
+  if (result.rollback) {
+    lines.push(result.rollback.complete ? 'Rolled back:' : 'Rollback INCOMPLETE:');
+    for (const n of result.rollback.notes) lines.push(`  ${n}`);
+  }
   return lines.join('\n') + '\n';
+}
+
+/** What apply and rollback share after their plan is made: show, confirm, carry out, report, audit. */
+export async function carryOut(
+  command: 'apply' | 'rollback',
+  s: import('../../engine/session').Session,
+  plan: import('../../plan/types').Plan,
+  io: CliIo,
+  opts: { readonly yes: boolean; readonly json: boolean; readonly auditLog?: string },
+): Promise<{ readonly result?: ApplyResult; readonly cancelled?: boolean }> {
+  const { renderPlanText, planJsonView } = require('../../render/plan-text') as typeof import('../../render/plan-text');
+  const { applyPlan } = require('../../apply/apply') as typeof import('../../apply/apply');
+  const { auditRecord, appendAuditLine } = require('../../apply/audit') as typeof import('../../apply/audit');
+  const { resolve } = require('node:path') as typeof import('node:path');
+  const audit = (result: Parameters<typeof auditRecord>[2]) => {
+    if (opts.auditLog) appendAuditLine(resolve(io.cwd, opts.auditLog), auditRecord(command, plan, result, { runId: s.holder?.runId }));
+  };
+  if (!opts.json) out(io, renderPlanText(plan, { color: io.color }));
+  if (plan.changes.length === 0 && plan.fileEdits.length === 0) {
+    if (opts.json) out(io, JSON.stringify({ plan: planJsonView(plan), result: { status: 'no-changes' } }, null, 2));
+    audit('no-changes');
+    return {};
+  }
+  if (s.lockUnsupported) note(io, `Warning: target "${s.target.description}" cannot take the organisation's lock; make sure no other apply runs.`);
+  const verb = command === 'apply' ? 'Apply these changes?' : 'Roll back to these originals?';
+  if (!opts.yes && !(await confirm(io, command, verb))) {
+    note(io, `${command === 'apply' ? 'Apply' : 'Rollback'} cancelled. Nothing was changed.`);
+    audit('cancelled');
+    return { cancelled: true };
+  }
+  const restart = s.loaded.spec.restart;
+  const result = await applyPlan(plan, s.target, s.live, {
+    // A rollback that fails stops where it is: rolling back a rollback would only confuse.
+    restart: command === 'rollback' && restart ? { ...restart, onFailure: 'stop' } : restart,
+    onEvent: (e) => note(io, renderEvent(e)),
+    ...(s.holder ? { journal: { holder: s.holder } } : {}),
+  });
+  audit(result);
+  if (opts.json) out(io, JSON.stringify({ plan: planJsonView(plan), result }, null, 2));
+  else out(io, renderResult(result, command === 'apply' ? 'Apply' : 'Rollback'));
+  return { result };
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -83,6 +145,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       json: { type: 'boolean' },
       html: { type: 'string' },
       verify: { type: 'boolean' },
+      'audit-log': { type: 'string' },
       parallelism: { type: 'string' },
     },
     1,
@@ -94,8 +157,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const { readFileSync, existsSync } = require('node:fs') as typeof import('node:fs');
   const { resolve } = require('node:path') as typeof import('node:path');
   const { specPath, withSession } = require('../../engine/session') as typeof import('../../engine/session');
-  const { renderPlanText, planJsonView } = require('../../render/plan-text') as typeof import('../../render/plan-text');
-  const { applyPlan, stalePlanError } = require('../../apply/apply') as typeof import('../../apply/apply');
+  const { stalePlanError } = require('../../apply/apply') as typeof import('../../apply/apply');
   const { looksLikePlanFile, loadPlan } = require('../../plan/file') as typeof import('../../plan/file');
   const parallelism = parallelismOption(args.values.parallelism, 'apply');
 
@@ -108,7 +170,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
 
   note(io, `Reading the live state for ${file} ...`);
-  const outcome = await withSession(file, { parallelism }, async (s) => {
+  const lock = { command: 'apply', specArg: args.positionals[0] ?? '' };
+  const outcome = await withSession(file, { parallelism, lock }, async (s) => {
     if (saved) {
       if (saved.spec.digest !== s.loaded.digest) {
         throw new DiagnosticError(
@@ -121,35 +184,26 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       }
       if (saved.fingerprint !== s.plan.fingerprint) throw stalePlanError(args.positionals[0] ?? given);
     }
-    const plan = saved ?? s.plan;
-    if (!args.values.json) out(io, renderPlanText(plan, { color: io.color }));
-    if (plan.changes.length === 0) {
-      if (args.values.json) out(io, JSON.stringify({ plan: planJsonView(plan), result: { status: 'no-changes' } }, null, 2));
-      return { plan, result: undefined, loaded: s.loaded };
-    }
-    if (!args.values.yes && !(await confirm(io))) {
-      note(io, 'Apply cancelled. Nothing was changed.');
-      return { plan, result: undefined, cancelled: true };
-    }
-    const result = await applyPlan(plan, s.target, s.live.servers, {
-      restart: s.loaded.spec.restart,
-      onEvent: (e) => note(io, renderEvent(e)),
+    // A saved plan is applied as it was made; what the journal says now is shown with it.
+    const plan = saved ? { ...saved, warnings: [...saved.warnings, ...s.plan.warnings.filter((w) => w.code.startsWith('plan.previous-run') || w.code === 'plan.run-in-progress')] } : s.plan;
+    const done = await carryOut('apply', s, plan, io, {
+      yes: args.values.yes === true,
+      json: args.values.json === true,
+      auditLog: typeof args.values['audit-log'] === 'string' ? args.values['audit-log'] : undefined,
     });
-    if (args.values.json) out(io, JSON.stringify({ plan: planJsonView(plan), result }, null, 2));
-    else out(io, renderResult(result));
-    return { plan, result, loaded: s.loaded };
+    return { plan, loaded: s.loaded, ...done };
   });
   if (typeof args.values.html === 'string') {
     const { writeHtmlReport } = require('../report') as typeof import('../report');
     writeHtmlReport(resolve(io.cwd, args.values.html), outcome.plan, outcome.result);
   }
-  if ('cancelled' in outcome) return EXIT.error;
+  if (outcome.cancelled) return EXIT.error;
   if (outcome.result?.status === 'failed') {
     const { renderDiagnostics } = require('../../render/diagnostics') as typeof import('../../render/diagnostics');
     io.stderr.write(renderDiagnostics(outcome.result.diagnostics, { color: io.color }));
     return EXIT.error;
   }
-  if (args.values.verify && 'loaded' in outcome && outcome.loaded !== undefined) {
+  if (args.values.verify) {
     const { runVerifyCommand } = require('./verify') as typeof import('./verify');
     return runVerifyCommand(outcome.loaded, io, { json: args.values.json === true });
   }

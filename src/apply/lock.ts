@@ -1,0 +1,84 @@
+/**
+ * One apply (or rollback) at a time per organisation. The lock lives on the target (the lab: a file in
+ * the lab folder created exclusively; real servers: see docs/safety.md) and names its holder so that a
+ * person can find the run, and tell a run that is gone from one that is still working.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { error, warning, type Diagnostic } from '../diag/diagnostic';
+import type { LockHolder, OrganizationState, ServerState } from '../targets/types';
+
+export function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the environment is the best there is.
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
+}
+
+export function newHolder(command: string, now: Date = new Date()): LockHolder {
+  return { runId: randomUUID(), command, host: hostname(), user: currentUser(), pid: process.pid, startedAt: now.toISOString() };
+}
+
+export type HolderState = 'alive' | 'gone' | 'unknown';
+
+/** Whether the holder's process still runs: knowable only on the holder's own host. */
+export function holderState(holder: LockHolder): HolderState {
+  if (holder.host !== hostname()) return 'unknown';
+  try {
+    process.kill(holder.pid, 0);
+    return 'alive';
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? 'alive' : 'gone';
+  }
+}
+
+export function describeHolder(h: LockHolder): string {
+  return `"${h.command}" by ${h.user} on ${h.host}, process ${h.pid}, started ${h.startedAt} (run ${h.runId})`;
+}
+
+export function lockedError(holder: LockHolder, specArg: string): Diagnostic {
+  const state = holderState(holder);
+  const way =
+    state === 'gone'
+      ? `That process is gone: the run was interrupted. Check what it left with \`hybridcfg plan ${specArg}\`, then break the lock with \`hybridcfg force-unlock ${specArg}\` and run again.`
+      : state === 'alive'
+        ? 'That process is still running on this host. Wait for it to finish, then run again.'
+        : `It runs on another host, so hybridcfg cannot tell whether it is still working. Ask there; if it is gone, break the lock with \`hybridcfg force-unlock ${specArg}\`.`;
+  return error('apply.locked', `Another hybridcfg run holds this organisation's lock: ${describeHolder(holder)}.`, `Nothing was changed. ${way}`);
+}
+
+/**
+ * What the journal and the lock say about the previous run, for every plan and apply: a run that
+ * started and never ended was interrupted; the files it meant to change are shown as old, new or other.
+ */
+export function previousRunWarnings(org: OrganizationState, serverStates: Readonly<Record<string, ServerState>>): Diagnostic[] {
+  const last = org.lastRun;
+  if (!last || last.end) return [];
+  const lockedByIt = org.lock?.runId === last.start.runId;
+  if (lockedByIt && holderState(last.start.holder) === 'alive') {
+    return [warning('plan.run-in-progress', `A hybridcfg run is in progress: ${describeHolder(last.start.holder)}.`, 'What this plan shows may change under it.')];
+  }
+  const files = last.start.files.map((f) => {
+    const now = serverStates[f.server]?.files[f.file];
+    const sha = now?.exists ? now.sha256 : undefined;
+    const where = sha === f.afterSha256 ? 'changed' : sha === f.beforeSha256 ? 'not changed' : sha === undefined ? 'not read now' : 'changed by someone else since';
+    return `  ${f.server} ${f.file}: ${where}`;
+  });
+  return [
+    warning(
+      'plan.previous-run-interrupted',
+      `The previous run was interrupted: ${describeHolder(last.start.holder)} started and never finished.`,
+      [
+        'Every web.config is either as it was or fully changed (writes are atomic); where that run left them:',
+        ...files,
+        ...(last.start.partnerApplications.length > 0 ? [`  partner applications it meant to change: ${last.start.partnerApplications.join(', ')}`] : []),
+        lockedByIt
+          ? 'Its lock is still held. Review this plan, then `hybridcfg force-unlock` and `hybridcfg apply` to converge.'
+          : 'Review this plan and apply it to converge.',
+      ].join('\n'),
+    ),
+  ];
+}
