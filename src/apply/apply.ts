@@ -244,9 +244,9 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, opt
     const earlier = plan.servers.filter((s) => !batch.includes(s) && (serverState.get(s)!.outcome === 'restarted' || serverState.get(s)!.outcome === 'changed'));
     if (earlier.length > 0) {
       notes.push(
-        `${earlier.join(', ')} completed before the failure and keep the change` +
+        `${earlier.join(', ')} completed before the failure and ${earlier.length === 1 ? 'keeps' : 'keep'} the change` +
           (apps.some((a) => appState.get(a.applicationIdentifier)!.restored)
-            ? '; they cached the new partner application values at their restart and keep them until they next restart'
+            ? `; ${earlier.length === 1 ? 'it' : 'they'} cached the new partner application values at the restart and ${earlier.length === 1 ? 'keeps' : 'keep'} them until the next restart`
             : '') +
           '. Run `hybridcfg rollback` to restore them too.',
       );
@@ -258,7 +258,7 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, opt
     for (const s of failedServers) {
       const st = serverState.get(s)!;
       st.outcome = 'failed';
-      st.message = diagnostics.map((d) => d.summary).join('; ');
+      st.message = diagnostics.map((d) => d.summary.replace(/\.$/, '')).join('; ');
     }
     emit({ type: 'failed', step, server: failedServers[0], diagnostics });
     if (onFailure === 'rollback') await undo(batch);

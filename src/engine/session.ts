@@ -65,7 +65,12 @@ export async function withSession<T>(file: string, opts: SessionOptions, fn: (s:
       now: new Date(),
     });
     // What the journal says about an interrupted run travels with the plan, so every view shows it.
-    const runWarnings = previousRunWarnings(live.organization, live.serverStates);
+    const { preflight } = require('../apply/apply') as typeof import('../apply/apply');
+    const runWarnings = [
+      ...previousRunWarnings(live.organization, live.serverStates),
+      // apply refuses these up front; plan shows them so nobody is surprised.
+      ...preflight(planned, live).map((d) => ({ ...d, severity: 'warning' as const, code: 'plan.backup-impossible' })),
+    ];
     const plan = runWarnings.length > 0 ? { ...planned, warnings: [...planned.warnings, ...runWarnings] } : planned;
     return await fn({
       loaded,
