@@ -1,0 +1,440 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: how fast hybridcfg starts, how it scales over a fleet of servers, how many round
+ * trips it makes per server, what patching a large web.config costs, how much memory a large plan
+ * takes, and what one long-lived PowerShell session saves. Runs the built CLI (dist/, built first when
+ * missing or older than the sources) in child processes, as users run it, on labs in a temp folder.
+ * Prints the tables and writes them to bench/RESULTS.md with the machine they were measured on.
+ *
+ *   node bench/run.js            the whole bench (about 6 minutes on 2 cores)
+ *   node bench/run.js --quick    labs of 1 and 10 servers only, fewer runs: to try a change
+ *
+ * Figures are medians. The lab's `faults.latencyMs` models a remote server: every call concerning a
+ * server sleeps that long (LAB.md F4), so "ideal" is the latency times the round trips that cannot
+ * overlap. Targets (from the performance issue) are benchmarks, not tests: they are printed beside
+ * the figures, and the bench never fails because of them.
+ */
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..');
+const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
+const RSS_HOOK = path.join(__dirname, 'rss-hook.js');
+const RESULTS = path.join(__dirname, 'RESULTS.md');
+const QUICKSTART = path.join(ROOT, 'examples', 'specs', 'quickstart.yaml');
+const REST = 'FrontEnd/HttpProxy/rest/web.config';
+const LATENCY_MS = 50;
+const DEFAULT_PARALLELISM = 10;
+const PWSH = process.env.HYBRIDCFG_BENCH_PWSH || '/root/.dotnet/tools/pwsh';
+const QUICK = process.argv.includes('--quick');
+
+// ---------------------------------------------------------------------------------------------- build
+
+/** Newest modification time of the files under `p` (or of `p`), 0 when it does not exist. */
+function newest(p) {
+  let stat;
+  try {
+    stat = fs.statSync(p);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return fs.readdirSync(p).reduce((m, name) => Math.max(m, newest(path.join(p, name))), 0);
+}
+
+/** The build writes dist/spec/schema-validator.js last: older than any source means dist is stale. */
+function ensureBuilt() {
+  const built = newest(path.join(ROOT, 'dist', 'spec', 'schema-validator.js'));
+  const sources = ['src', 'schemas', 'scripts', 'tsconfig.json', 'tsconfig.build.json', 'package.json'].map((p) => newest(path.join(ROOT, p)));
+  if (built > 0 && fs.existsSync(MAIN) && built >= Math.max(...sources)) return;
+  process.stderr.write('dist/ is missing or older than the sources: npm run build\n');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' });
+  if (r.status !== 0) {
+    process.stderr.write('The build failed (see above); the bench measures the built CLI, so it stops here.\n');
+    process.exit(1);
+  }
+}
+
+// ------------------------------------------------------------------------------------------- measuring
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Runs node with `args` in `cwd`; returns the wall time in ms. A failing run stops the bench. */
+function timeNode(args, cwd, { env, expect = [0] } = {}) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (!expect.includes(r.status)) {
+    throw new Error(`node ${args.join(' ')} (in ${cwd}) exited ${r.status}:\n${String(r.stderr).slice(0, 2000)}`);
+  }
+  return ms;
+}
+
+const cli = (args, cwd, opts) => timeNode([MAIN, ...args], cwd, opts);
+
+// ------------------------------------------------------------------------------------------------ labs
+
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'hybridcfg-bench-'));
+process.on('exit', () => fs.rmSync(TMP, { recursive: true, force: true }));
+
+const serverNames = (n) => Array.from({ length: n }, (_, i) => `EX${i + 1}`);
+
+/** Every server of the lab takes `ms` per call concerning it (LAB.md F4); the organisation none. */
+function setLatency(labDir, ms) {
+  const file = path.join(labDir, 'organization.json');
+  const org = JSON.parse(fs.readFileSync(file, 'utf8'));
+  org.servers = org.servers.map((s) => ({ ...s, faults: ms > 0 ? { ...s.faults, latencyMs: ms } : {} }));
+  fs.writeFileSync(file, JSON.stringify(org, null, 2) + '\n');
+}
+
+/** A folder with the README's quick-start spec (servers: all) and a lab of n servers beside it. */
+function makeFleet(name, n, latencyMs) {
+  const dir = path.join(TMP, name);
+  fs.mkdirSync(dir);
+  fs.copyFileSync(QUICKSTART, path.join(dir, 'hybridcfg.yaml'));
+  cli(['lab', 'init', './lab', '--servers', serverNames(n).join(',')], dir);
+  // Only the REST web.config is managed: the other vdirs' files only make copies slower.
+  for (const s of serverNames(n)) {
+    const folder = path.join(dir, 'lab', 'servers', s);
+    for (const vdir of ['FrontEnd', 'ClientAccess']) {
+      walkFiles(path.join(folder, vdir))
+        .filter((f) => path.relative(folder, f).split(path.sep).join('/') !== REST)
+        .forEach((f) => fs.rmSync(f));
+    }
+  }
+  setLatency(path.join(dir, 'lab'), latencyMs);
+  return dir;
+}
+
+function walkFiles(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walkFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+let copies = 0;
+/** A fresh copy of a fleet folder, for a run that changes it (apply). */
+function copyFleet(dir) {
+  const copy = path.join(TMP, `copy-${++copies}`);
+  fs.cpSync(dir, copy, { recursive: true });
+  return copy;
+}
+
+function calls(dir) {
+  const file = path.join(dir, 'lab', 'calls.jsonl');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+}
+
+// -------------------------------------------------------------------------------------------- output
+
+const sections = [];
+function section(title, intro, header, rows, notes = []) {
+  sections.push({ title, intro, header, rows, notes });
+  process.stdout.write(`\n${render({ title, intro, header, rows, notes })}`);
+}
+
+function render({ title, intro, header, rows, notes }) {
+  const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+  return [`## ${title}`, '', ...(intro ? [intro, ''] : []), table, '', ...notes.map((n) => `${n}\n`)].join('\n') + '\n';
+}
+
+const s = (ms) => (ms / 1000).toFixed(2);
+const x = (ratio) => `${ratio.toFixed(2)}x`;
+const verdict = (ok) => (ok ? 'met' : 'NOT met');
+
+// -------------------------------------------------------------------------------------------- benches
+
+function startup() {
+  const dir = makeFleet('startup', 1, 0);
+  const runs = QUICK ? 5 : 15;
+  const commands = [
+    ['node -e 0', ['-e', '0']],
+    ['hybridcfg --version', [MAIN, '--version']],
+    ['hybridcfg --help', [MAIN, '--help']],
+    ['hybridcfg validate', [MAIN, 'validate']],
+    ['hybridcfg plan (1-server lab)', [MAIN, 'plan']],
+  ];
+  const times = commands.map(() => []);
+  // Round robin, so that a slower moment of the machine falls on every command alike.
+  for (let i = 0; i < runs + 1; i++) {
+    commands.forEach(([, args], c) => {
+      const ms = timeNode(args, dir);
+      if (i > 0) times[c].push(ms); // the first round warms the disk cache
+    });
+  }
+  const base = median(times[0]);
+  const targets = { 'hybridcfg --version': 1.5, 'hybridcfg plan (1-server lab)': 3 };
+  section(
+    'CLI start-up',
+    `Wall time of a child process, median of ${runs} runs, as a ratio to \`node -e 0\` measured in the same rounds.`,
+    ['command', 'median ms', 'ratio to node -e 0', 'target', ''],
+    commands.map(([name], c) => {
+      const ratio = median(times[c]) / base;
+      const target = targets[name];
+      return [name, median(times[c]).toFixed(0), x(ratio), target ? `within ${target}x` : '', target ? verdict(ratio <= target) : ''];
+    }),
+  );
+}
+
+function fleet() {
+  const sizes = QUICK ? [1, 10] : [1, 10, 100, 500];
+  // Slow rows run fewer times: a 500-server read at parallelism 1 takes 25 s.
+  const runsFor = (n, parallelism, command) => {
+    if (QUICK) return 1;
+    if (n >= 500) return parallelism === 1 || command === 'apply' ? 1 : 3;
+    if (n >= 100) return parallelism === 1 || command === 'apply' ? 2 : 3;
+    return 3;
+  };
+  const rows = [];
+  const perServer = {};
+  for (const n of sizes) {
+    const pristine = makeFleet(`fleet-${n}`, n, LATENCY_MS);
+    for (const command of ['plan', 'apply']) {
+      for (const parallelism of [1, DEFAULT_PARALLELISM]) {
+        const runs = runsFor(n, parallelism, command);
+        const times = [];
+        let roundTrips;
+        for (let i = 0; i < runs; i++) {
+          const dir = command === 'apply' ? copyFleet(pristine) : pristine;
+          const before = calls(dir).length;
+          const args = command === 'apply' ? ['apply', '--yes'] : ['plan'];
+          // The default is what users get: leave the option out for it.
+          if (parallelism !== DEFAULT_PARALLELISM) args.push('--parallelism', String(parallelism));
+          times.push(cli(args, dir));
+          const made = calls(dir).slice(before);
+          roundTrips = made.filter((c) => c.server !== undefined && c.call !== 'readServer').length;
+          if (command === 'apply' && n === 10 && parallelism === DEFAULT_PARALLELISM) {
+            perServer.apply = made;
+            const again = calls(dir).length;
+            cli(['apply', '--yes'], dir);
+            perServer.converged = calls(dir).slice(again);
+          }
+          if (command === 'plan' && n === 10 && parallelism === DEFAULT_PARALLELISM) perServer.plan = made;
+          if (command === 'apply') fs.rmSync(dir, { recursive: true, force: true });
+        }
+        // Reads overlap up to the parallelism; the calls after them (writeFiles, restart) go one server
+        // at a time (rolling restart, maxUnavailable 1), so each of them counts whole.
+        const ideal = LATENCY_MS * (Math.ceil(n / parallelism) + roundTrips);
+        const med = median(times);
+        const target = command === 'plan' && n === 500 && parallelism === DEFAULT_PARALLELISM ? 1.3 : undefined;
+        rows.push([
+          command,
+          String(n),
+          parallelism === DEFAULT_PARALLELISM ? `${parallelism} (default)` : String(parallelism),
+          String(runs),
+          s(med),
+          s(ideal),
+          x(med / ideal),
+          s(med - ideal),
+          target ? `${verdict(med / ideal <= target)} (within ${target}x)` : '',
+        ]);
+      }
+    }
+    fs.rmSync(pristine, { recursive: true, force: true });
+  }
+  section(
+    `Fleet: plan and apply, every server at ${LATENCY_MS} ms latency`,
+    'The README quick start (Graph AppOnlyPermissions, V1S2SAppOnly in the REST web.config, iisreset) on labs of ' +
+      `n servers, each call concerning a server ${LATENCY_MS} ms (lab fault latencyMs). Wall time of the whole CLI run.`,
+    ['command', 'servers', 'parallelism', 'runs', 'median s', 'ideal s', 'ratio', 'overhead s', 'target'],
+    rows,
+    [
+      `Ideal: plan = ${LATENCY_MS} ms x ceil(servers / parallelism) (one readServer per server, overlapping up to the ` +
+        'parallelism; readOrganization concerns no server and has no lab latency). Apply = the same reads, plus ' +
+        `${LATENCY_MS} ms for every writeFiles and restart, counted from calls.jsonl: apply goes one server at a time ` +
+        '(restarts are rolling, maxUnavailable 1, and a server is written just before its restart), so these never ' +
+        'overlap and --parallelism does not speed them up. Overhead = median - ideal: start-up, spec, planning (CPU), output.',
+      'Runs: 3 for most rows; 2 for 100-server rows at parallelism 1 and 100-server applies; 1 for 500-server rows at ' +
+        'parallelism 1 and 500-server applies (25 to 75 s each). Every apply runs on a fresh copy of the lab.',
+    ],
+  );
+  return perServer;
+}
+
+function callsPerServer(perServer, n = 10) {
+  const kinds = ['readServer', 'writeFiles', 'restart'];
+  const row = (name, made, target) => {
+    const byServer = made.filter((c) => c.server !== undefined);
+    const orgWide = made.filter((c) => c.server === undefined).map((c) => c.call);
+    const counts = kinds.map((k) => byServer.filter((c) => c.call === k).length / n);
+    const total = byServer.length / n;
+    const tally = [...new Set(orgWide)].map((c) => `${c} ${orgWide.filter((o) => o === c).length}`).join(', ');
+    return [name, ...counts.map(String), String(total), tally, target];
+  };
+  section(
+    'Round trips per server',
+    `From the lab's calls.jsonl, on the ${n}-server lab of the fleet bench (default parallelism).`,
+    ['run', 'readServer / server', 'writeFiles / server', 'restart / server', 'calls / server', 'organisation-wide calls per run', 'target'],
+    [
+      row('plan', perServer.plan, 'read: exactly 1'),
+      row('apply (every server changes)', perServer.apply, 'changed server: at most 3'),
+      row('apply again (nothing to change)', perServer.converged, 'unchanged server: 0 writes'),
+    ],
+  );
+}
+
+function webConfigPatch() {
+  const { setAppSetting } = require(path.join(ROOT, 'dist', 'webconfig', 'appsettings.js'));
+  const rest = fs.readFileSync(path.join(ROOT, 'fixtures', 'exchange', 'E19', 'IIS', 'DefaultWebSite-Rest_web.config'), 'utf8').replace(/\r?\n/g, '\r\n');
+  const filler = '  <location path="p">\r\n    <system.web><!-- <add key="K" value="no" /> --></system.web>\r\n  </location>\r\n';
+  const text = rest.replace('</configuration>', filler.repeat(Math.ceil((1 << 20) / filler.length)) + '</configuration>');
+  const key = 'OAuthHttpModule.Profiles';
+  const current = /key="OAuthHttpModule.Profiles" value="([^"]*)"/.exec(text)[1];
+  const value = `${current}|V1S2SAppOnly`;
+  const runs = QUICK ? 5 : 21;
+  const times = [];
+  let out;
+  for (let i = 0; i < runs + 2; i++) {
+    const start = process.hrtime.bigint();
+    out = setAppSetting(text, key, value, 'bench');
+    if (i >= 2) times.push(Number(process.hrtime.bigint() - start) / 1e6); // two warm-up runs
+  }
+  const byteExact = out === text.replace(`value="${current}"`, `value="${value}"`);
+  section(
+    'Patching a 1 MB web.config',
+    'setAppSetting (src/webconfig) on the REST web.config grown to 1 MB with <location> blocks and comments, CRLF; ' +
+      `in process, median of ${runs} runs after 2 warm-up runs.`,
+    ['size', 'median ms', 'MB/s', 'only the value changed'],
+    [[`${(text.length / (1 << 20)).toFixed(2)} MB`, median(times).toFixed(1), ((text.length / (1 << 20)) / (median(times) / 1000)).toFixed(0), byteExact ? 'yes' : 'NO']],
+  );
+}
+
+function memory() {
+  const sizes = QUICK ? [10, 20, 40] : [100, 250, 500];
+  const runs = QUICK ? 1 : 3;
+  const peaks = sizes.map((n) => {
+    const dir = makeFleet(`memory-${n}`, n, 0);
+    const rss = [];
+    for (let i = 0; i < runs; i++) {
+      const out = path.join(TMP, `rss-${n}-${i}`);
+      timeNode(['-r', RSS_HOOK, MAIN, 'plan'], dir, { env: { HYBRIDCFG_BENCH_RSS_OUT: out } });
+      rss.push(Number(fs.readFileSync(out, 'utf8')) / 1024);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    return median(rss);
+  });
+  const slopes = [1, 2].map((i) => ((peaks[i] - peaks[i - 1]) * 1024) / (sizes[i] - sizes[i - 1]));
+  // Linear: the cost of one more server is about the same between the small and the large fleets.
+  const linear = Math.abs(slopes[1] - slopes[0]) <= 0.35 * Math.max(Math.abs(slopes[0]), Math.abs(slopes[1]), 20);
+  section(
+    'Memory of a plan',
+    `Peak resident set size (process.resourceUsage().maxRSS) of \`hybridcfg plan\` in its own process, median of ${runs} runs, no latency.`,
+    ['servers', 'peak RSS MB', 'KB per extra server', 'target'],
+    sizes.map((n, i) => [
+      String(n),
+      peaks[i].toFixed(1),
+      i === 0 ? '' : slopes[i - 1].toFixed(0),
+      i === sizes.length - 1 ? `${verdict(peaks[i] < 200)} (under 200 MB)` : '',
+    ]),
+    [`Growth: ${linear ? 'linear' : 'NOT linear'} (${slopes.map((v) => v.toFixed(0)).join(' then ')} KB per extra server).`],
+  );
+}
+
+/** The PowerShell target on the fake Exchange module: one session for a run, against a process per command. */
+async function powershell() {
+  const title = 'PowerShell target (fake Exchange module)';
+  const targetModule = path.join(ROOT, 'dist', 'targets', 'powershell', 'index.js');
+  const skip = (why) => section(title, '', ['measure', 'result'], [['skipped', why]]);
+  if (!fs.existsSync(PWSH)) return skip(`no PowerShell at ${PWSH} (set HYBRIDCFG_BENCH_PWSH)`);
+  if (!fs.existsSync(targetModule)) return skip('the PowerShell target is not built (dist/targets/powershell/index.js)');
+  const { createPowerShellTarget } = require(targetModule);
+  const n = QUICK ? 3 : 10;
+  const dir = makeFleet('powershell', n, 0);
+  const lab = path.join(dir, 'lab');
+  const options = { shell: PWSH, lab, timeoutSeconds: 120 };
+
+  const startedAt = process.hrtime.bigint();
+  const target = await createPowerShellTarget(options, { specDir: dir });
+  let org;
+  try {
+    org = await target.readOrganization();
+    const startup = Number(process.hrtime.bigint() - startedAt) / 1e6;
+    const reads = [];
+    for (const server of org.servers) {
+      const t = process.hrtime.bigint();
+      await target.readServer(server, [REST]);
+      reads.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    // The same first command in a PowerShell process of its own, as a tool that starts one per command would.
+    const modulePath = require(path.join(ROOT, 'dist', 'targets', 'powershell', 'scripts.js')).FAKE_EXCHANGE_MODULE;
+    const perProcess = [];
+    for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+      const t = process.hrtime.bigint();
+      const r = spawnSync(
+        PWSH,
+        ['-NoProfile', '-NonInteractive', '-Command', `$env:HYBRIDCFG_LAB = '${lab.replace(/'/g, "''")}'; Import-Module '${modulePath.replace(/'/g, "''")}'; Get-ExchangeServer | Out-Null`],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      if (r.status !== 0) throw new Error(`pwsh per command failed: ${String(r.stderr).slice(0, 500)}`);
+      perProcess.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    const perCall = median(reads);
+    section(
+      title,
+      `One long-lived pwsh session (node-powershell) on a ${n}-server lab, against starting pwsh for each command.`,
+      ['measure', 'ms'],
+      [
+        ['session start-up + readOrganization (once per run)', startup.toFixed(0)],
+        [`readServer in the session (median of ${n})`, perCall.toFixed(0)],
+        ['one pwsh process per command (start, import module, one cmdlet)', median(perProcess).toFixed(0)],
+        [`${n} servers read: one session`, (startup + perCall * n).toFixed(0)],
+        [`${n} servers read: a process per command`, (median(perProcess) * (n + 1)).toFixed(0)],
+      ],
+    );
+  } finally {
+    await target.close();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ main
+
+function machine() {
+  const cpus = os.cpus();
+  return [
+    `- CPU: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores`,
+    `- Memory: ${(os.totalmem() / (1 << 30)).toFixed(1)} GB`,
+    `- Node.js ${process.version} on ${os.type()} ${os.release()} (${os.arch()})`,
+    `- Date: ${new Date().toISOString()}`,
+    `- Command: \`npm run bench\`${QUICK ? ' (--quick)' : ''}`,
+  ].join('\n');
+}
+
+async function main() {
+  ensureBuilt();
+  const began = Date.now();
+  process.stdout.write(`# hybridcfg benchmark\n\n${machine()}\n`);
+  startup();
+  const perServer = fleet();
+  callsPerServer(perServer);
+  webConfigPatch();
+  memory();
+  await powershell();
+  const took = `Whole bench: ${((Date.now() - began) / 60000).toFixed(1)} minutes.`;
+  process.stdout.write(`\n${took}\n`);
+  fs.writeFileSync(
+    RESULTS,
+    [
+      '# hybridcfg benchmark results',
+      '',
+      'Written by `npm run bench` (bench/run.js); see the comments there for what each figure means.',
+      '',
+      machine(),
+      '',
+      ...sections.map(render),
+      took,
+      '',
+    ].join('\n'),
+  );
+  process.stdout.write(`Wrote ${path.relative(process.cwd(), RESULTS) || RESULTS}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
