@@ -1,0 +1,152 @@
+/**
+ * An apply killed with SIGKILL at any moment: every web.config is byte-equal to its old or its new
+ * version, no temp file is left in a folder IIS reads, the next run says the previous one was
+ * interrupted, and plan -> force-unlock -> apply -> plan converges. Runs the built CLI as a user would.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const SERVERS = ['EX01', 'EX02', 'EX03'];
+const FILES = ['FrontEnd/HttpProxy/rest/web.config', 'FrontEnd/HttpProxy/ews/web.config'];
+
+const SPEC = `apiVersion: hybridcfg/v1
+kind: HybridOAuth
+target:
+  lab: ./lab
+servers: all
+partnerApplications:
+  - name: Microsoft Graph
+    applicationIdentifier: 00000003-0000-0000-c000-000000000000
+    appOnlyPermissions:
+      sameAs: actAsPermissions
+webConfigs:
+  - file: ${FILES[0]}
+    appSettings:
+      OAuthHttpModule.Profiles:
+        include: [V1S2SAppOnly]
+  - file: ${FILES[1]}
+    appSettings:
+      Hybridcfg.Marker: changed
+restart:
+  mode: iisreset
+`;
+
+function cli(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let work: string;
+let template: string;
+const oldBytes = new Map<string, Buffer>();
+const newBytes = new Map<string, Buffer>();
+
+beforeAll(() => {
+  // The build may report type errors in files other engineers are still editing; it emits all the same.
+  try {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'pipe' });
+  } catch {
+    /* checked just below */
+  }
+  expect(existsSync(CLI)).toBe(true);
+  work = mkdtempSync(join(tmpdir(), 'hybridcfg-crash-'));
+  template = join(work, 'template');
+  require('node:fs').mkdirSync(template);
+  writeFileSync(join(template, 'hybridcfg.yaml'), SPEC);
+  expect(cli(template, 'lab', 'init', './lab', '--servers', SERVERS.join(',')).code).toBe(0);
+  for (const s of SERVERS) for (const f of FILES) oldBytes.set(`${s}/${f}`, readFileSync(join(template, 'lab', 'servers', s, f)));
+  // The new version of every file, from an uninterrupted apply on a copy.
+  const reference = join(work, 'reference');
+  cpSync(template, reference, { recursive: true });
+  expect(cli(reference, 'apply', '--yes').code).toBe(0);
+  for (const s of SERVERS) for (const f of FILES) newBytes.set(`${s}/${f}`, readFileSync(join(reference, 'lab', 'servers', s, f)));
+  // Slow servers, so that a kill lands in the middle of the run.
+  const org = JSON.parse(readFileSync(join(template, 'lab', 'organization.json'), 'utf8'));
+  for (const s of org.servers) s.faults = { latencyMs: 120 };
+  writeFileSync(join(template, 'lab', 'organization.json'), JSON.stringify(org, null, 2) + '\n');
+}, 120000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Start apply, kill it with SIGKILL when stderr shows `marker` (then wait `afterMs`), or after `afterMs` alone. */
+function applyKilled(cwd: string, marker: string | undefined, afterMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'apply', '--yes'], { cwd });
+    let stderr = '';
+    let armed = false;
+    const arm = () => {
+      if (armed) return;
+      armed = true;
+      setTimeout(() => child.kill('SIGKILL'), afterMs);
+    };
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+      if (marker !== undefined && stderr.includes(marker)) arm();
+    });
+    if (marker === undefined) arm();
+    child.on('exit', () => resolve(stderr));
+  });
+}
+
+function tempFilesWhereIisReads(labDir: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== 'hybridcfg') walk(p);
+      } else if (e.name.endsWith('.tmp')) found.push(relative(labDir, p));
+    }
+  };
+  for (const s of SERVERS) walk(join(labDir, 'servers', s));
+  return found;
+}
+
+const MOMENTS: ReadonlyArray<readonly [string, string | undefined, number]> = [
+  ['while reading the servers', undefined, 200],
+  ['right after the partner application', 'Set-PartnerApplication', 0],
+  ['while EX01 restarts', 'EX01: iisreset /noforce ...', 30],
+  ['after EX01 is done', 'EX01: iisreset /noforce done', 60],
+  ['while EX02 writes', 'EX02: iisreset', 0],
+  ['late in the run', undefined, 1100],
+];
+
+test.each(MOMENTS)('killed %s: files whole, no temp files, the next run converges', async (_name, marker, afterMs) => {
+  const dir = join(work, `run-${Math.random().toString(36).slice(2)}`);
+  cpSync(template, dir, { recursive: true });
+  const progress = await applyKilled(dir, marker, afterMs);
+  if (marker !== undefined) expect(progress).toContain(marker);
+
+  for (const s of SERVERS) {
+    for (const f of FILES) {
+      const now = readFileSync(join(dir, 'lab', 'servers', s, f));
+      const whole = now.equals(oldBytes.get(`${s}/${f}`)!) || now.equals(newBytes.get(`${s}/${f}`)!);
+      expect({ file: `${s}/${f}`, whole }).toEqual({ file: `${s}/${f}`, whole: true });
+    }
+  }
+  expect(tempFilesWhereIisReads(join(dir, 'lab'))).toEqual([]);
+
+  const plan = cli(dir, 'plan');
+  expect(plan.code).toBe(0);
+  const lockLeft = existsSync(join(dir, 'lab', 'hybridcfg', 'lock.json'));
+  // The journal tells an interrupted run (a start line without its end) from one that finished before the kill.
+  const journal = join(dir, 'lab', 'hybridcfg', 'journal.jsonl');
+  const lines = existsSync(journal) ? readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+  const unfinished = lines.length > 0 && lines[lines.length - 1].event === 'start';
+  if (marker !== undefined) expect(unfinished).toBe(true);
+  expect(plan.stdout.includes('The previous run was interrupted')).toBe(unfinished);
+  if (lockLeft) {
+    const blocked = cli(dir, 'apply', '--yes');
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('That process is gone');
+    expect(cli(dir, 'force-unlock', '--yes').code).toBe(0);
+  }
+  const apply = cli(dir, 'apply', '--yes');
+  expect(apply.stderr).not.toContain('Error');
+  expect(apply.code).toBe(0);
+  expect(cli(dir, 'plan', '--detailed-exitcode').code).toBe(0);
+  for (const s of SERVERS) for (const f of FILES) expect(readFileSync(join(dir, 'lab', 'servers', s, f)).equals(newBytes.get(`${s}/${f}`)!)).toBe(true);
+});
