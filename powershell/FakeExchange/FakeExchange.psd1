@@ -1,0 +1,12 @@
+@{
+    RootModule        = 'FakeExchange.psm1'
+    ModuleVersion     = '0.1.0'
+    GUID              = '6f0d5f5e-3d43-4f7e-9a55-2b7c8f1d9a10'
+    Author            = 'hybridcfg'
+    Description       = 'Exchange cmdlets for rehearsal and tests, backed by a hybridcfg lab folder ($env:HYBRIDCFG_LAB).'
+    PowerShellVersion = '5.1'
+    FunctionsToExport = @('Get-PartnerApplication', 'Set-PartnerApplication', 'Get-ExchangeServer', 'Get-AuthServer', 'Get-AuthConfig', 'Invoke-FakeExchangeCall')
+    CmdletsToExport   = @()
+    VariablesToExport = @()
+    AliasesToExport   = @()
+}

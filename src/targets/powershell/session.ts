@@ -1,0 +1,141 @@
+/**
+ * One PowerShell process for the whole run, driven by node-powershell and wrapped for what it lacks
+ * (STACK.md): our own timeout (a hung call kills the shell and a fresh one serves later calls), our own
+ * queue (node-powershell's queue would leave queued calls pending forever after a kill), -NoProfile
+ * -NonInteractive, results read from one framed document on stdout instead of trusting stderr.
+ */
+import { randomBytes } from 'node:crypto';
+import type { PowerShell } from 'node-powershell';
+import { DiagnosticError, error } from '../../diag/diagnostic';
+import type { CallContext, PsError } from './errors';
+import { classifyError } from './errors';
+import type { Route, ScriptName } from './scripts';
+import { commandLine, extractFrame } from './scripts';
+
+export interface SessionOptions {
+  readonly executable: string;
+  readonly timeoutMs: number;
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Run once in every new shell before its first call (loads the Exchange cmdlets). */
+  readonly connect: { readonly script: ScriptName; readonly data: unknown };
+}
+
+export interface CallRequest {
+  readonly script: ScriptName;
+  readonly data: unknown;
+  readonly context: CallContext;
+  readonly transport: Route['transport'];
+}
+
+export interface PsSession {
+  /** Runs one call; resolves with the script's JSON result, or throws DiagnosticError. */
+  call(request: CallRequest): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+type Envelope = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: PsError };
+
+const describe = (ctx: CallContext): string =>
+  ctx.server ? `${ctx.call} on ${ctx.server.Name} (${ctx.server.Fqdn})` : ctx.applicationIdentifier ? `${ctx.call} of ${ctx.applicationIdentifier}` : ctx.call;
+
+export function openSession(options: SessionOptions): PsSession {
+  let shell: PowerShell | undefined;
+  let connected = false;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const start = (): PowerShell => {
+    // Loaded here so that commands which never reach a PowerShell target do not pay for it.
+    const { PowerShell: Ctor } = require('node-powershell') as typeof import('node-powershell');
+    const instance = new Ctor({
+      executable: options.executable,
+      executableOptions: { '-NoProfile': true, '-NonInteractive': true, '-ExecutionPolicy': 'Bypass' },
+      spawnOptions: { cwd: options.cwd, env: options.env },
+      throwOnInvocationError: false,
+    });
+    // A shell that dies (killed on timeout, or crashed) rejects this promise; we report through call().
+    (instance as unknown as { exitPromise: Promise<void> }).exitPromise.catch(() => undefined);
+    return instance;
+  };
+
+  const kill = async (): Promise<void> => {
+    const old = shell;
+    shell = undefined;
+    connected = false;
+    if (old) await old.dispose('SIGKILL').catch(() => undefined);
+  };
+
+  const invoke = async (script: ScriptName, data: unknown, context: CallContext, transport: Route['transport']): Promise<unknown> => {
+    shell ??= start();
+    const nonce = randomBytes(12).toString('hex');
+    const route: Route = {
+      nonce,
+      call: context.call,
+      transport,
+      ...(context.server ? { server: { name: context.server.Name, fqdn: context.server.Fqdn } } : {}),
+      ...(context.applicationIdentifier ? { applicationIdentifier: context.applicationIdentifier } : {}),
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
+    });
+    let outcome: Awaited<ReturnType<PowerShell['invoke']>> | 'timeout';
+    try {
+      outcome = await Promise.race([shell.invoke(commandLine(script, data, route)), timedOut]);
+    } catch (err) {
+      await kill();
+      throw new DiagnosticError(
+        error(
+          'target.shell-exited',
+          `PowerShell stopped during ${describe(context)}`,
+          `${err instanceof Error ? err.message.trim() : String(err)}\nA fresh PowerShell will be started for the next call.`,
+        ),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    if (outcome === 'timeout') {
+      await kill();
+      throw new DiagnosticError(
+        error(
+          'target.timeout',
+          `${describe(context)} did not finish within ${options.timeoutMs / 1000} s and was stopped`,
+          'The PowerShell session was stopped; later calls use a fresh one. The call may still have completed on the ' +
+            'server: run plan again to see the current state. Raise target.powershell.timeoutSeconds for slow servers.',
+        ),
+      );
+    }
+    const stdout = outcome.stdout?.toString('utf8') ?? outcome.raw;
+    const envelope = extractFrame(stdout, nonce) as Envelope | undefined;
+    if (!envelope) {
+      const stderr = outcome.stderr?.toString('utf8').trim() ?? '';
+      await kill();
+      throw new DiagnosticError(
+        error('target.no-result', `PowerShell returned no result for ${describe(context)}`, `It printed: ${(stderr || stdout).trim().slice(0, 2000)}`),
+      );
+    }
+    if (!envelope.ok) throw new DiagnosticError(classifyError(envelope.error, context));
+    return envelope.result;
+  };
+
+  const run = async (request: CallRequest): Promise<unknown> => {
+    if (!connected) {
+      await invoke(options.connect.script, options.connect.data, { call: 'connect' }, 'session');
+      connected = true;
+    }
+    return invoke(request.script, request.data, request.context, request.transport);
+  };
+
+  return {
+    call(request) {
+      // One call at a time, in order; a failed call does not block the ones behind it.
+      const next = queue.then(() => run(request));
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    async close() {
+      await queue;
+      await kill();
+    },
+  };
+}
