@@ -36,6 +36,9 @@ export interface PsSession {
 
 type Envelope = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: PsError };
 
+/** How long node-powershell may take to notice the end of a call after our own frame has arrived. */
+const FRAME_GRACE_MS = 2000;
+
 const describe = (ctx: CallContext): string =>
   ctx.server ? `${ctx.call} on ${ctx.server.Name} (${ctx.server.Fqdn})` : ctx.applicationIdentifier ? `${ctx.call} of ${ctx.applicationIdentifier}` : ctx.call;
 
@@ -75,13 +78,30 @@ export function openSession(options: SessionOptions): PsSession {
       ...(context.server ? { server: { name: context.server.Name, fqdn: context.server.Fqdn } } : {}),
       ...(context.applicationIdentifier ? { applicationIdentifier: context.applicationIdentifier } : {}),
     };
+    // node-powershell frames output with delimiters it sometimes fails to see when they share a chunk with
+    // other output, and then never resolves. Our own frame is authoritative: once its end marker is on
+    // stdout, a stuck invocation is abandoned (and the shell replaced) after a short grace period.
+    let seen = '';
     let timer: NodeJS.Timeout | undefined;
+    let grace: NodeJS.Timeout | undefined;
+    const endMarker = `HYBRIDCFG-${nonce}-END`;
+    const current = shell;
+    const framed = new Promise<'framed'>((resolve) => {
+      const onData = (chunk: Buffer | string): void => {
+        seen += chunk.toString();
+        if (seen.includes(endMarker)) {
+          current.streams.stdout.off('data', onData);
+          grace = setTimeout(() => resolve('framed'), FRAME_GRACE_MS);
+        }
+      };
+      current.streams.stdout.on('data', onData);
+    });
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
     });
-    let outcome: Awaited<ReturnType<PowerShell['invoke']>> | 'timeout';
+    let outcome: Awaited<ReturnType<PowerShell['invoke']>> | 'timeout' | 'framed';
     try {
-      outcome = await Promise.race([shell.invoke(commandLine(script, data, route)), timedOut]);
+      outcome = await Promise.race([current.invoke(commandLine(script, data, route)), timedOut, framed]);
     } catch (err) {
       await kill();
       throw new DiagnosticError(
@@ -93,6 +113,7 @@ export function openSession(options: SessionOptions): PsSession {
       );
     } finally {
       clearTimeout(timer);
+      clearTimeout(grace);
     }
     if (outcome === 'timeout') {
       await kill();
@@ -104,6 +125,10 @@ export function openSession(options: SessionOptions): PsSession {
             'server: run plan again to see the current state. Raise target.powershell.timeoutSeconds for slow servers.',
         ),
       );
+    }
+    if (outcome === 'framed') {
+      await kill();
+      outcome = { command: '', raw: seen, hadErrors: false, startTime: 0, stdout: Buffer.from(seen) };
     }
     const stdout = outcome.stdout?.toString('utf8') ?? outcome.raw;
     const envelope = extractFrame(stdout, nonce) as Envelope | undefined;
