@@ -1,0 +1,112 @@
+/** The PowerShell target against real pwsh and the fake Exchange module: hostile values, timeouts, round trips. */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { GRAPH_APPLICATION_IDENTIFIER, REST_FRONTEND_WEB_CONFIG } from '../../src/domain/exchange';
+import { initLab } from '../../src/targets/lab/init';
+import { createPowerShellTarget } from '../../src/targets/powershell';
+import type { Target } from '../../src/targets/types';
+import { readLines, rejectsWith } from '../contract/target.contract';
+import { requirePwsh } from '../helpers/pwsh';
+
+const pwsh = requirePwsh();
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** Each payload would create `marker` in the shell's working folder if it ever ran as code. */
+const HOSTILE = [
+  '$(New-Item -ItemType File -Path marker)',
+  "'; New-Item -ItemType File -Path marker; '",
+  '"; New-Item -ItemType File -Path marker; "',
+  '`$(New-Item -ItemType File -Path marker)',
+  'x; New-Item -ItemType File -Path marker',
+  'a\nNew-Item -ItemType File -Path marker\r\n',
+  ']]>&amp;<&',
+];
+
+describe('PowerShell target on pwsh with the fake Exchange module', () => {
+  let dir: string;
+  let lab: string;
+  let target: Target;
+  const marker = () => fs.stat(path.join(dir, 'marker')).then(() => true, () => false);
+  const setFaults = async (name: string, faults: Record<string, unknown>) => {
+    const file = path.join(lab, 'organization.json');
+    const org = JSON.parse(await fs.readFile(file, 'utf8'));
+    org.servers = org.servers.map((s: any) => (s.Name === name ? { ...s, faults } : s));
+    await fs.writeFile(file, JSON.stringify(org, null, 2) + '\n');
+  };
+
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hybridcfg-pwsh-'));
+    lab = path.join(dir, 'lab');
+    await initLab(lab, { servers: ['EX01', 'EX02'] });
+    target = await createPowerShellTarget({ shell: pwsh, lab, timeoutSeconds: 3 }, { specDir: dir });
+  });
+  afterAll(async () => {
+    await target.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  test('hostile strings in every partner application field arrive intact and never run', async () => {
+    const update = {
+      Name: HOSTILE[0]!,
+      Realm: HOSTILE[1]!,
+      LinkedAccount: HOSTILE[2]!,
+      AuthMetadataUrl: HOSTILE[3]!,
+      IssuerIdentifier: HOSTILE[4]!,
+      AccountType: HOSTILE[5]!,
+      ActAsPermissions: HOSTILE,
+      AppOnlyPermissions: [...HOSTILE].reverse(),
+    };
+    await target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, update);
+    const app = (await target.readOrganization()).partnerApplications.find((a) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER);
+    expect(app).toMatchObject(update);
+    expect(await marker()).toBe(false);
+  });
+
+  test('hostile file contents, app pool names and unknown file names never run', async () => {
+    const org = await target.readOrganization();
+    const ex01 = org.servers.find((s) => s.Name === 'EX01')!;
+    const state = await target.readServer(ex01, [REST_FRONTEND_WEB_CONFIG, ...HOSTILE.map((h) => `FrontEnd/${h.replace(/[\r\n]/g, '')}`)]);
+    const current = state.files[REST_FRONTEND_WEB_CONFIG];
+    if (!current?.exists) throw new Error('rest web.config missing');
+    const bytes = Buffer.concat([current.bytes, Buffer.from(HOSTILE.join('\r\n'), 'utf8')]);
+    await target.writeFiles(ex01, [{ file: REST_FRONTEND_WEB_CONFIG, bytes, expectedSha256: current.sha256 }]);
+    expect(await fs.readFile(path.join(lab, 'servers', 'EX01', ...REST_FRONTEND_WEB_CONFIG.split('/')))).toEqual(bytes);
+    await target.restart(ex01, { mode: 'appPools', appPools: HOSTILE });
+    const recycled = (await readLines(path.join(lab, 'events.jsonl'))).filter((e) => e.action === 'recycle-apppool').map((e) => e.appPool);
+    expect(recycled).toEqual(HOSTILE);
+    expect(await marker()).toBe(false);
+  });
+
+  test('paths leaving ExchangeInstallPath are refused before anything is sent', async () => {
+    const ex01 = (await target.readOrganization()).servers[0]!;
+    await rejectsWith(target.readServer(ex01, ['../EX02/FrontEnd/HttpProxy/rest/web.config']), 'target.path-outside-install');
+    await rejectsWith(target.writeFiles(ex01, [{ file: '/etc/passwd', bytes: Buffer.from(''), expectedSha256: sha256(Buffer.from('')) }]), 'target.path-outside-install');
+  });
+
+  test('reading a server is exactly one call per server, even for many files', async () => {
+    const org = await target.readOrganization();
+    const before = (await readLines(path.join(lab, 'calls.jsonl'))).length;
+    for (const s of org.servers) await target.readServer(s, [REST_FRONTEND_WEB_CONFIG, 'FrontEnd/HttpProxy/ews/web.config', 'nope/web.config']);
+    const after = (await readLines(path.join(lab, 'calls.jsonl'))).slice(before);
+    expect(after).toEqual([
+      { call: 'readServer', server: 'EX01' },
+      { call: 'readServer', server: 'EX02' },
+    ]);
+  });
+
+  test('a hung call is stopped, reported as target.timeout naming the call and server, and the session works afterwards', async () => {
+    const ex02 = (await target.readOrganization()).servers.find((s) => s.Name === 'EX02')!;
+    await setFaults('EX02', { latencyMs: 20000 });
+    try {
+      await expect(target.readServer(ex02, [REST_FRONTEND_WEB_CONFIG])).rejects.toMatchObject({
+        diagnostics: [expect.objectContaining({ code: 'target.timeout', summary: expect.stringContaining('readServer on EX02 (EX02.contoso.lab)') })],
+      });
+    } finally {
+      await setFaults('EX02', {});
+    }
+    const again = await target.readServer(ex02, [REST_FRONTEND_WEB_CONFIG]);
+    expect(again.files[REST_FRONTEND_WEB_CONFIG]?.exists).toBe(true);
+  });
+});
