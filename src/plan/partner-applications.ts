@@ -190,9 +190,9 @@ function notExposed(
         (a.name === 'AppOnlyPermissions'
           ? 'Microsoft documents -AppOnlyPermissions as reserved for internal use; some builds, or RBAC role entries that do not ' +
             'include it, do not expose it. Ways out:\n' +
-            '  1. Check what your role grants: Get-ManagementRoleEntry "*\\Set-PartnerApplication" | Format-List Role,Parameters\n' +
-            '  2. Run hybridcfg as a member of Organization Management, in the Exchange Management Shell on a server, where the\n' +
-            '     parameter is exposed, or on a build that exposes it (it was reported missing on 15.1.1591.10).\n' +
+            '  1. See what your role grants: Get-ManagementRoleEntry "*\\Set-PartnerApplication" | Format-List Role,Parameters\n' +
+            '  2. Run hybridcfg as a member of Organization Management, in the Exchange Management Shell on a server whose build ' +
+            'exposes the parameter (it was reported missing on 15.1.1591.10).\n' +
             `  3. Remove \`${key}\` from this entry to manage the rest now, and set it by hand where the cmdlet accepts it.`
           : `Run hybridcfg with a role whose Set-PartnerApplication entry includes -${a.name}, or remove \`${key}\` from the spec.`);
       return error('plan.parameter-not-exposed', `Set-PartnerApplication does not expose -${a.name} here.`, detail, {
