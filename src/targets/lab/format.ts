@@ -197,10 +197,14 @@ function checkShape(org: unknown, file: string, dir: string): LabOrganization {
 
 /** Reads organization.json; a missing lab or a broken file is a diagnostic naming the path and the way out. */
 export async function readLabOrganization(dir: string): Promise<LabOrganization> {
+  return parseLabOrganization(await readLabOrganizationText(dir), dir);
+}
+
+/** The text of organization.json; a missing lab is a diagnostic that says how to make one. */
+export async function readLabOrganizationText(dir: string): Promise<string> {
   const paths = labPaths(dir);
-  let text: string;
   try {
-    text = await fs.readFile(paths.organization, 'utf8');
+    return await fs.readFile(paths.organization, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
@@ -211,6 +215,11 @@ export async function readLabOrganization(dir: string): Promise<LabOrganization>
       HOW_TO_CREATE(dir),
     );
   }
+}
+
+/** organization.json's text as the lab's organisation; malformed JSON or a wrong shape is lab.invalid. */
+export function parseLabOrganization(text: string, dir: string): LabOrganization {
+  const paths = labPaths(dir);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -33,7 +33,9 @@ import {
   appendJsonLine,
   isFrontEndServer,
   labPaths,
+  parseLabOrganization,
   readLabOrganization,
+  readLabOrganizationText,
   serverFolder,
   sha256,
   writeFileAtomic,
@@ -113,28 +115,18 @@ export function resolveInServer(folder: string, file: string): string {
 }
 
 /**
- * organization.json as of now (LAB.md R1), parsed again only when the file changed. A fleet of 500
- * servers makes organization.json about 80 KB, and parsing it for every call of a run made reads
- * quadratic in the number of servers. One stat per call tells whether it changed: every writer
- * replaces it (a new inode: writeFileAtomic renames) or rewrites it (a new mtime, in nanoseconds), so
- * a fault knob set between two calls still takes effect on the next one. Calls that arrive together
- * share one parse.
+ * organization.json as of now (LAB.md R1): read on every call, parsed again only when its text changed.
+ * A fleet of 500 servers makes organization.json about 80 KB, and parsing it for every call of a run
+ * made a fleet read quadratic in the number of servers. Comparing the text, not the file's times,
+ * also catches a same-size rewrite within the file system's timestamp granularity.
  */
 function organizationReader(dir: string): () => Promise<LabOrganization> {
-  const file = labPaths(dir).organization;
-  let cached: { readonly key: string; readonly org: Promise<LabOrganization> } | undefined;
+  let cached: { readonly text: string; readonly org: LabOrganization } | undefined;
   return async () => {
-    const stat = await fs.stat(file, { bigint: true }).catch(() => undefined);
-    // No file (or no folder): readLabOrganization says so with the diagnostic that tells how to make one.
-    if (stat === undefined) return readLabOrganization(dir);
-    const key = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
-    if (cached?.key !== key) {
-      const org = readLabOrganization(dir);
-      cached = { key, org };
-      // A file that could not be parsed is parsed again next time, so its diagnostic is not cached.
-      org.catch(() => {
-        if (cached?.org === org) cached = undefined;
-      });
+    const text = await readLabOrganizationText(dir);
+    if (cached?.text !== text) {
+      // A broken file throws here, every time, until it is repaired: only a parsed one is kept.
+      cached = { text, org: parseLabOrganization(text, dir) };
     }
     return cached.org;
   };
@@ -223,10 +215,19 @@ export function createLabTarget(dir: string): LabTarget {
     }
   }
 
+  // The front-end servers of one parsed organization.json by upper-cased name: a lookup per call that
+  // does not grow with the fleet (organizationReader hands out the same object until the file changes).
+  const frontEndIndex = new WeakMap<LabOrganization, Map<string, LabServer>>();
   function findServer(org: LabOrganization, server: ExchangeServer): LabServer {
-    const servers = org.servers.filter(isFrontEndServer);
-    const found = servers.find((s) => s.Name.toUpperCase() === server.Name.toUpperCase());
+    let index = frontEndIndex.get(org);
+    if (!index) {
+      index = new Map();
+      for (const s of org.servers.filter(isFrontEndServer)) if (!index.has(s.Name.toUpperCase())) index.set(s.Name.toUpperCase(), s);
+      frontEndIndex.set(org, index);
+    }
+    const found = index.get(server.Name.toUpperCase());
     if (!found) {
+      const servers = org.servers.filter(isFrontEndServer);
       fail(
         'target.unknown-server',
         `${server.Name} is not an Exchange server of the lab at ${paths.root}`,
