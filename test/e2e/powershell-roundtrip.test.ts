@@ -3,7 +3,7 @@
  * two-server lab gives the same plans, the same final state and the same restarts as the built-in
  * lab target. Also: the missing-parameter build fails the plan, not the apply.
  */
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliRun } from '../helpers/cli';

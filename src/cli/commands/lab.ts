@@ -74,6 +74,7 @@ Server knobs (--server NAME):
   unreachable=true|false  every call concerning the server fails (WinRM cannot reach it)
   restart=fail|ok         iisreset / app pool recycling fails
   healthCheck=fail|ok     the server's health checks fail
+  backup=fail|ok          the server cannot take backups (apply refuses before any change)
   latencyMs=N             every call concerning the server takes N ms longer (0: none)
 Partner application knobs (--app ApplicationIdentifier or Name):
   set=fail|ok             Set-PartnerApplication on it fails
@@ -246,6 +247,7 @@ const SERVER_KNOBS: Readonly<Record<keyof ServerFaults, Knob>> = {
   unreachable: onOff('true', 'false', true),
   restart: onOff('fail', 'ok', 'fail'),
   healthCheck: onOff('fail', 'ok', 'fail'),
+  backup: onOff('fail', 'ok', 'fail'),
   latencyMs: {
     values: ['N (milliseconds, 0 for none)'],
     parse: (v) => (/^\d{1,7}$/.test(v) ? (Number(v) === 0 ? undefined : Number(v)) : null),

@@ -16,13 +16,7 @@ export interface ServerFaults {
   readonly unreachable?: boolean;
   readonly restart?: 'fail';
   readonly healthCheck?: 'fail';
-}
-
-/**
- * Knobs set by editing organization.json (`hybridcfg lab fault` does not offer them yet): the server
- * reports that backups are not possible (a full disk, a read-only backup folder).
- */
-export interface FileOnlyServerFaults {
+  /** The server reports that backups are not possible (a full disk, a read-only backup folder). */
   readonly backup?: 'fail';
 }
 
@@ -31,7 +25,7 @@ export interface PartnerApplicationFaults {
 }
 
 export interface LabServer extends ExchangeServer {
-  readonly faults?: ServerFaults & FileOnlyServerFaults;
+  readonly faults?: ServerFaults;
 }
 
 export interface LabPartnerApplication extends PartnerApplication {
