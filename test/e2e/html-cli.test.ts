@@ -2,7 +2,7 @@
  * The report as a pipeline gets it: `hybridcfg plan --html` and `apply --html` on a lab organisation,
  * opened in chromium.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GRAPH_APPLICATION_IDENTIFIER, PROFILES_KEY, REST_FRONTEND_WEB_CONFIG } from '../../src/domain/exchange';
@@ -67,4 +67,20 @@ test('plan --html, then apply --html of the saved plan, on a two-server lab', as
   const again = await runCli(['plan', 'hybridcfg.yaml', '--detailed-exitcode', '--html', 'again.html'], { cwd: dir });
   expect(again.code).toBe(0);
   expect(readFileSync(join(dir, 'again.html'), 'utf8')).toContain('No changes. The live state matches the spec.');
+});
+
+describe('a plan that fails still leaves a report for the pipeline', () => {
+  it('plan --html writes the diagnostics when the spec is bad, and exits 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hybridcfg-html-fail-'));
+    try {
+      writeFileSync(join(dir, 'hybridcfg.yaml'), 'apiVersion: hybridcfg/v1\nkind: HybridOAuth\ntarget: { lab: ./lab }\nservers: all\nrestart: { mode: iisrest }\n');
+      const r = await runCli(['plan', '--html', 'plan.html'], { cwd: dir });
+      expect(r.code).toBe(1);
+      const html = readFileSync(join(dir, 'plan.html'), 'utf8');
+      expect(html).toContain('hybridcfg plan failed');
+      expect(html).toContain('iisrest');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -101,18 +101,25 @@ export async function carryOut(
   s: import('../../engine/session').Session,
   plan: import('../../plan/types').Plan,
   io: CliIo,
-  opts: { readonly yes: boolean; readonly json: boolean; readonly auditLog?: string },
+  opts: {
+    readonly yes: boolean;
+    readonly json: boolean;
+    readonly auditLog?: string;
+    /** Receives the JSON document instead of stdout, so `apply --json --verify` prints one document. */
+    readonly emitJson?: (doc: Record<string, unknown>) => void;
+  },
 ): Promise<{ readonly result?: ApplyResult; readonly cancelled?: boolean }> {
   const { renderPlanText, planJsonView } = require('../../render/plan-text') as typeof import('../../render/plan-text');
   const { applyPlan } = require('../../apply/apply') as typeof import('../../apply/apply');
   const { auditRecord, appendAuditLine } = require('../../apply/audit') as typeof import('../../apply/audit');
   const { resolve } = require('node:path') as typeof import('node:path');
+  const emit = opts.emitJson ?? ((doc: Record<string, unknown>) => out(io, JSON.stringify(doc, null, 2)));
   const audit = (result: Parameters<typeof auditRecord>[2]) => {
     if (opts.auditLog) appendAuditLine(resolve(io.cwd, opts.auditLog), auditRecord(command, plan, result, { runId: s.holder?.runId }));
   };
   if (!opts.json) out(io, renderPlanText(plan, { color: io.color }));
   if (plan.changes.length === 0 && plan.fileEdits.length === 0) {
-    if (opts.json) out(io, JSON.stringify({ plan: planJsonView(plan), result: { status: 'no-changes' } }, null, 2));
+    if (opts.json) emit({ plan: planJsonView(plan), result: { status: 'no-changes' } });
     audit('no-changes');
     return {};
   }
@@ -131,7 +138,7 @@ export async function carryOut(
     ...(s.holder ? { journal: { holder: s.holder } } : {}),
   });
   audit(result);
-  if (opts.json) out(io, JSON.stringify({ plan: planJsonView(plan), result }, null, 2));
+  if (opts.json) emit({ plan: planJsonView(plan), result });
   else out(io, renderResult(result, command === 'apply' ? 'Apply' : 'Rollback'));
   return { result };
 }
@@ -169,9 +176,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     file = saved.spec.path;
   }
 
+  const jsonAndVerify = args.values.json === true && args.values.verify === true;
+  let applyDoc: Record<string, unknown> | undefined;
   note(io, `Reading the live state for ${file} ...`);
   const lock = { command: 'apply', specArg: args.positionals[0] ?? '' };
-  const outcome = await withSession(file, { parallelism, lock }, async (s) => {
+  const { reportFailures } = require('../report') as typeof import('../report');
+  const html = typeof args.values.html === 'string' ? resolve(io.cwd, args.values.html) : undefined;
+  const outcome = await reportFailures(html, 'hybridcfg apply failed', () => withSession(file, { parallelism, lock }, async (s) => {
     if (saved) {
       if (saved.spec.digest !== s.loaded.digest) {
         throw new DiagnosticError(
@@ -190,13 +201,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       yes: args.values.yes === true,
       json: args.values.json === true,
       auditLog: typeof args.values['audit-log'] === 'string' ? args.values['audit-log'] : undefined,
+      ...(jsonAndVerify ? { emitJson: (doc: Record<string, unknown>) => (applyDoc = doc) } : {}),
     });
     return { plan, loaded: s.loaded, ...done };
-  });
-  if (typeof args.values.html === 'string') {
+  }));
+  if (html !== undefined) {
     const { writeHtmlReport } = require('../report') as typeof import('../report');
-    writeHtmlReport(resolve(io.cwd, args.values.html), outcome.plan, outcome.result);
+    writeHtmlReport(html, outcome.plan, outcome.result);
   }
+  const failed = outcome.cancelled === true || outcome.result?.status === 'failed';
+  if (applyDoc && (failed || !args.values.verify)) out(io, JSON.stringify(applyDoc, null, 2));
   if (outcome.cancelled) return EXIT.error;
   if (outcome.result?.status === 'failed') {
     const { renderDiagnostics } = require('../../render/diagnostics') as typeof import('../../render/diagnostics');
@@ -205,7 +219,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   if (args.values.verify) {
     const { runVerifyCommand } = require('./verify') as typeof import('./verify');
-    return runVerifyCommand(outcome.loaded, io, { json: args.values.json === true });
+    try {
+      return await runVerifyCommand(outcome.loaded, io, {
+        json: args.values.json === true,
+        ...(applyDoc ? { wrap: (verify: unknown) => ({ ...applyDoc, verify }) } : {}),
+      });
+    } catch (err) {
+      // Verify could not start (no verify section, no secret): the apply result is still the answer.
+      if (applyDoc) out(io, JSON.stringify(applyDoc, null, 2));
+      throw err;
+    }
   }
   return EXIT.ok;
 }

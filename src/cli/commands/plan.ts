@@ -43,7 +43,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const file = specPath(args.positionals[0], io.cwd);
   const parallelism = parallelismOption(args.values.parallelism, 'plan');
   note(io, `Reading the live state for ${file} ...`);
-  const plan = await withSession(file, { parallelism }, async (s) => s.plan);
+  const { reportFailures } = require('../report') as typeof import('../report');
+  const html = typeof args.values.html === 'string' ? resolve(io.cwd, args.values.html) : undefined;
+  const plan = await reportFailures(html, 'hybridcfg plan failed', () => withSession(file, { parallelism }, async (s) => s.plan));
   if (typeof args.values.out === 'string') {
     const { savePlan } = require('../../plan/file') as typeof import('../../plan/file');
     const dest = resolve(io.cwd, args.values.out);

@@ -42,11 +42,16 @@ async function caCerts(io: CliIo): Promise<string | undefined> {
 }
 
 /** verify on an already loaded spec: used by this command and by `apply --verify`. */
-export async function runVerifyCommand(loaded: LoadedSpec, io: CliIo, opts: { readonly json: boolean }): Promise<number> {
+export async function runVerifyCommand(
+  loaded: LoadedSpec,
+  io: CliIo,
+  opts: { readonly json: boolean; readonly wrap?: (report: unknown) => Record<string, unknown> },
+): Promise<number> {
   const { runVerify, renderVerifyJson, renderVerifyText } = require('../../verify') as typeof import('../../verify');
   const ca = await caCerts(io);
   const report = await runVerify(loaded, { env: io.env, ...(ca !== undefined ? { caCerts: ca } : {}) });
-  out(io, opts.json ? renderVerifyJson(report) : renderVerifyText(report, { color: io.color }));
+  const json = () => (opts.wrap ? JSON.stringify(opts.wrap(JSON.parse(renderVerifyJson(report))), null, 2) : renderVerifyJson(report));
+  out(io, opts.json ? json() : renderVerifyText(report, { color: io.color }));
   return report.ok ? EXIT.ok : EXIT.error;
 }
 
