@@ -26,6 +26,30 @@ export function appSettingAddress(server: string, file: string, key: string): st
   return `server["${server}"].webConfig["${file}"].appSetting["${key}"]`;
 }
 
+interface FileEditResult {
+  readonly settings: readonly Pick<AppSettingChange, 'action' | 'key' | 'before' | 'after'>[];
+  readonly after?: Pick<FileEdit, 'afterSha256' | 'afterBase64'>;
+}
+
+/** The appSetting changes one spec entry makes to one file's bytes, and the new bytes if any. */
+function editFile(bytes: Buffer, appSettings: Readonly<Record<string, AppSettingSpec>>, label: string): FileEditResult {
+  const text = decodeWebConfig(bytes, label);
+  // .NET reads appSettings keys case-insensitively [?], and so do the patcher's lookups: match alike.
+  const current = new Map(readAppSettings(text, label).map((s) => [s.key.toUpperCase(), s.value]));
+  const settings: FileEditResult['settings'][number][] = [];
+  let next = text;
+  for (const [key, setting] of Object.entries(appSettings)) {
+    const before = current.get(key.toUpperCase()) ?? null;
+    const after = desiredAppSetting(setting, before);
+    if (before === after) continue;
+    next = setAppSetting(next, key, after, label);
+    settings.push({ action: before === null ? 'create' : 'update', key, before, after });
+  }
+  if (next === text) return { settings };
+  const out = encodeWebConfig(next);
+  return { settings, after: { afterSha256: sha256(out), afterBase64: out.toString('base64') } };
+}
+
 export interface WebConfigPlan {
   readonly changes: AppSettingChange[];
   readonly fileEdits: FileEdit[];
@@ -43,6 +67,7 @@ export function planWebConfigs(
   const fileEdits: FileEdit[] = [];
   const diagnostics: Diagnostic[] = [];
   const read: Record<string, Record<string, string>> = {};
+  const edits = new Map<string, FileEditResult>();
   for (const server of servers) {
     const state = states[server.Name];
     read[server.Name] = {};
@@ -68,35 +93,18 @@ export function planWebConfigs(
       read[server.Name][wc.file] = file.sha256;
       const label = `${server.Name}:${where}`;
       try {
-        const text = decodeWebConfig(file.bytes, label);
-        // .NET reads appSettings keys case-insensitively [?], and so do the patcher's lookups: match alike.
-        const current = new Map(readAppSettings(text, label).map((s) => [s.key.toUpperCase(), s.value]));
-        let next = text;
-        for (const [key, setting] of Object.entries(wc.appSettings)) {
-          const before = current.get(key.toUpperCase()) ?? null;
-          const after = desiredAppSetting(setting, before);
-          if (before === after) continue;
-          next = setAppSetting(next, key, after, label);
-          changes.push({
-            kind: 'appSetting',
-            address: appSettingAddress(server.Name, wc.file, key),
-            action: before === null ? 'create' : 'update',
-            server: server.Name,
-            file: wc.file,
-            key,
-            before,
-            after,
-          });
+        // Servers on the same build carry byte-identical files: compute each (file, entry) edit once.
+        const cacheKey = `${i}\u0000${file.sha256}`;
+        let edit = edits.get(cacheKey);
+        if (edit === undefined) {
+          edit = editFile(file.bytes, wc.appSettings, label);
+          edits.set(cacheKey, edit);
         }
-        if (next !== text) {
-          const bytes = encodeWebConfig(next);
-          fileEdits.push({
-            server: server.Name,
-            file: wc.file,
-            beforeSha256: file.sha256,
-            afterSha256: sha256(bytes),
-            afterBase64: bytes.toString('base64'),
-          });
+        for (const c of edit.settings) {
+          changes.push({ kind: 'appSetting', address: appSettingAddress(server.Name, wc.file, c.key), server: server.Name, file: wc.file, ...c });
+        }
+        if (edit.after !== undefined) {
+          fileEdits.push({ server: server.Name, file: wc.file, beforeSha256: file.sha256, ...edit.after });
         }
       } catch (err) {
         if (!(err instanceof DiagnosticError)) throw err;
