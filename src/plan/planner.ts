@@ -71,7 +71,16 @@ export function plan(loaded: LoadedSpec, live: LiveState, ctx: PlanContext): Pla
     )
     .digest('hex');
 
-  const changes = [...apps.changes, ...files.changes];
+  return assemblePlan(loaded, live, ctx, { changes: [...apps.changes, ...files.changes], fileEdits: files.fileEdits, restarts, warnings, fingerprint });
+}
+
+/** The parts every plan shares, around what a planner (apply or rollback) decided. */
+export function assemblePlan(
+  loaded: LoadedSpec,
+  live: LiveState,
+  ctx: PlanContext,
+  parts: Pick<Plan, 'changes' | 'fileEdits' | 'restarts' | 'warnings' | 'fingerprint'>,
+): Plan {
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     tool: { name: 'hybridcfg', version: ctx.toolVersion },
@@ -79,15 +88,11 @@ export function plan(loaded: LoadedSpec, live: LiveState, ctx: PlanContext): Pla
     spec: { path: loaded.path, digest: loaded.digest },
     target: ctx.target,
     servers: live.servers.map((s) => s.Name),
-    changes,
-    fileEdits: files.fileEdits,
-    restarts,
-    warnings,
-    fingerprint,
+    ...parts,
     summary: {
-      changes: changes.length,
-      servers: new Set(files.changes.map((c) => c.server)).size,
-      restarts: restarts.filter((r) => r.mode !== 'none').length,
+      changes: parts.changes.length,
+      servers: new Set(parts.fileEdits.map((e) => e.server)).size,
+      restarts: parts.restarts.filter((r) => r.mode !== 'none').length,
     },
   };
 }
@@ -97,18 +102,19 @@ export function plan(loaded: LoadedSpec, live: LiveState, ctx: PlanContext): Pla
  * AppDomain [M]) or when a partner application changed, since every server caches them: then every
  * server in scope restarts. Once per server, whatever the number of reasons.
  */
-function planRestarts(
+export function planRestarts(
   loaded: LoadedSpec,
   live: LiveState,
   changedApps: readonly string[],
   edits: readonly { server: string; file: string }[],
+  verb: 'changed' | 'restored' = 'changed',
 ): PlannedRestart[] {
   const restart = loaded.spec.restart ?? { mode: 'iisreset' as const };
   const out: PlannedRestart[] = [];
   for (const server of live.servers) {
     const reasons = [
-      ...edits.filter((e) => e.server === server.Name).map((e) => `web.config changed: ${e.file}`),
-      ...changedApps.map((name) => `partner application "${name}" changed (every server caches partner applications)`),
+      ...edits.filter((e) => e.server === server.Name).map((e) => `web.config ${verb}: ${e.file}`),
+      ...changedApps.map((name) => `partner application "${name}" ${verb} (every server caches partner applications)`),
     ];
     if (reasons.length === 0) continue;
     out.push({

@@ -15,8 +15,8 @@ import type { LoadedSpec } from '../spec/types';
 import { originalOf, type PartnerApplicationUpdate, type SettablePartnerApplicationProperty } from '../targets/types';
 import { decodeWebConfig, readAppSettings } from '../webconfig/appsettings';
 import { samePermissionSet } from './partner-applications';
-import { canonicalJson, type PlanContext } from './planner';
-import { PLAN_FORMAT_VERSION, type AppSettingChange, type AttributeChange, type FileEdit, type PartnerApplicationChange, type Plan, type PlannedRestart } from './types';
+import { assemblePlan, canonicalJson, planRestarts, type PlanContext } from './planner';
+import type { AppSettingChange, AttributeChange, FileEdit, PartnerApplicationChange, Plan } from './types';
 import { appSettingAddress, sha256 } from './web-configs';
 
 function same(prop: string, a: unknown, b: unknown): boolean {
@@ -96,31 +96,11 @@ export function planRollback(loaded: LoadedSpec, live: LiveState, ctx: PlanConte
     }
   }
 
-  const restart = loaded.spec.restart ?? { mode: 'iisreset' as const };
   const appNames = changes.flatMap((c) => (c.kind === 'partnerApplication' ? [c.name] : []));
-  const restarts: PlannedRestart[] = live.servers.flatMap((s) => {
-    const reasons = [
-      ...fileEdits.filter((e) => e.server === s.Name).map((e) => `web.config restored: ${e.file}`),
-      ...appNames.map((n) => `partner application "${n}" restored (every server caches partner applications)`),
-    ];
-    return reasons.length === 0 ? [] : [{ server: s.Name, mode: restart.mode, ...(restart.mode === 'appPools' ? { appPools: [...(restart.appPools ?? [])] } : {}), reasons }];
-  });
+  const restarts = planRestarts(loaded, live, appNames, fileEdits, 'restored');
 
   const fingerprint = createHash('sha256')
     .update(canonicalJson({ rollback: true, servers: live.servers.map((s) => s.Name), partnerApplications: live.organization.partnerApplications, originals, files: read }))
     .digest('hex');
-  return {
-    formatVersion: PLAN_FORMAT_VERSION,
-    tool: { name: 'hybridcfg', version: ctx.toolVersion },
-    createdAt: ctx.now.toISOString(),
-    spec: { path: loaded.path, digest: loaded.digest },
-    target: ctx.target,
-    servers: live.servers.map((s) => s.Name),
-    changes,
-    fileEdits,
-    restarts,
-    warnings: diagnostics,
-    fingerprint,
-    summary: { changes: changes.length, servers: new Set(fileEdits.map((e) => e.server)).size, restarts: restarts.filter((r) => r.mode !== 'none').length },
-  };
+  return assemblePlan(loaded, live, ctx, { changes, fileEdits, restarts, warnings: diagnostics, fingerprint });
 }
