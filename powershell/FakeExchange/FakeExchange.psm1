@@ -18,19 +18,37 @@ function Read-LabOrganization {
     return [IO.File]::ReadAllText($path, [Text.Encoding]::UTF8) | ConvertFrom-Json
 }
 
+# Replaced atomically (temp file in the same folder, then renamed over it), as the lab target does (O3):
+# shells serving server calls in parallel read organization.json while this one may write it.
 function Write-LabOrganization($Organization) {
     $path = Join-Path (Get-LabRoot) 'organization.json'
     $json = ConvertTo-Json -InputObject $Organization -Depth 20
-    [IO.File]::WriteAllText($path, ($json -replace "`r`n", "`n") + "`n", (New-Object Text.UTF8Encoding($false)))
+    $temp = $path + '.' + [Guid]::NewGuid().ToString('N') + '.tmp'
+    [IO.File]::WriteAllText($temp, ($json -replace "`r`n", "`n") + "`n", (New-Object Text.UTF8Encoding($false)))
+    [IO.File]::Replace($temp, $path, [NullString]::Value)
 }
 
 function Get-LabTime {
     return [DateTime]::UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", [Globalization.CultureInfo]::InvariantCulture)
 }
 
+# Several shells may log at the same time (server calls run in parallel), and .NET appends by seeking to
+# the end, not with O_APPEND: the file is opened exclusively (retried while another shell has it), so
+# that lines never overwrite or interleave each other.
 function Add-LabLine([string]$File, $Entry) {
     $line = ConvertTo-Json -InputObject $Entry -Depth 10 -Compress
-    [IO.File]::AppendAllText((Join-Path (Get-LabRoot) $File), $line + "`n", (New-Object Text.UTF8Encoding($false)))
+    $bytes = (New-Object Text.UTF8Encoding($false)).GetBytes($line + "`n")
+    $path = Join-Path (Get-LabRoot) $File
+    $stream = $null
+    for ($try = 0; $null -eq $stream; $try++) {
+        try {
+            $stream = [IO.File]::Open($path, [IO.FileMode]::Append, [IO.FileAccess]::Write, [IO.FileShare]::None)
+        } catch {
+            if ($try -ge 1000) { throw }
+            Start-Sleep -Milliseconds 5
+        }
+    }
+    try { $stream.Write($bytes, 0, $bytes.Length) } finally { $stream.Dispose() }
 }
 
 function Add-LabEvent([System.Collections.Specialized.OrderedDictionary]$Fields) {
@@ -161,7 +179,7 @@ function Set-PartnerApplication {
                 if ($null -ne $value) { $value = [string]$value }
             }
             $old = Get-LabProperty $app $n
-            if ((ConvertTo-Json -InputObject $old -Compress -Depth 5) -eq (ConvertTo-Json -InputObject $value -Compress -Depth 5)) { continue }
+            if ((ConvertTo-Json -InputObject $old -Compress -Depth 5) -ceq (ConvertTo-Json -InputObject $value -Compress -Depth 5)) { continue }
             if ($null -eq $app.PSObject.Properties[$n]) {
                 $app | Add-Member -NotePropertyName $n -NotePropertyValue $value
             } else {
@@ -226,6 +244,33 @@ function Restart-WebAppPool {
     Add-LabEvent ([ordered]@{ action = 'recycle-apppool'; server = $script:CurrentServer; appPool = $Name })
 }
 
+# The health check's web request, as seen inside Invoke-FakeExchangeCall only: every lab server answers
+# 200 OK; the healthCheck fault is applied to the call's result by Invoke-FakeExchangeCall, with the
+# lab target's exact wording and without waiting out the timeout.
+function Invoke-WebRequest {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)][string]$Uri,
+        [switch]$UseBasicParsing,
+        [int]$TimeoutSec,
+        [int]$MaximumRedirection,
+        [switch]$SkipCertificateCheck
+    )
+    [pscustomobject]@{ StatusCode = 200; StatusDescription = 'OK'; Content = '' }
+}
+
+# What the lab target answers for a server with the healthCheck fault (LAB.md O6).
+function Get-LabHealthFailures($Server, $HealthCheck) {
+    $paths = @($HealthCheck.paths)
+    if ($paths.Count -eq 0) { $paths = @('') }
+    $failures = @()
+    foreach ($p in $paths) {
+        $url = 'https://' + [string]$Server.Fqdn + '/' + ([string]$p -replace '^/+', '')
+        $failures += [ordered]@{ path = [string]$p; reason = ($url + ' did not answer 200 OK within ' + [string]$HealthCheck.timeoutSeconds + ' s (lab fault healthCheck=fail)') }
+    }
+    return , $failures
+}
+
 function Find-LabServer($Organization, [string]$Name) {
     foreach ($s in @($Organization.servers)) {
         if ($s.Name -eq $Name) { return $s }
@@ -235,19 +280,25 @@ function Find-LabServer($Organization, [string]$Name) {
 
 # Stands in for the round trip to Exchange or to a server (Invoke-Command -ComputerName): applies the
 # lab's server faults, maps ExchangeInstallPath to LAB/servers/<NAME>/, runs the script block there and
-# logs the call (and the file writes it made) in the lab's own format.
+# logs the call (and the file writes it made) in the lab's own format. Calls that concern no server run
+# with ExchangeInstallPath at the lab folder itself: the lab keeps the organisation's run state (lock,
+# journal, partner application originals) in LAB/hybridcfg/, where a real organisation keeps it in
+# <ExchangeInstallPath>hybridcfg\ of its lock server. The answers of a server's backup check and health
+# check follow the lab's faults (F3, F7), as the lab target's do.
 function Invoke-FakeExchangeCall {
     [CmdletBinding()]
     param(
         [Parameter(Mandatory = $true)][string]$Call,
         [string]$Server,
         [string]$ApplicationIdentifier,
+        [string]$RunId,
         [Parameter(Mandatory = $true)][scriptblock]$ScriptBlock,
         [object[]]$ArgumentList = @()
     )
     $entry = [ordered]@{ time = (Get-LabTime); call = $Call }
     if ($Server) { $entry['server'] = $Server }
     if ($ApplicationIdentifier) { $entry['applicationIdentifier'] = $ApplicationIdentifier }
+    if ($RunId) { $entry['runId'] = $RunId }
     $savedInstall = $env:ExchangeInstallPath
     $code = $null
     try {
@@ -264,8 +315,21 @@ function Invoke-FakeExchangeCall {
             }
             $env:ExchangeInstallPath = (Join-Path (Join-Path (Get-LabRoot) 'servers') $s.Name) + [IO.Path]::DirectorySeparatorChar
             $script:CurrentServer = $s.Name
+        } else {
+            $env:ExchangeInstallPath = [IO.Path]::GetFullPath((Get-LabRoot)).TrimEnd([IO.Path]::DirectorySeparatorChar) + [IO.Path]::DirectorySeparatorChar
         }
         $result = & $ScriptBlock @ArgumentList
+        if ($Call -eq 'readServer' -and (Get-LabFault $s 'backup') -eq 'fail') {
+            $answer = [string]$result | ConvertFrom-Json
+            $answer.backup = [ordered]@{ possible = $false; reason = ('lab fault backup=fail on ' + $s.Name) }
+            $result = ConvertTo-Json -InputObject $answer -Depth 10 -Compress
+        }
+        if ($Call -eq 'restart' -and (Get-LabFault $s 'healthCheck') -eq 'fail') {
+            $request = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String([string]$ArgumentList[0])) | ConvertFrom-Json
+            if ($null -ne $request.healthCheck) {
+                $result = ConvertTo-Json -InputObject @{ health = [ordered]@{ ok = $false; failures = (Get-LabHealthFailures $s $request.healthCheck) } } -Depth 10 -Compress
+            }
+        }
         if ($Call -eq 'writeFiles') {
             foreach ($f in @(([string]$result | ConvertFrom-Json).files)) {
                 Add-LabEvent ([ordered]@{ action = 'write-file'; server = $Server; file = (([string]$f.file -split '[\\/]') -join '/'); sha256Before = $f.sha256Before; sha256After = $f.sha256After; backup = $f.backupPath })
@@ -287,12 +351,15 @@ function Invoke-FakeExchangeCall {
 function Get-FakeErrorCode([string]$Call, $ErrorRecord) {
     $message = [string]$ErrorRecord.Exception.Message
     if ($message -match '^\[(target\.[a-z-]+)\]') { return $Matches[1] }
-    if ([string]$ErrorRecord.FullyQualifiedErrorId -like 'NamedParameterNotFound*') { return 'target.parameter-missing' }
+    if ([string]$ErrorRecord.FullyQualifiedErrorId -like 'NamedParameterNotFound*' -or $message -match '^A parameter cannot be found that matches parameter name') { return 'target.parameter-missing' }
     if ($message -match "couldn't be found on") { return 'target.unknown-application' }
     switch ($Call) {
         'setPartnerApplication' { return 'target.set-failed' }
         'restart' { return 'target.restart-failed' }
         'writeFiles' { return 'target.write-failed' }
+        'acquireLock' { return 'target.lock-failed' }
+        'releaseLock' { return 'target.lock-failed' }
+        'appendJournal' { return 'target.journal-failed' }
     }
     return 'target.read-failed'
 }

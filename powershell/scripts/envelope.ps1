@@ -13,7 +13,7 @@ try {
     if ($route.transport -eq 'winrm') {
         $json = Invoke-Command -ComputerName $route.server.fqdn -ScriptBlock $sb -ArgumentList $DataB64 -ErrorAction Stop
     } elseif ($route.transport -eq 'lab') {
-        $json = Invoke-FakeExchangeCall -Call $route.call -Server $route.server.name -ApplicationIdentifier $route.applicationIdentifier -ScriptBlock $sb -ArgumentList $DataB64
+        $json = Invoke-FakeExchangeCall -Call $route.call -Server $route.server.name -ApplicationIdentifier $route.applicationIdentifier -RunId $route.runId -ScriptBlock $sb -ArgumentList $DataB64
     } else {
         $json = & $sb $DataB64
     }

@@ -1,36 +1,19 @@
-# hybridcfg: reads the organisation in one call: partner applications, client access servers, and the
-# parameters Set-PartnerApplication exposes to this session (build and RBAC role entries both decide it).
+# hybridcfg: reads the organisation in one call: partner applications, client access servers, the
+# parameters Set-PartnerApplication exposes to this session (build and RBAC role entries both decide it),
+# and the run state kept on the lock server (lock, last run, partner application originals).
 param([string]$DataB64)
+$d = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($DataB64)) | ConvertFrom-Json
+$properties = @('Name', 'ApplicationIdentifier', 'Enabled', 'AcceptSecurityIdentifierInformation', 'AccountType', 'ActAsPermissions', 'AppOnlyPermissions', 'AuthMetadataUrl', 'IssuerIdentifier', 'LinkedAccount', 'Realm', 'UseAuthServer')
 $apps = @()
 foreach ($a in @(Get-PartnerApplication)) {
-    $act = $null
-    if ($null -ne $a.ActAsPermissions -and @($a.ActAsPermissions).Count -gt 0) { $act = [string[]]@($a.ActAsPermissions | ForEach-Object { [string]$_ }) }
-    $only = $null
-    if ($null -ne $a.AppOnlyPermissions -and @($a.AppOnlyPermissions).Count -gt 0) { $only = [string[]]@($a.AppOnlyPermissions | ForEach-Object { [string]$_ }) }
-    $linked = $null
-    if ($null -ne $a.LinkedAccount -and [string]$a.LinkedAccount -ne '') { $linked = [string]$a.LinkedAccount }
-    $apps += @{
-        Name                                = [string]$a.Name
-        ApplicationIdentifier               = [string]$a.ApplicationIdentifier
-        Enabled                             = [bool]$a.Enabled
-        AcceptSecurityIdentifierInformation = [bool]$a.AcceptSecurityIdentifierInformation
-        AccountType                         = [string]$a.AccountType
-        ActAsPermissions                    = $act
-        AppOnlyPermissions                  = $only
-        AuthMetadataUrl                     = [string]$a.AuthMetadataUrl
-        IssuerIdentifier                    = [string]$a.IssuerIdentifier
-        LinkedAccount                       = $linked
-        Realm                               = [string]$a.Realm
-        UseAuthServer                       = [bool]$a.UseAuthServer
-    }
+    $app = [ordered]@{}
+    foreach ($p in $properties) { $app[$p] = ConvertTo-HcPartnerValue $a $p }
+    $apps += $app
 }
+$frontEnd = Get-HcFrontEndServers
 $servers = @()
-foreach ($s in @(Get-ExchangeServer)) {
-    $role = [string]$s.ServerRole
-    # Only servers with the client access front end serve web.config changes (not Edge).
-    if ($role -match 'Mailbox|ClientAccess') {
-        $servers += @{ Name = [string]$s.Name; Fqdn = [string]$s.Fqdn; AdminDisplayVersion = [string]$s.AdminDisplayVersion; ServerRole = $role }
-    }
+foreach ($s in $frontEnd) {
+    $servers += @{ Name = [string]$s.Name; Fqdn = [string]$s.Fqdn; AdminDisplayVersion = [string]$s.AdminDisplayVersion; ServerRole = [string]$s.ServerRole }
 }
 $parameters = @()
 $cmd = Get-Command -Name Set-PartnerApplication -ErrorAction SilentlyContinue
@@ -38,4 +21,6 @@ if ($cmd) {
     $common = [System.Management.Automation.PSCmdlet]::CommonParameters
     $parameters = @($cmd.Parameters.Keys | Where-Object { $common -notcontains $_ } | ForEach-Object { [string]$_ })
 }
-ConvertTo-Json -InputObject @{ partnerApplications = $apps; servers = $servers; setPartnerApplicationParameters = $parameters } -Depth 6 -Compress
+$state = $null
+if ([string]$d.state.transport -ne 'winrm' -or $frontEnd.Count -gt 0) { $state = Invoke-HcState $d.state @{ op = 'read' } $frontEnd }
+ConvertTo-Json -InputObject @{ partnerApplications = $apps; servers = $servers; setPartnerApplicationParameters = $parameters; state = $state } -Depth 6 -Compress

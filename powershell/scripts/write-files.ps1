@@ -1,6 +1,7 @@
 # hybridcfg: writes all planned files of one server in one call. Every file is checked first (still the
 # bytes the plan was made from), so a stale plan writes nothing; then each file is backed up
-# (hybridcfg\backup\<stamp>\, and hybridcfg\original\ only if absent) and replaced atomically.
+# (hybridcfg\backup\<stamp>\, and hybridcfg\original\ only if absent) and replaced atomically through
+# a temp file in hybridcfg\tmp\.
 param([string]$DataB64)
 $ErrorActionPreference = 'Stop'
 $d = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($DataB64)) | ConvertFrom-Json
@@ -36,11 +37,9 @@ foreach ($c in $checked) {
         [IO.File]::Copy($c.full, $original, $false)
     }
     $bytes = [Convert]::FromBase64String([string]$c.write.base64)
-    $temp = $c.full + '.hybridcfg-' + $stamp + '.tmp'
-    $stream = New-Object IO.FileStream($temp, [IO.FileMode]::CreateNew, [IO.FileAccess]::Write)
-    try { $stream.Write($bytes, 0, $bytes.Length); $stream.Flush($true) } finally { $stream.Dispose() }
-    # File.Replace swaps in the new file atomically and keeps the target's ACL on NTFS.
-    [IO.File]::Replace($temp, $c.full, [NullString]::Value)
+    # The temp file goes to hybridcfg\tmp, not beside the web.config: a run killed between write and
+    # rename leaves nothing in a folder IIS reads. Same volume as the file, so the swap stays atomic.
+    Write-HcFileAtomic $c.full $bytes (Resolve-HcPath $install 'hybridcfg/tmp')
     $results += @{ file = [string]$c.write.file; backupPath = $backupRel; backupFullPath = $backup; sha256Before = $c.before; sha256After = (Get-HcSha256 $bytes) }
 }
 ConvertTo-Json -InputObject @{ files = $results } -Depth 5 -Compress

@@ -49,7 +49,7 @@ export interface SessionOptions {
 export async function withSession<T>(file: string, opts: SessionOptions, fn: (s: Session) => Promise<T>): Promise<T> {
   const { newHolder, lockedError, previousRunWarnings } = require('../apply/lock') as typeof import('../apply/lock');
   const loaded = await loadSpec(file);
-  const target = await openTarget(loaded.spec, { specDir: loaded.dir });
+  const target = await openTarget(loaded.spec, { specDir: loaded.dir, ...(opts.parallelism !== undefined ? { parallelism: opts.parallelism } : {}) });
   let holder: LockHolder | undefined;
   try {
     if (opts.lock && target.acquireLock) {

@@ -2,7 +2,14 @@
 import type { Spec } from '../spec/types';
 import type { Target } from './types';
 
-export async function openTarget(spec: Spec, ctx: { specDir: string }): Promise<Target> {
+/** What a target may need from the command: where the spec is, and how many servers to work on at once. */
+export interface TargetContext {
+  readonly specDir: string;
+  /** --parallelism: the PowerShell target runs up to this many shells for per-server calls. */
+  readonly parallelism?: number;
+}
+
+export async function openTarget(spec: Spec, ctx: TargetContext): Promise<Target> {
   if ('lab' in spec.target) {
     const { createLabTarget } = require('./lab/lab-target') as typeof import('./lab/lab-target');
     return createLabTarget(spec.target.lab);

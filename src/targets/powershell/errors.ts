@@ -15,9 +15,20 @@ export interface PsError {
 
 /** The call that failed, for the diagnostic's wording. */
 export interface CallContext {
-  readonly call: 'connect' | 'readOrganization' | 'readServer' | 'setPartnerApplication' | 'writeFiles' | 'restart';
+  readonly call:
+    | 'connect'
+    | 'readOrganization'
+    | 'readServer'
+    | 'setPartnerApplication'
+    | 'writeFiles'
+    | 'restart'
+    | 'acquireLock'
+    | 'releaseLock'
+    | 'appendJournal';
   readonly server?: { readonly Name: string; readonly Fqdn: string };
   readonly applicationIdentifier?: string;
+  /** The run a lock or journal call belongs to. */
+  readonly runId?: string;
 }
 
 interface Rule {
@@ -95,6 +106,9 @@ const FALLBACK: Record<CallContext['call'], { code: string; what: string }> = {
   setPartnerApplication: { code: 'target.set-failed', what: 'Set-PartnerApplication failed' },
   writeFiles: { code: 'target.write-failed', what: 'Writing web.config failed' },
   restart: { code: 'target.restart-failed', what: 'The restart failed' },
+  acquireLock: { code: 'target.lock-failed', what: "Taking the organisation's apply lock failed" },
+  releaseLock: { code: 'target.lock-failed', what: "Releasing the organisation's apply lock failed" },
+  appendJournal: { code: 'target.journal-failed', what: 'Writing the run journal failed' },
 };
 
 const OWN_DETAIL: Record<string, string> = {
@@ -104,6 +118,10 @@ const OWN_DETAIL: Record<string, string> = {
   'target.install-path-missing': 'Check that Exchange is installed on this server.',
   'target.exchange-missing': 'Run on an Exchange server, or use `exchange: { connectionUri: http://<server>/PowerShell/ }`.',
   'target.restart-failed': 'Check IIS on the server (`Get-Service W3SVC,WAS`) and restart it by hand if needed.',
+  'target.lock-server-missing': 'hybridcfg keeps its lock, journal and partner application originals on the first client access server by name. Check that Get-ExchangeServer lists the servers.',
+  'target.lock-server-unreachable':
+    'hybridcfg keeps its lock, journal and partner application originals in <ExchangeInstallPath>hybridcfg\\ on the first client access server by name. ' +
+    'Without it no run can lock, so nothing was changed. Check that the server is up and WinRM listens (`Test-WSMan <fqdn>`).',
 };
 
 /** Maps one failed call to a diagnostic. */

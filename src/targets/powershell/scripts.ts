@@ -11,10 +11,29 @@ export const POWERSHELL_DIR = path.resolve(__dirname, '..', '..', '..', 'powersh
 export const SCRIPTS_DIR = path.join(POWERSHELL_DIR, 'scripts');
 export const FAKE_EXCHANGE_MODULE = path.join(POWERSHELL_DIR, 'FakeExchange', 'FakeExchange.psd1');
 
-export type ScriptName = 'connect' | 'read-organization' | 'set-partner-application' | 'read-server' | 'write-files' | 'restart';
+export type ScriptName =
+  | 'connect'
+  | 'read-organization'
+  | 'set-partner-application'
+  | 'state-call'
+  | 'read-server'
+  | 'write-files'
+  | 'restart'
+  | 'state';
 
-/** Scripts that run on an Exchange server (locally or through Invoke-Command) carry the shared helpers. */
-const SERVER_SCRIPTS: ReadonlySet<ScriptName> = new Set(['read-server', 'write-files', 'restart']);
+/**
+ * Helpers each script carries: scripts that run on an Exchange server (locally or through Invoke-Command)
+ * get the server helpers; scripts that run where the Exchange cmdlets are get the organisation helpers.
+ */
+const HELPERS: Readonly<Partial<Record<ScriptName, string>>> = {
+  'read-server': 'server-common.ps1',
+  'write-files': 'server-common.ps1',
+  restart: 'server-common.ps1',
+  state: 'server-common.ps1',
+  'read-organization': 'org-common.ps1',
+  'set-partner-application': 'org-common.ps1',
+  'state-call': 'org-common.ps1',
+};
 
 const cache = new Map<string, string>();
 function readScript(file: string): string {
@@ -26,14 +45,15 @@ function readScript(file: string): string {
   return text;
 }
 
-/** The full text of a script as it is sent (server scripts: `param()` first, then the helpers). */
+/** The full text of a script as it is sent (`param()` first, then its helpers, then its body). */
 export function scriptText(name: ScriptName): string {
   const body = readScript(`${name}.ps1`);
-  if (!SERVER_SCRIPTS.has(name)) return body;
+  const helpers = HELPERS[name];
+  if (!helpers) return body;
   // param() must be the first statement of a script block, so the helpers go right after it.
   const m = /^(?:#.*\r?\n)*param\([^)]*\)\r?\n/.exec(body);
   if (!m) throw new Error(`${name}.ps1 must start with comments and a one-line param() block`);
-  return m[0] + readScript('server-common.ps1') + body.slice(m[0].length);
+  return m[0] + readScript(helpers) + body.slice(m[0].length);
 }
 
 export const toBase64Json = (value: unknown): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64');
@@ -48,6 +68,8 @@ export interface Route {
   readonly transport: 'session' | 'winrm' | 'lab';
   readonly server?: { readonly name: string; readonly fqdn: string };
   readonly applicationIdentifier?: string;
+  /** The run a lock or journal call belongs to (the lab logs it). */
+  readonly runId?: string;
 }
 
 /**

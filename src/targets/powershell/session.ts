@@ -17,8 +17,8 @@ export interface SessionOptions {
   readonly timeoutMs: number;
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
-  /** Run once in every new shell before its first call (loads the Exchange cmdlets). */
-  readonly connect: { readonly script: ScriptName; readonly data: unknown };
+  /** Run once in every new shell before its first call (loads the Exchange cmdlets); none for a bare shell. */
+  readonly connect?: { readonly script: ScriptName; readonly data: unknown };
 }
 
 export interface CallRequest {
@@ -26,6 +26,8 @@ export interface CallRequest {
   readonly data: unknown;
   readonly context: CallContext;
   readonly transport: Route['transport'];
+  /** This call's own limit when it may legitimately take longer than the session's (a health check wait). */
+  readonly timeoutMs?: number;
 }
 
 export interface PsSession {
@@ -68,7 +70,7 @@ export function openSession(options: SessionOptions): PsSession {
     if (old) await old.dispose('SIGKILL').catch(() => undefined);
   };
 
-  const invoke = async (script: ScriptName, data: unknown, context: CallContext, transport: Route['transport']): Promise<unknown> => {
+  const invoke = async (script: ScriptName, data: unknown, context: CallContext, transport: Route['transport'], timeoutMs: number): Promise<unknown> => {
     shell ??= start();
     const nonce = randomBytes(12).toString('hex');
     const route: Route = {
@@ -77,6 +79,7 @@ export function openSession(options: SessionOptions): PsSession {
       transport,
       ...(context.server ? { server: { name: context.server.Name, fqdn: context.server.Fqdn } } : {}),
       ...(context.applicationIdentifier ? { applicationIdentifier: context.applicationIdentifier } : {}),
+      ...(context.runId ? { runId: context.runId } : {}),
     };
     // node-powershell frames output with delimiters it sometimes fails to see when they share a chunk with
     // other output, and then never resolves. Our own frame is authoritative: once its end marker is on
@@ -97,7 +100,7 @@ export function openSession(options: SessionOptions): PsSession {
       current.streams.stdout.on('data', onData);
     });
     const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
     let outcome: Awaited<ReturnType<PowerShell['invoke']>> | 'timeout' | 'framed';
     try {
@@ -120,7 +123,7 @@ export function openSession(options: SessionOptions): PsSession {
       throw new DiagnosticError(
         error(
           'target.timeout',
-          `${describe(context)} did not finish within ${options.timeoutMs / 1000} s and was stopped`,
+          `${describe(context)} did not finish within ${timeoutMs / 1000} s and was stopped`,
           'The PowerShell session was stopped; later calls use a fresh one. The call may still have completed on the ' +
             'server: run plan again to see the current state. Raise target.powershell.timeoutSeconds for slow servers.',
         ),
@@ -145,10 +148,10 @@ export function openSession(options: SessionOptions): PsSession {
 
   const run = async (request: CallRequest): Promise<unknown> => {
     if (!connected) {
-      await invoke(options.connect.script, options.connect.data, { call: 'connect' }, 'session');
+      if (options.connect) await invoke(options.connect.script, options.connect.data, { call: 'connect' }, 'session', options.timeoutMs);
       connected = true;
     }
-    return invoke(request.script, request.data, request.context, request.transport);
+    return invoke(request.script, request.data, request.context, request.transport, request.timeoutMs ?? options.timeoutMs);
   };
 
   return {
