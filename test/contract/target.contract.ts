@@ -10,8 +10,13 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initLab } from '../../src/targets/lab/init';
-import type { ExchangeServer, Target } from '../../src/targets/types';
-import { GRAPH_APPLICATION_IDENTIFIER, REST_FRONTEND_APP_POOL, REST_FRONTEND_WEB_CONFIG } from '../../src/domain/exchange';
+import type { ExchangeServer, JournalEnd, JournalStart, LockHolder, Target } from '../../src/targets/types';
+import {
+  EXCHANGE_ONLINE_APPLICATION_IDENTIFIER,
+  GRAPH_APPLICATION_IDENTIFIER,
+  REST_FRONTEND_APP_POOL,
+  REST_FRONTEND_WEB_CONFIG,
+} from '../../src/domain/exchange';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const STAMP = /hybridcfg\/backup\/[0-9A-Za-z-]+\//;
@@ -48,6 +53,16 @@ async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+const EWS = 'FrontEnd/HttpProxy/ews/web.config';
+const HEALTH = { paths: ['/owa/healthcheck.htm', 'ews/healthcheck.htm'], timeoutSeconds: 5 };
+const holder = (runId: string, user = 'alice'): LockHolder => ({ runId, command: 'apply', host: 'admin01', user, pid: 4242, startedAt: '2026-01-02T03:04:05.678Z' });
+
+/** The contract covers every optional part of the interface: both targets implement them all. */
+function full(target: Target): Required<Target> {
+  if (!target.acquireLock || !target.releaseLock || !target.appendJournal) throw new Error(`${target.kind} target lacks the lock or the journal`);
+  return target as Required<Target>;
+}
+
 export function targetContract(name: string, makeTarget: (labDir: string) => Promise<Target>): void {
   describe(`Target contract: ${name}`, () => {
     let dir: string;
@@ -57,6 +72,14 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
     const events = () => readLines(path.join(lab, 'events.jsonl'));
     const calls = () => readLines(path.join(lab, 'calls.jsonl'));
     const organizationJson = async () => JSON.parse(await fs.readFile(path.join(lab, 'organization.json'), 'utf8')) as Record<string, any>;
+    const writeOrganization = (org: unknown) => fs.writeFile(path.join(lab, 'organization.json'), JSON.stringify(org, null, 2) + '\n');
+    const setServerFaults = async (faults: Record<string, Record<string, unknown>>) => {
+      const org = await organizationJson();
+      org.servers = org.servers.map((s: any) => (faults[s.Name] ? { ...s, faults: faults[s.Name] } : s));
+      await writeOrganization(org);
+    };
+    const originalsFile = () => path.join(lab, 'hybridcfg', 'original', 'partner-applications.json');
+    const originalsText = () => fs.readFile(originalsFile(), 'utf8').catch(() => null);
     const server = async (n: string): Promise<ExchangeServer> => {
       const org = await target.readOrganization();
       const s = org.servers.find((x) => x.Name === n);
@@ -90,6 +113,9 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       expect(state.installPath).toBe(path.join(lab, 'servers', 'EX01') + path.sep);
       expect(state.files[REST_FRONTEND_WEB_CONFIG]).toEqual({ exists: true, bytes, sha256: sha256(bytes) });
       expect(state.files['FrontEnd/HttpProxy/none/web.config']).toEqual({ exists: false });
+      expect(state.backup).toEqual({ possible: true });
+      // A fresh organisation: no originals recorded, nobody holds the lock, no run in the journal.
+      expect(org).toMatchObject({ partnerApplicationOriginals: {}, lock: null, lastRun: null });
       expect(await calls()).toEqual([{ call: 'readOrganization' }, { call: 'readServer', server: 'EX01' }]);
       expect(await events()).toEqual([]);
     });
@@ -129,6 +155,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       expect(live.setPartnerApplicationParameters).toContain('ActAsPermissions');
       await rejectsWith(target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'] }), 'target.parameter-missing');
       expect(await organizationJson()).toEqual(org);
+      expect(await originalsText()).toBeNull();
       expect(await events()).toEqual([]);
       expect(await calls()).toEqual([
         { call: 'readOrganization' },
@@ -217,6 +244,180 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
         { call: 'restart', server: 'EX02', error: 'target.restart-failed' },
         { call: 'readServer', server: 'EX01', error: 'target.unreachable' },
       ]);
+    });
+
+    test('a server that can back up says so in its read; the backup fault says it cannot, and nothing is left behind', async () => {
+      await setServerFaults({ EX02: { backup: 'fail' } });
+      const org = await target.readOrganization();
+      const [ex01, ex02] = [org.servers[0]!, org.servers[1]!];
+      expect((await target.readServer(ex01, [REST_FRONTEND_WEB_CONFIG])).backup).toEqual({ possible: true });
+      const refused = await target.readServer(ex02, [REST_FRONTEND_WEB_CONFIG]);
+      expect(refused.backup).toEqual({ possible: false, reason: 'lab fault backup=fail on EX02' });
+      // The server's files are still read: only the write would be refused (by apply's preflight).
+      expect(refused.files[REST_FRONTEND_WEB_CONFIG]).toMatchObject({ exists: true });
+      for (const s of ['EX01', 'EX02']) expect(await listFiles(path.join(lab, 'servers', s, 'hybridcfg'))).toEqual([]);
+      expect(await events()).toEqual([]);
+      expect((await calls()).slice(-2)).toEqual([
+        { call: 'readServer', server: 'EX01' },
+        { call: 'readServer', server: 'EX02' },
+      ]);
+    });
+
+    test('a restart carries its health check: healthy, failing with the healthCheck fault (a result, not an error), or not asked', async () => {
+      await setServerFaults({ EX02: { healthCheck: 'fail' } });
+      const org = await target.readOrganization();
+      const [ex01, ex02] = [org.servers[0]!, org.servers[1]!];
+      expect(await target.restart(ex01, { mode: 'iisreset', healthCheck: HEALTH })).toEqual({ health: { ok: true, failures: [] } });
+      expect(await target.restart(ex02, { mode: 'appPools', appPools: [REST_FRONTEND_APP_POOL], healthCheck: HEALTH })).toEqual({
+        health: {
+          ok: false,
+          failures: [
+            { path: '/owa/healthcheck.htm', reason: 'https://EX02.contoso.lab/owa/healthcheck.htm did not answer 200 OK within 5 s (lab fault healthCheck=fail)' },
+            { path: 'ews/healthcheck.htm', reason: 'https://EX02.contoso.lab/ews/healthcheck.htm did not answer 200 OK within 5 s (lab fault healthCheck=fail)' },
+          ],
+        },
+      });
+      expect(await target.restart(ex02, { mode: 'iisreset' })).toEqual({});
+      // The unhealthy server was restarted all the same.
+      expect(await events()).toEqual([
+        { action: 'iisreset', server: 'EX01' },
+        { action: 'recycle-apppool', server: 'EX02', appPool: REST_FRONTEND_APP_POOL },
+        { action: 'iisreset', server: 'EX02' },
+      ]);
+      expect((await calls()).slice(-3)).toEqual([
+        { call: 'restart', server: 'EX01' },
+        { call: 'restart', server: 'EX02' },
+        { call: 'restart', server: 'EX02' },
+      ]);
+    });
+
+    test('partner application originals: recorded before the first change of each property, never overwritten, read back, restorable with null', async () => {
+      // A live value with characters JSON must escape, as hybridcfg first finds it.
+      const tricky = 'contoso "lab" \\ tab\t line\n\u0001 é ☃ 𝄞';
+      const org = await organizationJson();
+      org.partnerApplications = org.partnerApplications.map((a: any) => (a.ApplicationIdentifier === EXCHANGE_ONLINE_APPLICATION_IDENTIFIER ? { ...a, Realm: tricky } : a));
+      await writeOrganization(org);
+      const act = org.partnerApplications.find((a: any) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER).ActAsPermissions;
+
+      await target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: act });
+      expect(await originalsText()).toBe(JSON.stringify({ [GRAPH_APPLICATION_IDENTIFIER]: { AppOnlyPermissions: null } }, null, 2) + '\n');
+      // A later change keeps the first original of AppOnlyPermissions and adds Enabled's.
+      await target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'], Enabled: false });
+      await target.setPartnerApplication(EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Realm: 'other' });
+      const expected = {
+        [GRAPH_APPLICATION_IDENTIFIER]: { AppOnlyPermissions: null, Enabled: true },
+        [EXCHANGE_ONLINE_APPLICATION_IDENTIFIER]: { Realm: tricky },
+      };
+      expect(await originalsText()).toBe(JSON.stringify(expected, null, 2) + '\n');
+      expect((await target.readOrganization()).partnerApplicationOriginals).toEqual(expected);
+
+      // Restoring sends the recorded values, null included; the originals stay as they were.
+      await target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: null, Enabled: true });
+      await target.setPartnerApplication(EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Realm: tricky });
+      const graph = (await organizationJson()).partnerApplications.find((a: any) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER);
+      expect(graph).toMatchObject({ AppOnlyPermissions: null, Enabled: true });
+      expect((await organizationJson()).partnerApplications.find((a: any) => a.ApplicationIdentifier === EXCHANGE_ONLINE_APPLICATION_IDENTIFIER).Realm).toBe(tricky);
+      expect(await originalsText()).toBe(JSON.stringify(expected, null, 2) + '\n');
+      expect((await events()).map((e) => e.properties)).toEqual([['AppOnlyPermissions'], ['AppOnlyPermissions', 'Enabled'], ['Realm'], ['AppOnlyPermissions', 'Enabled'], ['Realm']]);
+      expect(await listFiles(path.join(lab, 'hybridcfg'))).toEqual(['original/partner-applications.json']);
+    });
+
+    test('a failing Set-PartnerApplication records no original', async () => {
+      const org = await organizationJson();
+      org.partnerApplications = org.partnerApplications.map((a: any) => (a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER ? { ...a, faults: { set: 'fail' } } : a));
+      await writeOrganization(org);
+      await rejectsWith(target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'] }), 'target.set-failed');
+      expect(await originalsText()).toBeNull();
+      await target.setPartnerApplication(EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Enabled: false });
+      const before = await originalsText();
+      await rejectsWith(target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, { Realm: 'x' }), 'target.set-failed');
+      expect(await originalsText()).toBe(before);
+      expect(JSON.parse(before!)).toEqual({ [EXCHANGE_ONLINE_APPLICATION_IDENTIFIER]: { Enabled: true } });
+      expect(await organizationJson()).toEqual({
+        ...org,
+        partnerApplications: org.partnerApplications.map((a: any) => (a.ApplicationIdentifier === EXCHANGE_ONLINE_APPLICATION_IDENTIFIER ? { ...a, Enabled: false } : a)),
+      });
+    });
+
+    test('the lock: taken once, a second taker gets the holder, released only by its own run id', async () => {
+      const t = full(target);
+      const a = holder('run-a');
+      const b = holder('run-b', 'bob');
+      const lockFile = path.join(lab, 'hybridcfg', 'lock.json');
+      expect(await t.acquireLock(a)).toBeNull();
+      expect(await fs.readFile(lockFile, 'utf8')).toBe(JSON.stringify(a, null, 2) + '\n');
+      expect((await t.readOrganization()).lock).toEqual(a);
+      expect(await t.acquireLock(b)).toEqual(a);
+      expect(await t.releaseLock('run-b')).toBe(false);
+      expect(await fs.readFile(lockFile, 'utf8')).toBe(JSON.stringify(a, null, 2) + '\n');
+      expect(await t.releaseLock('run-a')).toBe(true);
+      expect((await t.readOrganization()).lock).toBeNull();
+      expect(await t.releaseLock('run-a')).toBe(false);
+      expect(await t.acquireLock(b)).toBeNull();
+      expect((await t.readOrganization()).lock).toEqual(b);
+      // No temp file of the lock is left behind, and the lock is not a change of the organisation.
+      expect(await listFiles(path.join(lab, 'hybridcfg'))).toEqual(['lock.json']);
+      expect(await events()).toEqual([]);
+      expect(await calls()).toEqual([
+        { call: 'acquireLock', runId: 'run-a' },
+        { call: 'readOrganization' },
+        { call: 'acquireLock', runId: 'run-b' },
+        { call: 'releaseLock', runId: 'run-b' },
+        { call: 'releaseLock', runId: 'run-a' },
+        { call: 'readOrganization' },
+        { call: 'releaseLock', runId: 'run-a' },
+        { call: 'acquireLock', runId: 'run-b' },
+        { call: 'readOrganization' },
+      ]);
+    });
+
+    test('the journal: one line per entry; the last run is its start and, once written, its end; a line cut short is skipped', async () => {
+      const t = full(target);
+      const start = (runId: string): JournalStart => ({
+        event: 'start',
+        runId,
+        holder: holder(runId),
+        files: [{ server: 'EX01', file: REST_FRONTEND_WEB_CONFIG, beforeSha256: 'a'.repeat(64), afterSha256: 'b'.repeat(64) }],
+        partnerApplications: [GRAPH_APPLICATION_IDENTIFIER],
+      });
+      const end = (runId: string): JournalEnd => ({ event: 'end', runId, status: 'succeeded' });
+      const journal = path.join(lab, 'hybridcfg', 'journal.jsonl');
+      const withTime = <T>(entry: T) => ({ time: expect.any(String), ...entry });
+
+      await t.appendJournal(start('run-1'));
+      expect((await t.readOrganization()).lastRun).toEqual({ start: withTime(start('run-1')) });
+      await t.appendJournal(end('run-1'));
+      expect((await t.readOrganization()).lastRun).toEqual({ start: withTime(start('run-1')), end: withTime(end('run-1')) });
+      await t.appendJournal(start('run-2'));
+      expect((await t.readOrganization()).lastRun).toEqual({ start: withTime(start('run-2')) });
+      expect(await readLines(journal)).toEqual([start('run-1'), end('run-1'), start('run-2')]);
+      // A run killed while writing its end line leaves half a line: run-2 is still the interrupted run.
+      await fs.appendFile(journal, JSON.stringify({ time: new Date().toISOString(), ...end('run-2') }).slice(0, 30));
+      expect((await t.readOrganization()).lastRun).toEqual({ start: withTime(start('run-2')) });
+      expect(await events()).toEqual([]);
+      expect((await calls()).filter((c) => c.call === 'appendJournal')).toEqual([
+        { call: 'appendJournal', runId: 'run-1' },
+        { call: 'appendJournal', runId: 'run-1' },
+        { call: 'appendJournal', runId: 'run-2' },
+      ]);
+    });
+
+    test('temp files of a write stay out of every vdir folder and out of hybridcfg/tmp afterwards', async () => {
+      const ex02 = await server('EX02');
+      const folder = path.join(lab, 'servers', 'EX02');
+      const before = await listFiles(folder);
+      const writes = await Promise.all(
+        [REST_FRONTEND_WEB_CONFIG, EWS].map(async (file) => {
+          const bytes = await fs.readFile(path.join(folder, ...file.split('/')));
+          return { file, bytes: Buffer.concat([bytes, Buffer.from('<!-- x -->\r\n')]), expectedSha256: sha256(bytes) };
+        }),
+      );
+      await target.writeFiles(ex02, writes);
+      const added = (await listFiles(folder)).filter((f) => !before.includes(f));
+      expect(added.sort()).toEqual(
+        [`hybridcfg/backup/<stamp>/${REST_FRONTEND_WEB_CONFIG}`, `hybridcfg/backup/<stamp>/${EWS}`, `hybridcfg/original/${REST_FRONTEND_WEB_CONFIG}`, `hybridcfg/original/${EWS}`].sort(),
+      );
+      for (const w of writes) expect(await fs.readFile(path.join(folder, ...w.file.split('/')))).toEqual(w.bytes);
     });
   });
 }
