@@ -22,7 +22,7 @@ export const HOSTILE = [
   "'; exit; '",
 ];
 
-const SCRIPTS: readonly ScriptName[] = ['connect', 'read-organization', 'set-partner-application', 'read-server', 'write-files', 'restart'];
+const SCRIPTS: readonly ScriptName[] = ['connect', 'read-organization', 'set-partner-application', 'state-call', 'read-server', 'write-files', 'restart', 'state'];
 
 const decode = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8');
 
@@ -58,10 +58,19 @@ describe('command lines carry values as data only', () => {
   });
 
   test('server scripts carry their helpers after param()', () => {
-    for (const name of ['read-server', 'write-files', 'restart'] as const) {
+    for (const name of ['read-server', 'write-files', 'restart', 'state'] as const) {
       const text = scriptText(name);
       expect(text).toMatch(/^(#.*\n)*param\(\[string\]\$DataB64\)\n/);
       expect(text).toContain('function Get-HcInstallPath');
+    }
+  });
+
+  test('organisation scripts carry the lock server and state helpers after param()', () => {
+    for (const name of ['read-organization', 'set-partner-application', 'state-call'] as const) {
+      const text = scriptText(name);
+      expect(text).toMatch(/^(#.*\n)*param\(\[string\]\$DataB64\)\n/);
+      expect(text).toContain('function Invoke-HcState');
+      expect(text).not.toContain('function Get-HcInstallPath');
     }
   });
 
