@@ -110,3 +110,44 @@ describe('PowerShell target on pwsh with the fake Exchange module', () => {
     expect(again.files[REST_FRONTEND_WEB_CONFIG]?.exists).toBe(true);
   });
 });
+
+describe('PowerShell target with --parallelism: server calls run side by side in their own shells', () => {
+  let dir: string;
+  let lab: string;
+  let target: Target;
+
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hybridcfg-pwsh-pool-'));
+    lab = path.join(dir, 'lab');
+    await initLab(lab, { servers: ['EX01', 'EX02'] });
+    target = await createPowerShellTarget({ shell: pwsh, lab, timeoutSeconds: 8 }, { specDir: dir, parallelism: 2 });
+  });
+  afterAll(async () => {
+    await target.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  test('a server that hangs does not hold up the next one; after its timeout both shells serve again', async () => {
+    const file = path.join(lab, 'organization.json');
+    const org = JSON.parse(await fs.readFile(file, 'utf8'));
+    const [ex01, ex02] = (await target.readOrganization()).servers;
+    // EX01 answers only after its call's timeout: it is asked first, so with one shell EX02 would wait for it.
+    await fs.writeFile(file, JSON.stringify({ ...org, servers: org.servers.map((s: any) => (s.Name === 'EX01' ? { ...s, faults: { latencyMs: 60000 } } : s)) }, null, 2));
+    let hungSettled = false;
+    const hung = target.readServer(ex01!, [REST_FRONTEND_WEB_CONFIG]).finally(() => (hungSettled = true));
+    const quick = await target.readServer(ex02!, [REST_FRONTEND_WEB_CONFIG]);
+    expect(quick.files[REST_FRONTEND_WEB_CONFIG]?.exists).toBe(true);
+    expect(hungSettled).toBe(false);
+    await expect(hung).rejects.toMatchObject({ diagnostics: [expect.objectContaining({ code: 'target.timeout', summary: expect.stringContaining('readServer on EX01') })] });
+
+    await fs.writeFile(file, JSON.stringify(org, null, 2));
+    const again = await Promise.all([target.readServer(ex01!, [REST_FRONTEND_WEB_CONFIG]), target.readServer(ex02!, [REST_FRONTEND_WEB_CONFIG])]);
+    expect(again.map((s) => s.files[REST_FRONTEND_WEB_CONFIG]?.exists)).toEqual([true, true]);
+    const calls = await readLines(path.join(lab, 'calls.jsonl'));
+    expect(calls.filter((c) => c.call === 'readServer').sort((a, b) => String(a.server).localeCompare(String(b.server)))).toEqual([
+      { call: 'readServer', server: 'EX01' },
+      { call: 'readServer', server: 'EX02' },
+      { call: 'readServer', server: 'EX02' },
+    ]);
+  }, 60_000);
+});
