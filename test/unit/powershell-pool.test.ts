@@ -11,7 +11,7 @@ interface Fake extends PsSession {
   closed: boolean;
 }
 
-function harness(limit: number) {
+function harness(limit: number, spawnDelayMs = 0) {
   const open = new Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   let running = 0;
   let maxRunning = 0;
@@ -48,7 +48,7 @@ function harness(limit: number) {
     return fake;
   };
   const main = make('main');
-  const pool = openPool(main, () => make(`extra${sessions.length}`), () => limit);
+  const pool = openPool(main, () => make(`extra${sessions.length}`), () => limit, spawnDelayMs);
   const tick = () => new Promise((r) => setImmediate(r));
   const server = (name: string): CallRequest => ({
     script: 'read-server',
@@ -88,6 +88,37 @@ describe('the pool of PowerShell shells', () => {
     }
     expect(h.pool.extraShells()).toBe(0);
     expect(h.main.ran).toEqual(['EX01', 'EX02', 'EX03']);
+  });
+
+  test('a call waiting for a busy shell gets a new one only after the spawn delay; calls that finish sooner reuse the running shell', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const h = harness(3, 1000);
+      const a = h.pool.server(h.server('EX01'));
+      const b = h.pool.server(h.server('EX02'));
+      jest.advanceTimersByTime(999);
+      await h.finish('EX01');
+      await h.finish('EX02');
+      await Promise.all([a, b]);
+      jest.advanceTimersByTime(5000);
+      expect(h.pool.extraShells()).toBe(0);
+      expect(h.main.ran).toEqual(['EX01', 'EX02']);
+
+      const c = h.pool.server(h.server('EX03'));
+      const d = h.pool.server(h.server('EX04'));
+      jest.advanceTimersByTime(999);
+      await h.tick();
+      expect(h.pool.extraShells()).toBe(0);
+      jest.advanceTimersByTime(1);
+      await h.tick();
+      expect(h.pool.extraShells()).toBe(1);
+      await h.finish('EX04');
+      await h.finish('EX03');
+      await Promise.all([c, d]);
+      expect(h.sessions[1]!.ran).toEqual(['EX04']);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   test('overlapping server calls start extra shells up to the limit, the main one included, and never run more at once', async () => {

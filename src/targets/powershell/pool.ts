@@ -1,18 +1,26 @@
 /**
  * The shells behind one PowerShell target. Exchange cmdlets (organisation reads, Set-PartnerApplication,
  * the run state found through Get-ExchangeServer) run on the one main session, in order. Per-server calls
- * (readServer, writeFiles, restart) need no Exchange cmdlets, so they may run side by side: on the main
- * session when it is idle, else on an idle extra shell, else on a new one while fewer than `limit()`
- * shells serve server calls, else on the least busy. Extra shells start only when calls overlap, so a
- * sequential run (or --parallelism 1) never pays for a second PowerShell start-up. Every shell keeps its
- * own timeout and is replaced on its own when killed (session.ts).
+ * (readServer, writeFiles, restart) need no Exchange cmdlets, so they may run side by side: each goes to
+ * the first shell that is free, the main one included. A call that has waited `spawnDelayMs` for a free
+ * shell gets a new one, while fewer than `limit()` shells serve server calls.
+ *
+ * Why wait before starting a shell: a PowerShell start-up costs about 0.7-0.9 s of CPU (pwsh 7.6, one
+ * core), and starting five at once on a two-core machine took 4 s. Calls that finish quickly (a local
+ * server, the lab) are served faster by the shells already running; calls that take seconds (WinRM to a
+ * remote server, a restart with its health check) outlast the delay and then run side by side. A
+ * sequential run, or --parallelism 1, never starts a second PowerShell. Every shell keeps its own timeout
+ * and is replaced on its own when killed (session.ts).
  */
 import type { CallRequest, PsSession } from './session';
+
+/** How long a server call waits for a running shell before a new one is started for it. */
+export const SPAWN_DELAY_MS = 500;
 
 export interface SessionPool {
   /** Runs a call on the main session (Exchange cmdlets). */
   org(request: CallRequest): Promise<unknown>;
-  /** Runs a per-server call on whichever shell is free (see above). */
+  /** Runs a per-server call on the first free shell (see above). */
   server(request: CallRequest): Promise<unknown>;
   /** How many extra shells have been started so far. */
   readonly extraShells: () => number;
@@ -25,41 +33,73 @@ interface Lane {
   pending: number;
 }
 
+interface Job {
+  readonly request: CallRequest;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (reason: unknown) => void;
+}
+
 /**
- * `limit()` is read at each dispatch: the number of shells that may serve server calls at once, the main
- * one included (the target passes min(parallelism, servers known)).
+ * `limit()` is read whenever a shell might be started: the number of shells that may serve server calls
+ * at once, the main one included (the target passes min(parallelism, servers known)).
  */
-export function openPool(main: PsSession, startExtra: () => PsSession, limit: () => number): SessionPool {
-  const mainLane: Lane = { session: main, pending: 0 };
-  const extras: Lane[] = [];
+export function openPool(main: PsSession, startExtra: () => PsSession, limit: () => number, spawnDelayMs: number = SPAWN_DELAY_MS): SessionPool {
+  const lanes: Lane[] = [{ session: main, pending: 0 }];
+  const waiting: Job[] = [];
+  let timer: NodeJS.Timeout | undefined;
 
-  const run = async (lane: Lane, request: CallRequest): Promise<unknown> => {
+  const run = (lane: Lane, request: CallRequest): Promise<unknown> => {
     lane.pending++;
-    try {
-      return await lane.session.call(request);
-    } finally {
-      lane.pending--;
+    const done = lane.session.call(request);
+    void done.then(release(lane), release(lane));
+    return done;
+  };
+  const release = (lane: Lane) => (): void => {
+    lane.pending--;
+    drain();
+  };
+  const room = (): boolean => lanes.length < Math.max(1, limit());
+
+  const spawn = (): void => {
+    timer = undefined;
+    while (waiting.length > 0 && room()) {
+      const lane: Lane = { session: startExtra(), pending: 0 };
+      lanes.push(lane);
+      const job = waiting.shift()!;
+      run(lane, job.request).then(job.resolve, job.reject);
     }
   };
 
-  const pick = (): Lane => {
-    if (mainLane.pending === 0) return mainLane;
-    const idle = extras.find((l) => l.pending === 0);
-    if (idle) return idle;
-    if (1 + extras.length < Math.max(1, limit())) {
-      const lane: Lane = { session: startExtra(), pending: 0 };
-      extras.push(lane);
-      return lane;
+  function drain(): void {
+    for (const lane of lanes) {
+      if (waiting.length === 0) break;
+      if (lane.pending > 0) continue;
+      const job = waiting.shift()!;
+      run(lane, job.request).then(job.resolve, job.reject);
     }
-    return [mainLane, ...extras].reduce((a, b) => (b.pending < a.pending ? b : a));
-  };
+    if (waiting.length === 0) {
+      clearTimeout(timer);
+      timer = undefined;
+    } else if (room()) {
+      if (spawnDelayMs <= 0) spawn();
+      else timer ??= setTimeout(spawn, spawnDelayMs);
+    }
+  }
 
   return {
-    org: (request) => run(mainLane, request),
-    server: (request) => run(pick(), request),
-    extraShells: () => extras.length,
+    org: (request) => run(lanes[0]!, request),
+    server: (request) =>
+      new Promise((resolve, reject) => {
+        waiting.push({ request, resolve, reject });
+        drain();
+      }),
+    extraShells: () => lanes.length - 1,
     async close() {
-      await Promise.all([main, ...extras.map((l) => l.session)].map((s) => s.close()));
+      clearTimeout(timer);
+      timer = undefined;
+      // Nothing is dropped: calls still waiting queue on the main shell, which finishes them before closing.
+      for (const job of waiting.splice(0)) run(lanes[0]!, job.request).then(job.resolve, job.reject);
+      await Promise.all(lanes.map((l) => l.session.close()));
     },
   };
 }
