@@ -109,6 +109,26 @@ describe('PowerShell target on pwsh with the fake Exchange module', () => {
     const again = await target.readServer(ex02, [REST_FRONTEND_WEB_CONFIG]);
     expect(again.files[REST_FRONTEND_WEB_CONFIG]?.exists).toBe(true);
   });
+
+  test('a write stopped by its timeout never lands later: the whole shell is killed, not only its launcher', async () => {
+    const ex02 = (await target.readOrganization()).servers.find((s) => s.Name === 'EX02')!;
+    const file = path.join(lab, 'servers', 'EX02', ...REST_FRONTEND_WEB_CONFIG.split('/'));
+    const before = await fs.readFile(file);
+    const writesBefore = (await readLines(path.join(lab, 'events.jsonl'))).length;
+    // The fake server answers after 5 s; the call is stopped after 3 s.
+    await setFaults('EX02', { latencyMs: 5000 });
+    const started = Date.now();
+    try {
+      await rejectsWith(target.writeFiles(ex02, [{ file: REST_FRONTEND_WEB_CONFIG, bytes: Buffer.from('late'), expectedSha256: sha256(before) }]), 'target.timeout');
+    } finally {
+      await setFaults('EX02', {});
+    }
+    // Give a surviving call every chance to finish before looking.
+    await new Promise((r) => setTimeout(r, Math.max(0, started + 7000 - Date.now())));
+    expect(await fs.readFile(file)).toEqual(before);
+    expect((await readLines(path.join(lab, 'events.jsonl'))).length).toBe(writesBefore);
+    expect((await readLines(path.join(lab, 'calls.jsonl'))).filter((c) => c.call === 'writeFiles' && c.server === 'EX02')).toEqual([]);
+  }, 30_000);
 });
 
 describe('PowerShell target with --parallelism: server calls run side by side in their own shells', () => {

@@ -10,6 +10,7 @@ import { DiagnosticError, error } from '../../diag/diagnostic';
 import type { CallContext, PsError } from './errors';
 import { classifyError } from './errors';
 import type { Route, ScriptName } from './scripts';
+import { killDescendants } from './kill';
 import { commandLine, extractFrame } from './scripts';
 
 export interface SessionOptions {
@@ -67,7 +68,11 @@ export function openSession(options: SessionOptions): PsSession {
     const old = shell;
     shell = undefined;
     connected = false;
-    if (old) await old.dispose('SIGKILL').catch(() => undefined);
+    if (!old) return;
+    // The call must stop, not only the launcher (kill.ts): its child processes go first.
+    const pid = (old as unknown as { process?: { pid?: number } }).process?.pid;
+    if (pid !== undefined) killDescendants(pid);
+    await old.dispose('SIGKILL').catch(() => undefined);
   };
 
   const invoke = async (script: ScriptName, data: unknown, context: CallContext, transport: Route['transport'], timeoutMs: number): Promise<unknown> => {
