@@ -13,6 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import { DiagnosticError, error, fail } from '../../diag/diagnostic';
+// Shells serving server calls at once when the caller does not say: the engine's --parallelism default.
+import { DEFAULT_PARALLELISM } from '../../engine/live';
 import type { PowerShellTargetSpec } from '../../spec/types';
 import type {
   ExchangeServer,
@@ -42,8 +44,6 @@ import { findShell } from './shell';
 
 export const DEFAULT_TIMEOUT_SECONDS = 120;
 
-/** Shells serving server calls at once when the caller does not say (the engine's --parallelism default). */
-export const DEFAULT_PARALLELISM = 10;
 
 /**
  * Free space a server must keep beyond what the backups themselves take, or readServer reports that
