@@ -115,9 +115,20 @@ if ($d.op -eq 'read') {
     }
     $result = @{ released = $released }
 } elseif ($d.op -eq 'append') {
-    # One write per line, at the end: a kill leaves at most the last line short.
+    # One write per line, at the end: a kill leaves at most the last line short, and the next line
+    # starts on a line of its own so that the short one cannot swallow it.
     [void][IO.Directory]::CreateDirectory($root)
-    $bytes = $utf8.GetBytes([string]$d.line)
+    $line = [string]$d.line
+    if ([IO.File]::Exists($journal)) {
+        $probe = [IO.File]::Open($journal, [IO.FileMode]::Open, [IO.FileAccess]::Read, [IO.FileShare]::ReadWrite)
+        try {
+            if ($probe.Length -gt 0) {
+                [void]$probe.Seek(-1, [IO.SeekOrigin]::End)
+                if ($probe.ReadByte() -ne 10) { $line = "`n" + $line }
+            }
+        } finally { $probe.Dispose() }
+    }
+    $bytes = $utf8.GetBytes($line)
     $stream = New-Object IO.FileStream($journal, [IO.FileMode]::Append, [IO.FileAccess]::Write, [IO.FileShare]::Read)
     try { $stream.Write($bytes, 0, $bytes.Length); $stream.Flush($true) } finally { $stream.Dispose() }
 } elseif ($d.op -eq 'record-originals') {

@@ -394,11 +394,15 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       // A run killed while writing its end line leaves half a line: run-2 is still the interrupted run.
       await fs.appendFile(journal, JSON.stringify({ time: new Date().toISOString(), ...end('run-2') }).slice(0, 30));
       expect((await t.readOrganization()).lastRun).toEqual({ start: withTime(start('run-2')) });
+      // The next run's start begins on a line of its own: the short line cannot swallow it.
+      await t.appendJournal(start('run-3'));
+      expect((await t.readOrganization()).lastRun).toEqual({ start: withTime(start('run-3')) });
       expect(await events()).toEqual([]);
       expect((await calls()).filter((c) => c.call === 'appendJournal')).toEqual([
         { call: 'appendJournal', runId: 'run-1' },
         { call: 'appendJournal', runId: 'run-1' },
         { call: 'appendJournal', runId: 'run-2' },
+        { call: 'appendJournal', runId: 'run-3' },
       ]);
     });
 

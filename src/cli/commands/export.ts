@@ -29,10 +29,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const { stringify } = require('yaml') as typeof import('yaml');
   const file = specPath(args.positionals[0], io.cwd);
   const loaded = await loadSpec(file);
-  const target = await openTarget(loaded.spec, { specDir: loaded.dir });
+  const parallelism = parallelismOption(args.values.parallelism, 'export');
+  const target = await openTarget(loaded.spec, { specDir: loaded.dir, ...(parallelism !== undefined ? { parallelism } : {}) });
   try {
     note(io, `Reading the live state for ${file} ...`);
-    const live = await readLive(loaded, target, { parallelism: parallelismOption(args.values.parallelism, 'export') });
+    const live = await readLive(loaded, target, { parallelism });
     // Relative paths in the export are written relative to the current folder, where it is redirected.
     const doc = exportSpec(loaded, live, io.cwd);
     out(

@@ -154,6 +154,25 @@ async function readJsonOr<T>(file: string, fallback: T): Promise<T> {
   }
 }
 
+/** Whether a file exists and its last byte is not a newline (a line cut short by a kill). */
+async function endsMidLine(file: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The last run in the journal: its start line and, if it finished, its end line. */
 async function lastRun(journal: string): Promise<{ start: JournalStart; end?: JournalEnd } | null> {
   let text: string;
@@ -468,11 +487,18 @@ export function createLabTarget(dir: string): LabTarget {
         const temp = `${paths.lock}.${holder.runId}.tmp`;
         await fs.writeFile(temp, JSON.stringify(holder, null, 2) + '\n', { flag: 'wx' });
         try {
-          await fs.link(temp, paths.lock);
-          return null;
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-          return readJsonOr<LockHolder | null>(paths.lock, null);
+          // A lock released between our link and our read is tried again, never taken as ours.
+          for (let attempt = 0; attempt < 3; attempt++) {
+            try {
+              await fs.link(temp, paths.lock);
+              return null;
+            } catch (err) {
+              if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+              const other = await readJsonOr<LockHolder | null>(paths.lock, null);
+              if (other !== null) return other;
+            }
+          }
+          throw new Error(`the lock ${paths.lock} keeps appearing and vanishing`);
         } finally {
           await fs.rm(temp, { force: true });
         }
@@ -491,8 +517,10 @@ export function createLabTarget(dir: string): LabTarget {
     appendJournal(entry: JournalEntry): Promise<void> {
       return served({ call: 'appendJournal', runId: entry.runId }, async () => {
         await fs.mkdir(path.dirname(paths.journal), { recursive: true });
-        // One write per line with O_APPEND: a kill leaves at most the last line short.
-        await fs.appendFile(paths.journal, JSON.stringify({ time: new Date().toISOString(), ...entry }) + '\n', 'utf8');
+        // One write per line with O_APPEND: a kill leaves at most the last line short, and the next
+        // line starts on a line of its own so that the short one cannot swallow it.
+        const prefix = (await endsMidLine(paths.journal)) ? '\n' : '';
+        await fs.appendFile(paths.journal, prefix + JSON.stringify({ time: new Date().toISOString(), ...entry }) + '\n', 'utf8');
       });
     },
 
