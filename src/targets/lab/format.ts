@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../../diag/diagnostic';
-import type { ExchangeServer, PartnerApplication } from '../types';
+import { SETTABLE_PARTNER_APPLICATION_PROPERTIES, type ExchangeServer, type PartnerApplication } from '../types';
 
 export const LAB_FORMAT_VERSION = 1;
 
@@ -55,16 +55,7 @@ export interface LabOrganization {
  */
 export const DEFAULT_SET_PARTNER_APPLICATION_PARAMETERS: readonly string[] = [
   'Identity',
-  'Name',
-  'Enabled',
-  'AcceptSecurityIdentifierInformation',
-  'AccountType',
-  'ActAsPermissions',
-  'AppOnlyPermissions',
-  'AuthMetadataUrl',
-  'IssuerIdentifier',
-  'LinkedAccount',
-  'Realm',
+  ...SETTABLE_PARTNER_APPLICATION_PROPERTIES,
   'RefreshAuthMetadata',
   'TrustAnySSLCertificate',
   'Confirm',
