@@ -288,17 +288,17 @@ function Find-LabServer($Organization, [string]$Name) {
 function Invoke-FakeExchangeCall {
     [CmdletBinding()]
     param(
-        [Parameter(Mandatory = $true)][string]$Call,
-        [string]$Server,
-        [string]$ApplicationIdentifier,
-        [string]$RunId,
+        # The call's route (scripts.ts Route): its name, its server, the calls.jsonl line to write, and the
+        # code of a failure nothing more specific explains.
+        [Parameter(Mandatory = $true)]$Route,
         [Parameter(Mandatory = $true)][scriptblock]$ScriptBlock,
         [object[]]$ArgumentList = @()
     )
-    $entry = [ordered]@{ time = (Get-LabTime); call = $Call }
-    if ($Server) { $entry['server'] = $Server }
-    if ($ApplicationIdentifier) { $entry['applicationIdentifier'] = $ApplicationIdentifier }
-    if ($RunId) { $entry['runId'] = $RunId }
+    $Call = [string]$Route.call
+    $Server = $null
+    if ($null -ne $Route.server) { $Server = [string]$Route.server.name }
+    $entry = [ordered]@{ time = (Get-LabTime) }
+    foreach ($p in $Route.log.PSObject.Properties) { $entry[$p.Name] = $p.Value }
     $savedInstall = $env:ExchangeInstallPath
     $code = $null
     try {
@@ -322,7 +322,7 @@ function Invoke-FakeExchangeCall {
         if ($Call -eq 'readServer' -and (Get-LabFault $s 'backup') -eq 'fail') {
             $answer = [string]$result | ConvertFrom-Json
             $answer.backup = [ordered]@{ possible = $false; reason = ('lab fault backup=fail on ' + $s.Name) }
-            $result = ConvertTo-Json -InputObject $answer -Depth 10 -Compress
+            $result = ConvertTo-Json -InputObject $answer -Depth 12 -Compress
         }
         if ($Call -eq 'restart' -and (Get-LabFault $s 'healthCheck') -eq 'fail') {
             $request = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String([string]$ArgumentList[0])) | ConvertFrom-Json
@@ -331,14 +331,17 @@ function Invoke-FakeExchangeCall {
             }
         }
         if ($Call -eq 'writeFiles') {
-            foreach ($f in @(([string]$result | ConvertFrom-Json).files)) {
-                Add-LabEvent ([ordered]@{ action = 'write-file'; server = $Server; file = (([string]$f.file -split '[\\/]') -join '/'); sha256Before = $f.sha256Before; sha256After = $f.sha256After; backup = $f.backupPath })
+            # A real server logs nothing: the lab's events are the emulator's record of what changed.
+            foreach ($group in @(([string]$result | ConvertFrom-Json).results)) {
+                foreach ($f in @($group.files)) {
+                    Add-LabEvent ([ordered]@{ action = 'write-file'; server = $Server; file = (([string]$f.file -split '[\\/]') -join '/'); sha256Before = $f.sha256Before; sha256After = $f.sha256After; backup = $f.backupPath })
+                }
             }
         }
         Add-LabLine 'calls.jsonl' $entry
         return $result
     } catch {
-        if (-not $code) { $code = Get-FakeErrorCode $Call $_ }
+        if (-not $code) { $code = Get-FakeErrorCode ([string]$Route.failCode) $_ }
         $entry['error'] = $code
         Add-LabLine 'calls.jsonl' $entry
         throw
@@ -348,19 +351,12 @@ function Invoke-FakeExchangeCall {
     }
 }
 
-function Get-FakeErrorCode([string]$Call, $ErrorRecord) {
+function Get-FakeErrorCode([string]$FailCode, $ErrorRecord) {
     $message = [string]$ErrorRecord.Exception.Message
     if ($message -match '^\[(target\.[a-z-]+)\]') { return $Matches[1] }
     if ([string]$ErrorRecord.FullyQualifiedErrorId -like 'NamedParameterNotFound*' -or $message -match '^A parameter cannot be found that matches parameter name') { return 'target.parameter-missing' }
     if ($message -match "couldn't be found on") { return 'target.unknown-application' }
-    switch ($Call) {
-        'setPartnerApplication' { return 'target.set-failed' }
-        'restart' { return 'target.restart-failed' }
-        'writeFiles' { return 'target.write-failed' }
-        'acquireLock' { return 'target.lock-failed' }
-        'releaseLock' { return 'target.lock-failed' }
-        'appendJournal' { return 'target.journal-failed' }
-    }
+    if ($FailCode) { return $FailCode }
     return 'target.read-failed'
 }
 

@@ -7,9 +7,10 @@ if ($d.mode -eq 'lab') {
     # The Exchange endpoint runs in RestrictedLanguage mode: import its cmdlets as local proxies and call
     # them with parameters only, never with script blocks.
     $session = New-PSSession -ConfigurationName Microsoft.Exchange -ConnectionUri $d.connectionUri -Authentication $d.authentication -ErrorAction Stop
-    $names = @('Get-PartnerApplication', 'Set-PartnerApplication', 'Get-ExchangeServer', 'Get-AuthServer', 'Get-AuthConfig')
+    # The cmdlets the resource kinds of this run name (their drivers), and Get-ExchangeServer.
+    $names = [string[]]@($d.cmdlets)
     Import-Module (Import-PSSession -Session $session -CommandName $names -DisableNameChecking -AllowClobber -ErrorAction Stop) -Global -DisableNameChecking
-} elseif (-not (Get-Command -Name Get-PartnerApplication -ErrorAction SilentlyContinue)) {
+} elseif (-not (Get-Command -Name Get-ExchangeServer -ErrorAction SilentlyContinue)) {
     # On an Exchange server: what the Exchange Management Shell shortcut does (RemoteExchange.ps1 +
     # Connect-ExchangeServer -auto), which keeps RBAC in force, unlike loading the snap-in directly.
     $install = $env:ExchangeInstallPath

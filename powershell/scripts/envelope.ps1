@@ -1,8 +1,9 @@
 # hybridcfg: runs one call and prints ONE framed result document on stdout.
-# Everything the call needs arrives as base64 (script text, data, route): no value from a spec or from
-# live state is ever part of the command line as code. The result is base64 of UTF-8 JSON, so that the
+# Everything the call needs arrives as base64 (script text, data, route, and a blob of large bytes that
+# must not go through ConvertFrom-Json): no value from a spec or from live state is ever part of the
+# command line as code. The result is base64 of UTF-8 JSON, so that the
 # console encoding of Windows PowerShell 5.1 cannot garble it and nothing printed by Exchange can fake it.
-param([string]$ScriptB64, [string]$DataB64, [string]$RouteB64)
+param([string]$ScriptB64, [string]$DataB64, [string]$RouteB64, [string]$BlobB64)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 # Windows PowerShell 5.1 serialises arrays as {"value":[..],"Count":n} while this type data is loaded.
@@ -11,11 +12,11 @@ $route = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($RouteB64))
 try {
     $sb = [ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($ScriptB64)))
     if ($route.transport -eq 'winrm') {
-        $json = Invoke-Command -ComputerName $route.server.fqdn -ScriptBlock $sb -ArgumentList $DataB64 -ErrorAction Stop
+        $json = Invoke-Command -ComputerName $route.server.fqdn -ScriptBlock $sb -ArgumentList $DataB64, $BlobB64 -ErrorAction Stop
     } elseif ($route.transport -eq 'lab') {
-        $json = Invoke-FakeExchangeCall -Call $route.call -Server $route.server.name -ApplicationIdentifier $route.applicationIdentifier -RunId $route.runId -ScriptBlock $sb -ArgumentList $DataB64
+        $json = Invoke-FakeExchangeCall -Route $route -ScriptBlock $sb -ArgumentList @($DataB64, $BlobB64)
     } else {
-        $json = & $sb $DataB64
+        $json = & $sb $DataB64 $BlobB64
     }
     $body = '{"ok":true,"result":' + [string]$json + '}'
 } catch {

@@ -34,18 +34,3 @@ function Invoke-HcState($State, $Operation, $Servers) {
     }
     return ([string]$json | ConvertFrom-Json)
 }
-# A partner application property as hybridcfg reads and records it: unset lists and linked accounts are
-# null (Exchange serialises them as Nil), flags are booleans, the rest is text as Exchange prints it.
-function ConvertTo-HcPartnerValue($App, [string]$Name) {
-    $v = $App.$Name
-    if ($Name -eq 'ActAsPermissions' -or $Name -eq 'AppOnlyPermissions') {
-        if ($null -eq $v -or @($v).Count -eq 0) { return $null }
-        return , [string[]]@($v | ForEach-Object { [string]$_ })
-    }
-    if ($Name -eq 'LinkedAccount') {
-        if ($null -eq $v -or [string]$v -eq '') { return $null }
-        return [string]$v
-    }
-    if ($Name -eq 'Enabled' -or $Name -eq 'AcceptSecurityIdentifierInformation' -or $Name -eq 'UseAuthServer') { return [bool]$v }
-    return [string]$v
-}

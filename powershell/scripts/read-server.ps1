@@ -1,25 +1,17 @@
-# hybridcfg: reads one server in one call: its install path, the requested files (bytes + sha256), and
-# whether a backup could be taken before a write (backup folder creatable and writable, disk not full).
-param([string]$DataB64)
+# hybridcfg: reads one server in one call, on that server: its install path, what each resource kind
+# reads there (its Read-Hc* function, sent with this script), and whether a backup could be taken before
+# a write (backup folder creatable and writable, disk not full).
+param([string]$DataB64, [string]$BlobB64)
 $ErrorActionPreference = 'Stop'
 $d = ConvertFrom-HcJson ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($DataB64)))
 $install = Get-HcInstallPath
-$files = @()
-[long]$total = 0
-foreach ($rel in @($d.files)) {
-    $full = Resolve-HcPath $install ([string]$rel)
-    if ([IO.File]::Exists($full)) {
-        $bytes = [IO.File]::ReadAllBytes($full)
-        $total += $bytes.Length
-        $files += @{ file = [string]$rel; exists = $true; base64 = [Convert]::ToBase64String($bytes); sha256 = (Get-HcSha256 $bytes) }
-    } else {
-        $files += @{ file = [string]$rel; exists = $false }
-    }
-}
+$context = @{ install = $install; backupBytes = [long]0 }
+$resources = [ordered]@{}
+foreach ($k in @($d.kinds)) { $resources[[string]$k.id] = & (Assert-HcFunction ([string]$k.fn)) $k.data $context }
 # The same test a write would meet: create hybridcfg\backup, write a file there and remove it. A plan
 # may leave the (empty) folder behind; an apply needs it anyway.
 $backup = @{ possible = $true }
-$folder = Resolve-HcPath $install 'hybridcfg/backup'
+$folder = Join-HcOwnPath $install 'backup'
 try {
     [void][IO.Directory]::CreateDirectory($folder)
     $probe = [IO.Path]::Combine($folder, '.probe-' + [Guid]::NewGuid().ToString('N') + '.tmp')
@@ -32,10 +24,10 @@ if ($backup.possible) {
     # A write needs room for the backup, the first original and the temp file of each file, plus a margin
     # so that hybridcfg never takes the last bytes Exchange needs. The drive of the folder's root: on
     # Windows the drive letter; a folder on a mount point below it is not told apart.
-    [long]$needed = 3 * $total + [long]$d.minFreeBytes
+    [long]$needed = 3 * $context.backupBytes + [long]$d.minFreeBytes
     $drive = New-Object IO.DriveInfo([IO.Path]::GetPathRoot($folder))
     if ($drive.AvailableFreeSpace -lt $needed) {
         $backup = @{ possible = $false; reason = ($drive.Name + ' has ' + [Math]::Floor($drive.AvailableFreeSpace / 1MB) + ' MB free; a backup of these files needs at least ' + [Math]::Ceiling($needed / 1MB) + ' MB.') }
     }
 }
-ConvertTo-Json -InputObject @{ installPath = $install; files = $files; backup = $backup } -Depth 5 -Compress
+ConvertTo-Json -InputObject @{ installPath = $install; resources = $resources; backup = $backup } -Depth 12 -Compress

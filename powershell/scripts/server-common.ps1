@@ -28,11 +28,24 @@ function Get-HcSha256([byte[]]$Bytes) {
     $sha = [Security.Cryptography.SHA256]::Create()
     try { return ([BitConverter]::ToString($sha.ComputeHash($Bytes)) -replace '-', '').ToLowerInvariant() } finally { $sha.Dispose() }
 }
-# PowerShell 7 turns ISO-8601-looking strings into DateTime unless told not to (-DateKind String, 7.5+);
-# Windows PowerShell 5.1 leaves them alone. Either way a string stays the string that was sent.
-function ConvertFrom-HcJson([string]$Text) {
-    if ((Get-Command -Name ConvertFrom-Json).Parameters.ContainsKey('DateKind')) { return ($Text | ConvertFrom-Json -DateKind String) }
-    return ($Text | ConvertFrom-Json)
+# A path in hybridcfg's own folder of the server (<ExchangeInstallPath>hybridcfg\): backups, originals,
+# temp files, run state. Built here, never from a spec's path.
+function Join-HcOwnPath([string]$Install, [string]$Relative) {
+    $segments = @('hybridcfg') + @($Relative -split '[\\/]' | Where-Object { $_ -ne '' })
+    if ($segments -contains '..') { throw ('[target.bad-request] ' + $Relative + ' is not a path in hybridcfg\.') }
+    return [IO.Path]::Combine($Install, ($segments -join [IO.Path]::DirectorySeparatorChar))
+}
+# The backup folder of this call, hybridcfg/backup/<stamp>[-n] (relative, with /), created on first use:
+# one per call, never reused, so a backup is never overwritten.
+function Get-HcBackupFolder($Context) {
+    if ($null -eq $Context.backupFolder) {
+        $stamp = [string]$Context.stamp
+        $n = 2
+        while ([IO.Directory]::Exists((Join-HcOwnPath $Context.install ('backup/' + $stamp)))) { $stamp = [string]$Context.stamp + '-' + $n; $n++ }
+        [void][IO.Directory]::CreateDirectory((Join-HcOwnPath $Context.install ('backup/' + $stamp)))
+        $Context.backupFolder = 'hybridcfg/backup/' + $stamp
+    }
+    return $Context.backupFolder
 }
 # Writes bytes to a new temp file in $TempDir (same volume as $Path: the rename stays atomic), flushes
 # it to disk, then swaps it in: a reader, or a kill at any moment, sees the old file or the new one.

@@ -1,15 +1,15 @@
 # hybridcfg: the organisation's run state in <ExchangeInstallPath>hybridcfg\ of the lock server: the
-# apply lock (lock.json), the run journal (journal.jsonl) and the partner application originals
-# (original\partner-applications.json). One operation per call; texts that hybridcfg wrote are handed
-# back as they are, and hybridcfg parses them, so no JSON is reinterpreted on the way.
+# apply lock (lock.json), the run journal (journal.jsonl) and the state files of the resource kinds (the
+# partner application originals, original\partner-applications.json). One operation per call; texts that
+# hybridcfg wrote are handed back as they are, and hybridcfg parses them, so no JSON is reinterpreted on
+# the way.
 param([string]$DataB64)
 $ErrorActionPreference = 'Stop'
 $d = ConvertFrom-HcJson ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($DataB64)))
 $install = Get-HcInstallPath
-$root = Resolve-HcPath $install 'hybridcfg'
+$root = Join-HcOwnPath $install ''
 $lockFile = [IO.Path]::Combine($root, 'lock.json')
 $journal = [IO.Path]::Combine($root, 'journal.jsonl')
-$originals = Resolve-HcPath $install 'hybridcfg/original/partner-applications.json'
 $utf8 = New-Object Text.UTF8Encoding($false)
 
 function Read-HcText([string]$Path) {
@@ -86,7 +86,10 @@ if ($d.op -eq 'read') {
             }
         }
     }
-    $result = @{ lock = (Read-HcText $lockFile); originals = (Read-HcText $originals); lastRunStart = $start; lastRunEnd = $end }
+    # The kinds' state files, by the relative name they were asked for.
+    $files = [ordered]@{}
+    foreach ($f in @($d.files)) { if ($null -ne $f) { $files[[string]$f] = Read-HcText (Join-HcOwnPath $install ([string]$f)) } }
+    $result = @{ lock = (Read-HcText $lockFile); files = $files; lastRunStart = $start; lastRunEnd = $end }
 } elseif ($d.op -eq 'acquire') {
     # Written whole into a temp file created exclusively, then moved into place: the move fails when the
     # lock exists (no overwrite, atomic on NTFS and POSIX), and a reader never sees half a lock.
@@ -134,12 +137,13 @@ if ($d.op -eq 'read') {
 } elseif ($d.op -eq 'record-originals') {
     # The value before hybridcfg first changed a property is kept for rollback: an existing entry is
     # never replaced. The previous text is handed back so that a failed Set can put it back.
+    $originals = Join-HcOwnPath $install ([string]$d.file)
     $previous = Read-HcText $originals
     $all = [ordered]@{}
     if ($null -ne $previous) {
         foreach ($p in (ConvertFrom-HcJson $previous).PSObject.Properties) { $all[$p.Name] = $p.Value }
     }
-    $id = [string]$d.applicationIdentifier
+    $id = [string]$d.key
     $mine = [ordered]@{}
     if ($all.Contains($id)) { foreach ($p in $all[$id].PSObject.Properties) { $mine[$p.Name] = $p.Value } }
     $changed = $false
@@ -152,7 +156,8 @@ if ($d.op -eq 'read') {
         Write-HcFileAtomic $originals $utf8.GetBytes($text) ([IO.Path]::GetDirectoryName($originals))
     }
     $result = @{ changed = $changed; previous = $previous }
-} elseif ($d.op -eq 'put-originals') {
+} elseif ($d.op -eq 'put-file') {
+    $originals = Join-HcOwnPath $install ([string]$d.file)
     if ($null -eq $d.text) {
         if ([IO.File]::Exists($originals)) { [IO.File]::Delete($originals) }
     } else {

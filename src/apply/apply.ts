@@ -1,69 +1,61 @@
 /**
- * Carries out a plan. The order is the safe one, after Microsoft's own support scripts (EXCHANGE.md,
- * last section):
- *  0. preflight: every server with a file to change must be able to take a backup (its read said so);
- *     one that cannot stops the run before any change;
- *  1. partner applications (organisation-wide; servers cache them, so the change takes effect on a
- *     server only when it restarts [M]);
- *  2. servers in batches of restart.rolling.maxUnavailable (default 1): each server's web.config files
- *     in one call (the target checks the bytes are still those planned, backs them up, writes
- *     atomically), then the batch restarts together, each restart carrying its health check, and the
- *     next batch starts only when every server of this one is healthy. A changed server costs three
- *     target calls: read, writeFiles, restart (+health).
- * The first failure stops the run: later batches are left untouched. With `onFailure: rollback` the
- * failing batch's files are restored byte for byte from the bytes read before the apply, the partner
- * applications changed by this run get their values from before the apply back, and the servers of
- * the batch that were restarted are restarted again. Servers of earlier batches keep the change (they
- * are healthy with it); they cached the new partner application values at their restart and keep them
- * until they next restart: the result says so. The engine never prints; it reports events.
+ * Carries out a plan, whatever kinds its changes are of. The order is the safe one, after Microsoft's
+ * own support scripts (docs/exchange-facts.md#config-across-servers):
+ *  0. preflight: every server with a change must be able to take a backup (its read said so); one that
+ *     cannot stops the run before any change;
+ *  1. organisation-wide changes, kind by kind in apply order (partner applications first: servers cache
+ *     them, so the change takes effect on a server only when it restarts [M]);
+ *  2. servers in batches of restart.rolling.maxUnavailable (default 1): each server's changes in one call
+ *     (the target checks they still apply to what was planned, backs up, writes atomically), then the
+ *     batch restarts together, each restart carrying its health check, and the next batch starts only
+ *     when every server of this one is healthy.
+ * Every request is computed from the live state read for this run (kind.request): a change whose result
+ * would differ from the plan is refused. The first failure stops the run: later batches are left
+ * untouched. With `onFailure: rollback` the failing batch's changes are undone (kind.undo: a web.config
+ * gets the bytes read before the apply back), the organisation-wide changes of this run are undone, and
+ * the servers of the batch that were restarted are restarted again. Servers of earlier batches keep the
+ * change (they are healthy with it): the result says so. The engine never prints; it reports messages.
  */
 import { DiagnosticError, error, type Diagnostic } from '../diag/diagnostic';
-import type { LiveState } from '../engine/live';
-import type { AttributeChange, Plan } from '../plan/types';
-import type { RestartSpec } from '../spec/types';
-import type {
-  ExchangeServer,
-  HealthCheckRequest,
-  HealthCheckResult,
-  LockHolder,
-  PartnerApplicationUpdate,
-  RestartRequest,
-  Target,
-} from '../targets/types';
-
-export type ApplyEvent =
-  | { readonly type: 'partner-application'; readonly name: string; readonly properties: readonly string[] }
-  | { readonly type: 'write-files'; readonly server: string; readonly files: readonly string[]; readonly backups: readonly string[] }
-  | { readonly type: 'restart-start'; readonly server: string; readonly how: string }
-  | { readonly type: 'restart-done'; readonly server: string; readonly how: string; readonly healthy?: boolean }
-  | { readonly type: 'failed'; readonly step: string; readonly server?: string; readonly diagnostics: readonly Diagnostic[] }
-  | { readonly type: 'rollback'; readonly what: string; readonly ok: boolean };
+import { IO, type IoHost } from '../io/messages';
+import { inApplyOrder, planInput } from '../plan/planner';
+import type { Plan } from '../plan/types';
+import { kindOf, type Registry } from '../resources/registry';
+import type { Change, LiveState, ResourceKind } from '../resources/types';
+import { assumptions as assumptionsFor } from '../assumptions/register';
+import type { LoadedSpec, RestartSpec } from '../spec/types';
+import type { ExchangeServer, HealthCheckRequest, HealthCheckResult, LockHolder, RestartRequest, Target } from '../targets/types';
 
 export type ServerOutcome = 'changed' | 'restarted' | 'unchanged' | 'failed' | 'not-started' | 'rolledBack';
 
 export interface ServerResult {
   readonly server: string;
   readonly outcome: ServerOutcome;
-  readonly filesWritten: readonly string[];
+  /** The titles of this server's changes that were made (web.config files). */
+  readonly written: readonly string[];
   readonly backups: readonly string[];
   readonly restarted: boolean;
   /** The health check of the last restart, when one was asked for. */
   readonly health?: HealthCheckResult;
-  /** Files put back to their pre-apply bytes by the rollback. */
+  /** Titles of the changes undone by the rollback (files put back to their pre-apply bytes). */
   readonly restored?: readonly string[];
   /** For people: what happened to this server when it did not simply succeed. */
   readonly message?: string;
 }
 
+/** An organisation-wide change and what became of it. */
+export interface OrganizationResult {
+  readonly kind: string;
+  readonly address: string;
+  readonly title?: string;
+  readonly done: boolean;
+  /** Set back to the values read before the apply by the rollback. */
+  readonly restored?: boolean;
+}
+
 export interface ApplyResult {
   readonly status: 'succeeded' | 'failed';
-  readonly partnerApplications: readonly {
-    readonly name: string;
-    readonly applicationIdentifier: string;
-    readonly done: boolean;
-    /** Set back to the values read before the apply by the rollback. */
-    readonly restored?: boolean;
-  }[];
+  readonly organization: readonly OrganizationResult[];
   readonly servers: readonly ServerResult[];
   /** What the rollback did, when onFailure was rollback and something failed. */
   readonly rollback?: { readonly complete: boolean; readonly notes: readonly string[] };
@@ -72,12 +64,12 @@ export interface ApplyResult {
 
 export interface ApplyOptions {
   readonly restart?: RestartSpec;
-  readonly onEvent?: (e: ApplyEvent) => void;
+  readonly host?: IoHost;
   /** When given, the run is recorded in the target's journal (start before any change, end after). */
   readonly journal?: { readonly holder: LockHolder };
 }
 
-/** Health checks wait this long unless the spec says otherwise (EXCHANGE.md: healthcheck.htm [M]). */
+/** Health checks wait this long unless the spec says otherwise (docs/exchange-facts.md#health [M]). */
 export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 300;
 
 function batches<T>(items: readonly T[], size: number): T[][] {
@@ -86,13 +78,13 @@ function batches<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-function describeRestart(mode: 'iisreset' | 'appPools', appPools?: readonly string[]): string {
-  return mode === 'iisreset' ? 'iisreset /noforce' : `Restart-WebAppPool ${(appPools ?? []).join(', ')}`;
+export function describeRestart(mode: 'iisreset' | 'appPools', appPools?: readonly string[]): string {
+  return mode === 'iisreset' ? 'iisreset /noforce' : `recycle ${(appPools ?? []).join(', ')}`;
 }
 
-/** Servers of the plan that have files to change but reported they cannot back them up: refused up front. */
+/** Servers of the plan that have changes but reported they cannot back them up: refused up front. */
 export function preflight(plan: Plan, live: LiveState): Diagnostic[] {
-  const changing = new Set(plan.fileEdits.map((e) => e.server));
+  const changing = new Set(plan.changes.flatMap((c) => (c.server !== undefined ? [c.server] : [])));
   return [...changing].flatMap((name) => {
     const backup = live.serverStates[name]?.backup;
     if (backup === undefined || backup.possible) return [];
@@ -113,23 +105,31 @@ function diagnosticsOf(err: unknown): readonly Diagnostic[] {
   throw err;
 }
 
-/** The update that puts back the values a partner application change replaced. */
-export function restoringUpdate(attributes: readonly AttributeChange[]): PartnerApplicationUpdate {
-  const update: Record<string, unknown> = {};
-  for (const a of attributes) update[a.name] = a.before;
-  return update as PartnerApplicationUpdate;
-}
-
-export async function applyPlan(plan: Plan, target: Target, live: LiveState, opts: ApplyOptions = {}): Promise<ApplyResult> {
-  const emit = opts.onEvent ?? (() => undefined);
+export async function applyPlan(plan: Plan, target: Target, live: LiveState, loaded: LoadedSpec, registry: Registry, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  const host = opts.host;
   const refused = preflight(plan, live);
   if (refused.length > 0) throw new DiagnosticError(refused);
 
-  const apps = plan.changes.flatMap((c) => (c.kind === 'partnerApplication' ? [c] : []));
-  const appState = new Map(apps.map((a) => [a.applicationIdentifier, { done: false, restored: undefined as boolean | undefined }]));
-  type State = { -readonly [K in keyof ServerResult]: ServerResult[K] } & { filesWritten: string[]; backups: string[] };
+  const assumptions = assumptionsFor(loaded.spec.assumptions);
+  const inputs = new Map<string, ReturnType<typeof planInput>>();
+  const inputOf = (kind: ResourceKind) => {
+    let input = inputs.get(kind.id);
+    if (!input) inputs.set(kind.id, (input = planInput(kind, loaded, live, assumptions)));
+    return input;
+  };
+  /** The target request of a change, computed now from the live state; a refusal is a diagnostic. */
+  const requestOf = (change: Change) => {
+    const kind = kindOf(registry, change.kind);
+    return kind.request(change, inputOf(kind));
+  };
+  const order = new Map(inApplyOrder(registry).map((k, i) => [k.id, i]));
+  const byOrder = (a: Change, b: Change) => (order.get(a.kind) ?? 0) - (order.get(b.kind) ?? 0);
+
+  const orgChanges = plan.changes.filter((c) => c.server === undefined).sort(byOrder);
+  const orgState = new Map(orgChanges.map((c) => [c.address, { done: false, restored: undefined as boolean | undefined }]));
+  type State = { -readonly [K in keyof ServerResult]: ServerResult[K] } & { written: string[]; backups: string[]; made: Change[] };
   const serverState = new Map<string, State>(
-    plan.servers.map((s) => [s, { server: s, outcome: 'not-started', filesWritten: [], backups: [], restarted: false }]),
+    plan.servers.map((s) => [s, { server: s, outcome: 'not-started', written: [], backups: [], restarted: false, made: [] }]),
   );
   const byName = new Map(live.servers.map((s) => [s.Name, s]));
   const serverOf = (name: string): ExchangeServer => {
@@ -146,20 +146,29 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, opt
 
   const result = (status: 'succeeded' | 'failed', diagnostics: readonly Diagnostic[]): ApplyResult => ({
     status,
-    partnerApplications: apps.map((a) => {
-      const st = appState.get(a.applicationIdentifier)!;
-      return { name: a.name, applicationIdentifier: a.applicationIdentifier, done: st.done, ...(st.restored !== undefined ? { restored: st.restored } : {}) };
+    organization: orgChanges.map((c) => {
+      const st = orgState.get(c.address)!;
+      return { kind: c.kind, address: c.address, ...(c.title !== undefined ? { title: c.title } : {}), done: st.done, ...(st.restored !== undefined ? { restored: st.restored } : {}) };
     }),
-    servers: plan.servers.map((s) => ({ ...serverState.get(s)! })),
+    servers: plan.servers.map((s) => {
+      const { made: _made, ...rest } = serverState.get(s)!;
+      return rest;
+    }),
     ...(rollback ? { rollback } : {}),
     diagnostics,
   });
+
+  /** One server's changes in one call; their requests are computed first, so a refusal changes nothing. */
+  const setServer = async (name: string, changes: readonly Change[]): Promise<readonly unknown[]> => {
+    const requests = changes.map((c) => ({ kind: c.kind, request: requestOf(c) }));
+    return target.setServer(serverOf(name), requests);
+  };
 
   /** One restart call with its health check; a thrown failure or an unhealthy answer is a diagnostic. */
   const restartOne = async (name: string, request: RestartRequest, why: string): Promise<{ health?: HealthCheckResult; problem?: readonly Diagnostic[] }> => {
     try {
       const answer = await target.restart(serverOf(name), request);
-      const h = answer ? answer.health : undefined;
+      const h = answer.health;
       if (request.healthCheck && h === undefined) {
         // Never claim a health it did not observe: a target that cannot check fails the gate.
         return {
@@ -171,13 +180,7 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, opt
       if (h && !h.ok) {
         return {
           health: h,
-          problem: [
-            error(
-              'apply.health-check-failed',
-              `${name} failed its health check after ${why}.`,
-              h.failures.map((f) => `${f.path || '(server)'}: ${f.reason}`).join('\n'),
-            ),
-          ],
+          problem: [error('apply.health-check-failed', `${name} failed its health check after ${why}.`, h.failures.map((f) => `${f.path || '(server)'}: ${f.reason}`).join('\n'))],
         };
       }
       return { health: h };
@@ -192,48 +195,48 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, opt
     let complete = true;
     for (const name of batch) {
       const st = serverState.get(name)!;
-      if (st.filesWritten.length === 0) continue;
-      const edits = plan.fileEdits.filter((e) => e.server === name && st.filesWritten.includes(e.file));
+      if (st.made.length === 0) continue;
+      const undos = st.made.flatMap((c) => {
+        const kind = kindOf(registry, c.kind);
+        const u = kind.undo(c, inputOf(kind));
+        return u ? [u] : [];
+      });
       try {
-        await target.writeFiles(
-          serverOf(name),
-          edits.map((e) => {
-            const before = live.serverStates[name].files[e.file];
-            if (!before?.exists) throw new Error(`pre-apply bytes of ${e.file} on ${name} were not read`);
-            return { file: e.file, bytes: before.bytes, expectedSha256: e.afterSha256 };
-          }),
-        );
-        st.restored = edits.map((e) => e.file);
+        await setServer(name, undos);
+        st.restored = undos.map((u) => u.title ?? u.address);
         st.outcome = 'rolledBack';
         notes.push(`${name}: restored ${st.restored.join(', ')} to the bytes read before the apply`);
-        emit({ type: 'rollback', what: `${name}: restored ${st.restored.join(', ')}`, ok: true });
+        await host?.notify(IO.APPLY_ROLLBACK.msg(`${name}: restored ${st.restored.join(', ')}`, { what: `${name}: restored ${st.restored.join(', ')}`, ok: true }));
       } catch (err) {
         complete = false;
         const d = diagnosticsOf(err);
-        notes.push(`${name}: could NOT restore ${st.filesWritten.join(', ')}: ${d.map((x) => x.summary).join('; ')}; backups: ${st.backups.join(', ')}`);
-        emit({ type: 'rollback', what: `${name}: restore failed`, ok: false });
+        notes.push(`${name}: could NOT restore ${st.written.join(', ')}: ${d.map((x) => x.summary).join('; ')}; backups: ${st.backups.join(', ')}`);
+        await host?.notify(IO.APPLY_ROLLBACK.msg(`${name}: restore failed`, { what: `${name}: restore failed`, ok: false }));
       }
     }
-    for (const app of apps) {
-      const st = appState.get(app.applicationIdentifier)!;
+    for (const change of orgChanges) {
+      const st = orgState.get(change.address)!;
       if (!st.done) continue;
+      const kind = kindOf(registry, change.kind);
+      const what = `${kind.noun[0]} "${change.title ?? change.address}"`;
       try {
-        await target.setPartnerApplication(app.applicationIdentifier, restoringUpdate(app.attributes));
+        const u = kind.undo(change, inputOf(kind));
+        if (u) await target.setOrganization(kind.id, kind.request(u, inputOf(kind)));
         st.restored = true;
-        notes.push(`partner application "${app.name}": ${app.attributes.map((a) => a.name).join(', ')} set back to the values read before the apply`);
-        emit({ type: 'rollback', what: `partner application "${app.name}" restored`, ok: true });
+        notes.push(`${what}: ${change.attributes.map((a) => a.name).join(', ')} set back to the values read before the apply`);
+        await host?.notify(IO.APPLY_ROLLBACK.msg(`${what} restored`, { what: `${what} restored`, ok: true }));
       } catch (err) {
         complete = false;
         st.restored = false;
-        notes.push(`partner application "${app.name}": could NOT be restored: ${diagnosticsOf(err).map((x) => x.summary).join('; ')}`);
-        emit({ type: 'rollback', what: `partner application "${app.name}": restore failed`, ok: false });
+        notes.push(`${what}: could NOT be restored: ${diagnosticsOf(err).map((x) => x.summary).join('; ')}`);
+        await host?.notify(IO.APPLY_ROLLBACK.msg(`${what}: restore failed`, { what: `${what}: restore failed`, ok: false }));
       }
     }
     const restartAgain = batch.filter((name) => serverState.get(name)!.restarted || serverState.get(name)!.restored !== undefined);
     for (const name of restartAgain) {
       const restart = plan.restarts.find((r) => r.server === name);
       if (!restart || restart.mode === 'none') continue;
-      const r = await restartOne(name, { mode: restart.mode, appPools: restart.appPools, healthCheck }, 'the rollback restart');
+      const r = await restartOne(name, { mode: restart.mode, ...(restart.appPools ? { appPools: restart.appPools } : {}), ...(healthCheck ? { healthCheck } : {}) }, 'the rollback restart');
       const st = serverState.get(name)!;
       if (r.health) st.health = r.health;
       if (r.problem) {
@@ -243,15 +246,23 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, opt
     }
     const earlier = plan.servers.filter((s) => !batch.includes(s) && (serverState.get(s)!.outcome === 'restarted' || serverState.get(s)!.outcome === 'changed'));
     if (earlier.length > 0) {
+      const restoredOrg = orgChanges.some((c) => orgState.get(c.address)!.restored);
       notes.push(
         `${earlier.join(', ')} completed before the failure and ${earlier.length === 1 ? 'keeps' : 'keep'} the change` +
-          (apps.some((a) => appState.get(a.applicationIdentifier)!.restored)
-            ? `; ${earlier.length === 1 ? 'it' : 'they'} cached the new partner application values at the restart and ${earlier.length === 1 ? 'keeps' : 'keep'} them until the next restart`
+          (restoredOrg
+            ? `; ${earlier.length === 1 ? 'it' : 'they'} cached the new organisation-wide values at the restart and ${earlier.length === 1 ? 'keeps' : 'keep'} them until the next restart`
             : '') +
           '. Run `hybridcfg rollback` to restore them too.',
       );
     }
     rollback = { complete, notes };
+  };
+
+  const finish = async (status: 'succeeded' | 'failed', diagnostics: readonly Diagnostic[]) => {
+    if (opts.journal) {
+      await target.appendJournal({ event: 'end', runId: opts.journal.holder.runId, status: rollback ? `${status}, rolled back` : status });
+    }
+    return result(status, diagnostics);
   };
 
   const stop = async (step: string, diagnostics: readonly Diagnostic[], batch: readonly string[], failedServers: readonly string[]): Promise<ApplyResult> => {
@@ -260,7 +271,7 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, opt
       st.outcome = 'failed';
       st.message = diagnostics.map((d) => d.summary.replace(/\.$/, '')).join('; ');
     }
-    emit({ type: 'failed', step, server: failedServers[0], diagnostics });
+    await host?.notify(IO.APPLY_FAILED.msg(`FAILED: ${step}`, { step, ...(failedServers[0] ? { server: failedServers[0] } : {}), diagnostics }));
     if (onFailure === 'rollback') await undo(batch);
     for (const s of failedServers) {
       const st = serverState.get(s)!;
@@ -269,49 +280,51 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, opt
     return finish('failed', diagnostics);
   };
 
-  const finish = async (status: 'succeeded' | 'failed', diagnostics: readonly Diagnostic[]): Promise<ApplyResult> => {
-    if (opts.journal && target.appendJournal) {
-      await target.appendJournal({ event: 'end', runId: opts.journal.holder.runId, status: rollback ? `${status}, rolled back` : status });
-    }
-    return result(status, diagnostics);
-  };
-
-  if (opts.journal && target.appendJournal) {
+  if (opts.journal) {
     await target.appendJournal({
       event: 'start',
       runId: opts.journal.holder.runId,
       holder: opts.journal.holder,
-      files: plan.fileEdits.map((e) => ({ server: e.server, file: e.file, beforeSha256: e.beforeSha256, afterSha256: e.afterSha256 })),
-      partnerApplications: apps.map((a) => a.applicationIdentifier),
+      changes: plan.changes.map((c) => ({ address: c.address, ...(c.server !== undefined ? { server: c.server } : {}), ...(c.digest ? { before: c.digest.before, after: c.digest.after } : {}) })),
     });
   }
 
-  for (const app of apps) {
+  for (const change of orgChanges) {
+    const kind = kindOf(registry, change.kind);
     try {
-      await target.setPartnerApplication(app.applicationIdentifier, app.update);
+      await target.setOrganization(kind.id, requestOf(change));
     } catch (err) {
-      return stop(`Set-PartnerApplication "${app.name}"`, diagnosticsOf(err), [], []);
+      return stop(`${kind.noun[0]} "${change.title ?? change.address}"`, diagnosticsOf(err), [], []);
     }
-    appState.get(app.applicationIdentifier)!.done = true;
-    emit({ type: 'partner-application', name: app.name, properties: app.attributes.map((a) => a.name) });
+    orgState.get(change.address)!.done = true;
+    await host?.notify(
+      IO.APPLY_ORGANIZATION.msg(`${kind.noun[0]} "${change.title ?? change.address}": ${change.attributes.map((a) => a.name).join(', ')} ... done`, {
+        kind: kind.id,
+        address: change.address,
+        ...(change.title !== undefined ? { title: change.title } : {}),
+        attributes: change.attributes.map((a) => a.name),
+      }),
+    );
   }
 
   const size = Math.max(1, opts.restart?.rolling?.maxUnavailable ?? 1);
   for (const batch of batches(plan.servers, size)) {
     for (const name of batch) {
-      const edits = plan.fileEdits.filter((e) => e.server === name);
+      const changes = plan.changes.filter((c) => c.server === name).sort(byOrder);
       const state = serverState.get(name)!;
       state.outcome = 'unchanged';
-      if (edits.length === 0) continue;
+      if (changes.length === 0) continue;
       try {
-        const written = await target.writeFiles(
-          serverOf(name),
-          edits.map((e) => ({ file: e.file, bytes: Buffer.from(e.afterBase64, 'base64'), expectedSha256: e.beforeSha256 })),
-        );
-        state.filesWritten.push(...written.map((w) => w.file));
-        state.backups.push(...written.map((w) => w.backupPath));
+        const results = await setServer(name, changes);
+        changes.forEach((c, i) => {
+          state.made.push(c);
+          state.written.push(c.title ?? c.address);
+          state.backups.push(...(kindOf(registry, c.kind).backupsOf?.(results[i]) ?? []));
+        });
         state.outcome = 'changed';
-        emit({ type: 'write-files', server: name, files: state.filesWritten, backups: state.backups });
+        await host?.notify(
+          IO.APPLY_SERVER.msg(`${name}: wrote ${state.written.join(', ')} (backup: ${state.backups.join(', ')})`, { server: name, written: [...state.written], backups: [...state.backups] }),
+        );
       } catch (err) {
         return stop(`writing web.config on ${name}`, diagnosticsOf(err), batch, [name]);
       }
@@ -324,8 +337,8 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, opt
     const outcomes = await Promise.all(
       restarts.map(async (r) => {
         const how = describeRestart(r.mode, r.appPools);
-        emit({ type: 'restart-start', server: r.name, how });
-        const answer = await restartOne(r.name, { mode: r.mode, appPools: r.appPools, healthCheck }, how);
+        await host?.notify(IO.APPLY_RESTART_START.msg(`${r.name}: ${how} ...`, { server: r.name, how }));
+        const answer = await restartOne(r.name, { mode: r.mode, ...(r.appPools ? { appPools: r.appPools } : {}), ...(healthCheck ? { healthCheck } : {}) }, how);
         const st = serverState.get(r.name)!;
         if (answer.health) st.health = answer.health;
         // A failed health check still restarted the server; a thrown restart may not have.
@@ -333,7 +346,11 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, opt
           st.restarted = true;
           st.outcome = 'restarted';
         }
-        if (!answer.problem) emit({ type: 'restart-done', server: r.name, how, ...(answer.health ? { healthy: true } : {}) });
+        if (!answer.problem) {
+          await host?.notify(
+            IO.APPLY_RESTART_DONE.msg(`${r.name}: ${how} done${answer.health ? ', health check passed' : ''}`, { server: r.name, how, ...(answer.health ? { healthy: true } : {}) }),
+          );
+        }
         return { name: r.name, problem: answer.problem };
       }),
     );
@@ -348,14 +365,4 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, opt
     }
   }
   return finish('succeeded', []);
-}
-
-export function stalePlanError(planFile: string): DiagnosticError {
-  return new DiagnosticError(
-    error(
-      'apply.stale-plan',
-      `The saved plan ${planFile} is stale: the live state changed since it was made.`,
-      'Nothing was changed. Run `hybridcfg plan --out ' + planFile + '` again, review it, and apply the new plan.',
-    ),
-  );
 }

@@ -4,24 +4,29 @@
  * Secrets never reach it: the plan holds none (verify credentials stay in the environment and in key
  * files), and appSetting values whose key looks like a secret are redacted all the same.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { canonicalJson } from '../plan/planner';
 import type { Plan } from '../plan/types';
+import { sha256 } from '../util/hash';
+import { canonicalJson } from '../util/json';
+import { REDACTED, SECRET_NAME } from '../util/redact';
 import type { ApplyResult } from './apply';
 import { currentUser } from './lock';
 
-export const REDACTED = '(redacted)';
-const SECRET_KEY = /secret|password|passwd|pwd|privatekey|private_key|apikey|api_key|token|credential|connectionstring/i;
+export { REDACTED };
 
 function redact(key: string, value: unknown): unknown {
-  return SECRET_KEY.test(key) && value !== null && value !== undefined ? REDACTED : value;
+  return SECRET_NAME.test(key) && value !== null && value !== undefined ? REDACTED : value;
+}
+
+/** `partnerApplication["..."].Enabled`, `server["EX01"].webConfig["..."]["OAuthHttpModule.Profiles"]`. */
+export function attributeAddress(address: string, name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `${address}.${name}` : `${address}[${JSON.stringify(name)}]`;
 }
 
 /** sha256 of the plan's canonical JSON (sorted keys): the same plan always has the same digest. */
 export function planDigest(plan: Plan): string {
-  return createHash('sha256').update(canonicalJson(plan)).digest('hex');
+  return sha256(canonicalJson(plan));
 }
 
 export interface AuditRecord {
@@ -47,9 +52,7 @@ export function auditRecord(
   opts: { readonly now?: Date; readonly runId?: string } = {},
 ): AuditRecord {
   const changes = plan.changes.flatMap((c) =>
-    c.kind === 'partnerApplication'
-      ? c.attributes.map((a) => ({ address: `${c.address}.${a.name}`, before: redact(a.name, a.before), after: redact(a.name, a.after) }))
-      : [{ address: c.address, before: redact(c.key, c.before), after: redact(c.key, c.after) }],
+    c.attributes.map((a) => ({ address: attributeAddress(c.address, a.name), before: redact(a.name, a.before), after: redact(a.name, a.after) })),
   );
   const applied = typeof result === 'object' ? result : undefined;
   return {

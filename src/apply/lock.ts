@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { error, warning, type Diagnostic } from '../diag/diagnostic';
-import type { LockHolder, OrganizationState, ServerState } from '../targets/types';
+import type { Plan } from '../plan/types';
+import type { LockHolder, OrganizationRead } from '../targets/types';
 
 export function currentUser(): string {
   try {
@@ -52,29 +53,36 @@ export function lockedError(holder: LockHolder, specArg: string): Diagnostic {
 
 /**
  * What the journal and the lock say about the previous run, for every plan and apply: a run that
- * started and never ended was interrupted; the files it meant to change are shown as old, new or other.
+ * started and never ended was interrupted. Where it left each change it meant to make is read off the
+ * plan just made: no change pending at that address means it was made; a pending change from the same
+ * digest means it was not; any other digest means someone changed the object since.
  */
-export function previousRunWarnings(org: OrganizationState, serverStates: Readonly<Record<string, ServerState>>): Diagnostic[] {
+export function previousRunWarnings(org: OrganizationRead, plan: Plan): Diagnostic[] {
   const last = org.lastRun;
   if (!last || last.end) return [];
   const lockedByIt = org.lock?.runId === last.start.runId;
   if (lockedByIt && holderState(last.start.holder) === 'alive') {
     return [warning('plan.run-in-progress', `A hybridcfg run is in progress: ${describeHolder(last.start.holder)}.`, 'What this plan shows may change under it.')];
   }
-  const files = last.start.files.map((f) => {
-    const now = serverStates[f.server]?.files[f.file];
-    const sha = now?.exists ? now.sha256 : undefined;
-    const where = sha === f.afterSha256 ? 'changed' : sha === f.beforeSha256 ? 'not changed' : sha === undefined ? 'not read now' : 'changed by someone else since';
-    return `  ${f.server} ${f.file}: ${where}`;
+  const changes = (last.start.changes ?? []).map((c) => {
+    const now = plan.changes.find((p) => p.address === c.address);
+    const where =
+      plan.purpose !== 'apply'
+        ? 'see the plan'
+        : now === undefined
+          ? 'changed'
+          : now.digest?.before === c.before
+            ? 'not changed'
+            : 'changed by someone else since';
+    return `  ${c.address}: ${where}`;
   });
   return [
     warning(
       'plan.previous-run-interrupted',
       `The previous run was interrupted: ${describeHolder(last.start.holder)} started and never finished.`,
       [
-        'Every web.config is either as it was or fully changed (writes are atomic); where that run left them:',
-        ...files,
-        ...(last.start.partnerApplications.length > 0 ? [`  partner applications it meant to change: ${last.start.partnerApplications.join(', ')}`] : []),
+        'Every web.config is either as it was or fully changed (writes are atomic); where that run left what it meant to change:',
+        ...changes,
         lockedByIt
           ? 'Its lock is still held. Review this plan, then `hybridcfg force-unlock` and `hybridcfg apply` to converge.'
           : 'Review this plan and apply it to converge.',

@@ -1,22 +1,24 @@
 #!/usr/bin/env node
 /**
  * The CLI entry. Thin: it finds the command, loads only that command's module (so that `--version`
- * and `--help` load nothing heavy), and is the one place that maps failures to exit codes.
+ * and `--help` load nothing heavy; commands import what they need statically), and is the one place
+ * that maps failures to exit codes. Help texts live in help.ts, apart from the commands' code.
  */
+import { COMMAND_SUMMARIES } from './help';
 import type { CliIo } from './io';
 
 type CommandModule = { run(argv: string[], io: CliIo): Promise<number> };
 
-/** Lazy-loaded commands: name -> [one-line summary, loader]. */
-const COMMANDS: Record<string, [string, () => CommandModule]> = {
-  validate: ['Check a spec against the schema and the known profile names', () => require('./commands/validate')],
-  plan: ['Read the live state and show what apply would change', () => require('./commands/plan')],
-  apply: ['Make the changes, back up every file first, restart where needed', () => require('./commands/apply')],
-  export: ['Write a spec that describes the live state of the managed resources', () => require('./commands/export')],
-  verify: ['Prove app-only Graph access to each mailbox end to end', () => require('./commands/verify')],
-  rollback: ['Restore the originals recorded by earlier applies', () => require('./commands/rollback')],
-  'force-unlock': ['Break the apply lock of a run that is gone', () => require('./commands/force-unlock')],
-  lab: ['Create and inspect the built-in lab organisation (no Exchange needed)', () => require('./commands/lab')],
+/** The one lazy step of the CLI: a command's module is loaded only when that command runs. */
+const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
+  validate: () => require('./commands/validate'),
+  plan: () => require('./commands/plan'),
+  apply: () => require('./commands/apply'),
+  export: () => require('./commands/export'),
+  verify: () => require('./commands/verify'),
+  rollback: () => require('./commands/rollback'),
+  'force-unlock': () => require('./commands/force-unlock'),
+  lab: () => require('./commands/lab'),
 };
 
 function version(): string {
@@ -26,7 +28,7 @@ function version(): string {
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
-  const lines = Object.entries(COMMANDS).map(([name, [summary]]) => `  ${name.padEnd(width)}  ${summary}`);
+  const lines = Object.keys(COMMANDS).map((name) => `  ${name.padEnd(width)}  ${COMMAND_SUMMARIES[name]}`);
   return [
     'hybridcfg: desired-state configuration for hybrid Exchange OAuth',
     '',
@@ -70,7 +72,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   const { runCommand } = require('./run') as typeof import('./run');
-  return runCommand(() => entry[1]().run(rest, io), io);
+  return runCommand(() => entry().run(rest, io), io, { command, json: rest.includes('--json') });
 }
 
 if (require.main === module) {

@@ -1,12 +1,11 @@
 /** Writes the HTML report of a plan or an apply, atomically; a run that fails still leaves a report. */
 import { DiagnosticError } from '../diag/diagnostic';
-import { writeFileAtomic } from '../engine/fs';
 import type { Plan } from '../plan/types';
-import type { ApplyOutcome } from '../render/html';
+import { writeFileAtomicSync } from '../util/fs';
+import { renderDiagnosticsHtml, renderPlanHtml, type ApplyOutcome } from '../views/html';
 
 export function writeHtmlReport(file: string, plan: Plan, applied?: ApplyOutcome): void {
-  const { renderPlanHtml } = require('../render/html') as typeof import('../render/html');
-  writeFileAtomic(file, renderPlanHtml(plan, applied === undefined ? undefined : { applied }));
+  writeFileAtomicSync(file, renderPlanHtml(plan, applied === undefined ? undefined : { applied }));
 }
 
 /**
@@ -17,10 +16,7 @@ export async function reportFailures<T>(file: string | undefined, title: string,
   try {
     return await fn();
   } catch (err) {
-    if (file !== undefined && err instanceof DiagnosticError) {
-      const { renderDiagnosticsHtml } = require('../render/html') as typeof import('../render/html');
-      writeFileAtomic(file, renderDiagnosticsHtml(err.diagnostics, { title }));
-    }
+    if (file !== undefined && err instanceof DiagnosticError) writeFileAtomicSync(file, renderDiagnosticsHtml(err.diagnostics, { title }));
     throw err;
   }
 }

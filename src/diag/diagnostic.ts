@@ -22,6 +22,8 @@ export interface Diagnostic {
   readonly source?: SourceRange;
   /** JSON pointer into the spec, when the problem is in the spec. */
   readonly path?: string;
+  /** The change of the plan this is about (`partnerApplication["..."]`), so that views can show them together. */
+  readonly address?: string;
 }
 
 /**

@@ -1,14 +1,17 @@
 /**
  * plan(spec, live) -> Plan. A pure function: it reads nothing and changes nothing, so the same inputs
- * always give the same plan (apart from createdAt), which is what makes a saved plan checkable.
+ * always give the same plan (apart from createdAt), which is what makes a saved plan checkable. It
+ * iterates over the registered resource kinds; nothing here names one. Diagnostics come back beside
+ * the plan; a plan with an error is not a plan (plan is then undefined).
  */
-import { createHash } from 'node:crypto';
-import { DiagnosticError, warning, type Diagnostic } from '../diag/diagnostic';
-import type { LiveState } from '../engine/live';
+import { assumptions as assumptionsFor, type Assumptions } from '../assumptions/register';
+import { warning, type Diagnostic } from '../diag/diagnostic';
+import type { Registry } from '../resources/registry';
+import type { Change, KindContext, KindPlan, LiveState, PlanInput, ResourceKind } from '../resources/types';
 import type { LoadedSpec } from '../spec/types';
-import { planPartnerApplications } from './partner-applications';
-import { PLAN_FORMAT_VERSION, type Plan, type PlannedRestart } from './types';
-import { planWebConfigs } from './web-configs';
+import { canonicalJson } from '../util/json';
+import { sha256 } from '../util/hash';
+import { PLAN_FORMAT_VERSION, type Plan, type PlanKind, type PlannedRestart } from './types';
 
 export interface PlanContext {
   readonly toolVersion: string;
@@ -16,27 +19,71 @@ export interface PlanContext {
   readonly now: Date;
 }
 
-/** Stable JSON (sorted keys) so that the fingerprint does not depend on property order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+export interface PlanOutcome {
+  readonly plan?: Plan;
+  readonly diagnostics: readonly Diagnostic[];
 }
 
-export function plan(loaded: LoadedSpec, live: LiveState, ctx: PlanContext): Plan {
-  const apps = planPartnerApplications(loaded, live.organization);
-  const files = planWebConfigs(loaded, live.servers, live.serverStates);
-  const errors = [...apps.diagnostics, ...files.diagnostics].filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new DiagnosticError(errors);
-  // Spec warnings (near-miss keys, empty tokens) travel with the plan so every view shows them.
-  const warnings: Diagnostic[] = [...(loaded.warnings ?? []), ...apps.diagnostics, ...files.diagnostics].filter((d) => d.severity === 'warning');
+/** The context every kind function gets for one spec and one live state. */
+export function kindContext(kind: ResourceKind, loaded: LoadedSpec, known: LiveState['organization']['servers'], servers: LiveState['servers'], assumptions: Assumptions): KindContext {
+  const entries = loaded.spec[kind.specKey];
+  return {
+    loaded,
+    entries: Array.isArray(entries) ? entries : [],
+    pointer: `/${kind.specKey}`,
+    locate: (p) => loaded.locate(p),
+    known,
+    servers,
+    assumptions,
+  };
+}
 
-  const restarts = planRestarts(loaded, live, apps.changes.map((c) => c.name), files.fileEdits);
+export function planInput(kind: ResourceKind, loaded: LoadedSpec, live: LiveState, assumptions: Assumptions): PlanInput {
+  return {
+    ...kindContext(kind, loaded, live.organization.servers, live.servers, assumptions),
+    org: live.organization.resources[kind.id],
+    server: (name) => live.serverStates[name]?.resources[kind.id],
+    live,
+  };
+}
+
+/** Kinds in the order their changes are made: organisation-wide first, then by applyOrder. */
+export function inApplyOrder(registry: Registry): ResourceKind[] {
+  return [...registry.kinds].sort((a, b) => (a.scope === b.scope ? a.applyOrder - b.applyOrder : a.scope === 'organization' ? -1 : 1));
+}
+
+export function plan(loaded: LoadedSpec, live: LiveState, registry: Registry, ctx: PlanContext): PlanOutcome {
+  return planWith('apply', (k, input) => k.plan(input), loaded, live, registry, ctx);
+}
+
+/** The plan that puts back what hybridcfg first found, from the originals each kind recorded. */
+export function planRollback(loaded: LoadedSpec, live: LiveState, registry: Registry, ctx: PlanContext): PlanOutcome {
+  return planWith('rollback', (k, input) => k.rollback(input), loaded, live, registry, ctx);
+}
+
+function planWith(
+  purpose: Plan['purpose'],
+  planKind: (kind: ResourceKind, input: PlanInput) => KindPlan,
+  loaded: LoadedSpec,
+  live: LiveState,
+  registry: Registry,
+  ctx: PlanContext,
+): PlanOutcome {
+  const assumptions = assumptionsFor(loaded.spec.assumptions);
+  const changes: Change[] = [];
+  const diagnostics: Diagnostic[] = [...(loaded.warnings ?? [])];
+  const read: Record<string, unknown> = {};
+  const kinds = inApplyOrder(registry);
+  for (const kind of kinds) {
+    const result = planKind(kind, planInput(kind, loaded, live, assumptions));
+    changes.push(...result.changes);
+    diagnostics.push(...result.diagnostics);
+    read[kind.id] = result.read;
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+
+  const restarts = planRestarts(loaded, live, changes);
+  const warnings = diagnostics.filter((d) => d.severity === 'warning');
   if (restarts.length > 0 && (loaded.spec.restart?.mode ?? 'iisreset') === 'none') {
     warnings.push(
       warning(
@@ -48,74 +95,49 @@ export function plan(loaded: LoadedSpec, live: LiveState, ctx: PlanContext): Pla
       ),
     );
   }
-  if (apps.changes.length > 0 && loaded.spec.servers !== 'all' && live.organization.servers.length > live.servers.length) {
-    const others = live.organization.servers.filter((s) => !live.servers.includes(s)).map((s) => s.Name);
-    warnings.push(
-      warning(
-        'plan.partner-application-out-of-scope',
-        `Partner applications are organisation-wide: ${others.join(', ')} will pick up the change at their next restart.`,
-        'Only the servers in `servers:` are restarted by this run. Use `servers: all` to restart every server now.',
-        { source: loaded.locate('/servers') },
-      ),
-    );
-  }
-
-  const fingerprint = createHash('sha256')
-    .update(
-      canonicalJson({
-        servers: live.servers.map((s) => s.Name),
-        partnerApplications: apps.read,
-        files: files.read,
-        parameters: live.organization.setPartnerApplicationParameters,
-      }),
-    )
-    .digest('hex');
-
-  return assemblePlan(loaded, live, ctx, { changes: [...apps.changes, ...files.changes], fileEdits: files.fileEdits, restarts, warnings, fingerprint });
-}
-
-/** The parts every plan shares, around what a planner (apply or rollback) decided. */
-export function assemblePlan(
-  loaded: LoadedSpec,
-  live: LiveState,
-  ctx: PlanContext,
-  parts: Pick<Plan, 'changes' | 'fileEdits' | 'restarts' | 'warnings' | 'fingerprint'>,
-): Plan {
+  const fingerprint = sha256(canonicalJson({ purpose, servers: live.servers.map((s) => s.Name), read }));
+  const byKind: Record<string, number> = {};
+  for (const c of changes) byKind[c.kind] = (byKind[c.kind] ?? 0) + 1;
+  const planKinds: Record<string, PlanKind> = {};
+  for (const k of kinds) if (byKind[k.id]) planKinds[k.id] = { scope: k.scope, noun: k.noun };
   return {
-    formatVersion: PLAN_FORMAT_VERSION,
-    tool: { name: 'hybridcfg', version: ctx.toolVersion },
-    createdAt: ctx.now.toISOString(),
-    spec: { path: loaded.path, digest: loaded.digest },
-    target: ctx.target,
-    servers: live.servers.map((s) => s.Name),
-    ...parts,
-    summary: {
-      changes: parts.changes.length,
-      servers: new Set(parts.fileEdits.map((e) => e.server)).size,
-      restarts: parts.restarts.filter((r) => r.mode !== 'none').length,
+    diagnostics: warnings,
+    plan: {
+      formatVersion: PLAN_FORMAT_VERSION,
+      tool: { name: 'hybridcfg', version: ctx.toolVersion },
+      createdAt: ctx.now.toISOString(),
+      purpose,
+      spec: { path: loaded.path, digest: loaded.digest },
+      target: ctx.target,
+      servers: live.servers.map((s) => s.Name),
+      changes,
+      kinds: planKinds,
+      restarts,
+      assumptions: assumptions.used(),
+      warnings,
+      fingerprint,
+      summary: {
+        changes: changes.length,
+        byKind,
+        servers: new Set(changes.flatMap((c) => (c.server !== undefined ? [c.server] : []))).size,
+        restarts: restarts.filter((r) => r.mode !== 'none').length,
+      },
     },
   };
 }
 
 /**
- * A server restarts when one of its web.config files changed (ASP.NET reads appSettings once per
- * AppDomain [M]) or when a partner application changed, since every server caches them: then every
- * server in scope restarts. Once per server, whatever the number of reasons.
+ * One restart per server, whatever the number of reasons: the restart effects of every change, merged.
+ * A server's own reasons come first, then those of organisation-wide changes (every server caches them).
  */
-export function planRestarts(
-  loaded: LoadedSpec,
-  live: LiveState,
-  changedApps: readonly string[],
-  edits: readonly { server: string; file: string }[],
-  verb: 'changed' | 'restored' = 'changed',
-): PlannedRestart[] {
+export function planRestarts(loaded: LoadedSpec, live: LiveState, changes: readonly Change[]): PlannedRestart[] {
   const restart = loaded.spec.restart ?? { mode: 'iisreset' as const };
   const out: PlannedRestart[] = [];
+  const effects = changes.flatMap((c) => c.effects.filter((e) => e.type === 'restart'));
   for (const server of live.servers) {
-    const reasons = [
-      ...edits.filter((e) => e.server === server.Name).map((e) => `web.config ${verb}: ${e.file}`),
-      ...changedApps.map((name) => `partner application "${name}" ${verb} (every server caches partner applications)`),
-    ];
+    const own = effects.filter((e) => e.servers !== 'all' && e.servers.includes(server.Name)).map((e) => e.why);
+    const all = effects.filter((e) => e.servers === 'all').map((e) => e.why);
+    const reasons = [...own, ...all];
     if (reasons.length === 0) continue;
     out.push({
       server: server.Name,

@@ -7,13 +7,14 @@ import { readFile } from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
 import { DiagnosticError, type Diagnostic, type SourceRange } from '../diag/diagnostic';
-import { semanticProblems, checkWebConfigFile } from './checks';
+import { coreProblems } from './checks';
 import { sourceMap, type SourceMap } from './positions';
 import type { Problem } from './problem';
 import { schemaProblems } from './schema';
-import type { LoadedSpec, Spec, TargetSpec, WebConfigSpec } from './types';
+import type { LoadedSpec, Spec, SpecSection, TargetSpec } from './types';
 
-export async function loadSpec(file: string): Promise<LoadedSpec> {
+/** Reads and checks a spec whose resource sections are those of `sections` (the registry's kinds). */
+export async function loadSpec(file: string, sections: readonly SpecSection[]): Promise<LoadedSpec> {
   const path = nodePath.resolve(file);
   let bytes: Buffer;
   try {
@@ -35,7 +36,7 @@ export async function loadSpec(file: string): Promise<LoadedSpec> {
       source: { file: path, line: 1, col: 1 },
     });
   }
-  return parseSpec(text, path);
+  return parseSpec(text, path, sections);
 }
 
 function readFailure(path: string, err: unknown): Diagnostic {
@@ -65,7 +66,7 @@ function readFailure(path: string, err: unknown): Diagnostic {
 }
 
 /** Pure: `path` only names the file in diagnostics and anchors the spec's relative paths. */
-export function parseSpec(text: string, path: string): LoadedSpec {
+export function parseSpec(text: string, path: string, sections: readonly SpecSection[]): LoadedSpec {
   const file = nodePath.resolve(path);
   const dir = nodePath.dirname(file);
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
@@ -100,16 +101,19 @@ export function parseSpec(text: string, path: string): LoadedSpec {
 
   const map = sourceMap(doc, text);
   const toDiagnostics = (problems: readonly Problem[]) => problems.map((p) => problemDiagnostic(p, map, at));
-  const fromSchema = toDiagnostics(schemaProblems(data));
+  const fromSchema = toDiagnostics(schemaProblems(data, sections));
   if (fromSchema.length > 0) throw new DiagnosticError(dedupe(fromSchema));
 
   const raw = data as Spec;
-  const found = dedupe(toDiagnostics(semanticProblems(raw)));
+  const sectionProblems = sections.flatMap((s) =>
+    Array.isArray(raw[s.specKey]) && s.checkSpec ? s.checkSpec(raw[s.specKey] as readonly unknown[], { pointer: `/${s.specKey}`, spec: raw }) : [],
+  );
+  const found = dedupe(toDiagnostics([...coreProblems(raw), ...sectionProblems]));
   const errors = found.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new DiagnosticError(found);
 
   return {
-    spec: resolveSpec(raw, dir),
+    spec: resolveSpec(raw, dir, sections),
     path: file,
     dir,
     digest: createHash('sha256').update(text, 'utf8').digest('hex'),
@@ -247,25 +251,22 @@ function dedupe(list: readonly Diagnostic[]): Diagnostic[] {
     .map(([d]) => d);
 }
 
-/** Relative paths become absolute (against the spec's folder); webConfig files get `/` separators. */
-function resolveSpec(raw: Spec, dir: string): Spec {
+/** Relative paths become absolute (against the spec's folder); each kind normalises its own section. */
+function resolveSpec(raw: Spec, dir: string, sections: readonly SpecSection[]): Spec {
   const abs = (p: string) => nodePath.resolve(dir, p);
   const target: TargetSpec =
     'lab' in raw.target
       ? { lab: abs(raw.target.lab) }
       : { powershell: { ...raw.target.powershell, ...(raw.target.powershell.lab !== undefined ? { lab: abs(raw.target.powershell.lab) } : {}) } };
+  const normalized: Record<string, unknown> = {};
+  for (const s of sections) {
+    const entries = raw[s.specKey];
+    if (Array.isArray(entries) && s.normalize) normalized[s.specKey] = s.normalize(entries, { dir });
+  }
   return {
     ...raw,
     target,
-    ...(raw.webConfigs
-      ? {
-          webConfigs: raw.webConfigs.map((wc): WebConfigSpec => {
-            const checked = checkWebConfigFile(wc.file);
-            // The semantic checks already refused files that do not pass; this only normalises.
-            return 'file' in checked ? { ...wc, file: checked.file, fileAsWritten: wc.file } : wc;
-          }),
-        }
-      : {}),
+    ...normalized,
     ...(raw.verify?.certificate
       ? {
           verify: {
@@ -276,4 +277,3 @@ function resolveSpec(raw: Spec, dir: string): Spec {
       : {}),
   };
 }
-

@@ -1,17 +1,16 @@
 /**
- * The published JSON Schema (schemas/hybridcfg.schema.json) as a validator, and ajv's errors turned into
+ * The assembled JSON Schema (src/spec/assemble.ts) as a validator, and ajv's errors turned into
  * problems an Exchange admin can act on: the key by its path in the YAML, what it must be, what was found.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { suggest } from '../domain/tokens';
+import { sha256 } from '../util/hash';
+import { schemaText } from './assemble';
 import { describePointer, joinPointer } from './pointer';
 import { problem, type Problem } from './problem';
-
-// The schema ships in the package (package.json `files`), one level above src/ and dist/.
-const SCHEMA_FILE = nodePath.join(__dirname, '..', '..', 'schemas', 'hybridcfg.schema.json');
+import type { SpecSection } from './types';
 
 /**
  * The validator the build generates from the schema (scripts/build-validator.js, ajv standalone code):
@@ -21,42 +20,54 @@ const SCHEMA_FILE = nodePath.join(__dirname, '..', '..', 'schemas', 'hybridcfg.s
  */
 export const GENERATED_VALIDATOR = 'schema-validator.js';
 
-let compiled: ValidateFunction | undefined;
+/** Validators by the sha256 of their schema's text: compiling costs more than validating many specs. */
+const compiled = new Map<string, ValidateFunction>();
+const bySections = new WeakMap<readonly SpecSection[], ValidateFunction>();
 
 export function schemaSha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return sha256(text);
 }
 
 /**
  * Compiles the schema with ajv. The build compiles with `source: true` to generate the standalone
  * validator, the run-time fallback without: the options are these in both, so both report alike.
  */
-export function compileSchema(opts: { source?: boolean } = {}): { ajv: import('ajv').default; validate: ValidateFunction } {
+export function compileSchema(text: string, opts: { source?: boolean } = {}): { ajv: import('ajv').default; validate: ValidateFunction } {
   // Loaded here only: ajv is the heaviest module of a run and the generated validator does not need it.
   const { default: Ajv2020 } = require('ajv/dist/2020') as typeof import('ajv/dist/2020');
   const { default: addFormats } = require('ajv-formats') as typeof import('ajv-formats');
   // verbose: errors carry the failing value and the schema around it, which the messages below use.
   const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true, code: { source: opts.source === true } });
   addFormats(ajv);
-  return { ajv, validate: ajv.compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object) };
+  return { ajv, validate: ajv.compile(JSON.parse(text) as object) };
 }
 
-/** Compiled once per process, on first use: compiling costs more than validating many specs. */
-function validator(): ValidateFunction {
-  if (!compiled) {
+/**
+ * The validator of the schema these sections assemble into: the generated one when it was built from
+ * the same schema text (the built-in kinds), else compiled once per process on first use (a schema
+ * edited after the build, or kinds added by a test or an embedder).
+ */
+function validator(sections: readonly SpecSection[]): ValidateFunction {
+  const known = bySections.get(sections);
+  if (known) return known;
+  const text = schemaText(sections);
+  const sha = schemaSha256(text);
+  let found = compiled.get(sha);
+  if (!found) {
     const generated = nodePath.join(__dirname, GENERATED_VALIDATOR);
     if (existsSync(generated)) {
       const aot = require(generated) as ValidateFunction & { schemaSha256?: string };
-      // A schema edited after the build is compiled at run time rather than validated by stale code.
-      if (aot.schemaSha256 === schemaSha256(readFileSync(SCHEMA_FILE, 'utf8'))) compiled = aot;
+      if (aot.schemaSha256 === sha) found = aot;
     }
-    compiled ??= compileSchema().validate;
+    found ??= compileSchema(text).validate;
+    compiled.set(sha, found);
   }
-  return compiled;
+  bySections.set(sections, found);
+  return found;
 }
 
-export function schemaProblems(data: unknown): Problem[] {
-  const validate = validator();
+export function schemaProblems(data: unknown, sections: readonly SpecSection[]): Problem[] {
+  const validate = validator(sections);
   if (validate(data)) return [];
   return explain(validate.errors ?? []);
 }

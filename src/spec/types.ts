@@ -1,8 +1,10 @@
 /**
- * The spec as the engine sees it after loading and validation (schemas/hybridcfg.schema.json is the
- * published form; keep the two in step). Paths are resolved against the spec file's folder by the loader.
+ * The spec as the engine sees it after loading and validation. Its published form is
+ * schemas/hybridcfg.schema.json, assembled from src/spec/core.schema.json and each resource kind's
+ * fragment (src/spec/assemble.ts). Paths are resolved against the spec file's folder by the loader.
  */
 import type { Diagnostic, SourceRange } from '../diag/diagnostic';
+import type { Problem } from './problem';
 
 export interface Spec {
   readonly apiVersion: 'hybridcfg/v1';
@@ -10,10 +12,20 @@ export interface Spec {
   readonly target: TargetSpec;
   /** `all`: every server the target reports (Get-ExchangeServer, client access front end). */
   readonly servers: 'all' | readonly string[];
-  readonly partnerApplications?: readonly PartnerApplicationSpec[];
-  readonly webConfigs?: readonly WebConfigSpec[];
   readonly restart?: RestartSpec;
   readonly verify?: VerifySpec;
+  /** Values for named assumptions (src/assumptions/register.ts), over their defaults. */
+  readonly assumptions?: Readonly<Record<string, unknown>>;
+  /** Each resource kind's section (`partnerApplications`, `webConfigs`): its entries, as its kind reads them. */
+  readonly [section: string]: unknown;
+}
+
+/** What the spec loader needs of a resource kind: its section, its schema fragment, its own checks. */
+export interface SpecSection {
+  readonly specKey: string;
+  readonly schema: { readonly section: Readonly<Record<string, unknown>>; readonly defs?: Readonly<Record<string, unknown>> };
+  checkSpec?(entries: readonly unknown[], ctx: { readonly pointer: string; readonly spec: Spec }): readonly Problem[];
+  normalize?(entries: readonly unknown[], ctx: { readonly dir: string }): readonly unknown[];
 }
 
 export type TargetSpec = LabTargetSpec | PowerShellTargetSpec;
@@ -34,50 +46,6 @@ export interface PowerShellTargetSpec {
     /** Seconds before a PowerShell call is stopped and reported. */
     readonly timeoutSeconds?: number;
   };
-}
-
-/** A permission list: exact list, unset (null), tokens to ensure present/absent, or a copy of another list. */
-export type PermissionListSpec =
-  | readonly string[]
-  | null
-  | { readonly sameAs: 'actAsPermissions' | 'appOnlyPermissions' }
-  | { readonly include?: readonly string[]; readonly exclude?: readonly string[] };
-
-export interface PartnerApplicationSpec {
-  /** Selector when applicationIdentifier is absent; otherwise the desired Name. */
-  readonly name?: string;
-  readonly applicationIdentifier?: string;
-  readonly enabled?: boolean;
-  readonly acceptSecurityIdentifierInformation?: boolean;
-  readonly accountType?: 'OrganizationalAccount' | 'ConsumerAccount';
-  readonly actAsPermissions?: PermissionListSpec;
-  readonly appOnlyPermissions?: PermissionListSpec;
-  readonly authMetadataUrl?: string;
-  readonly issuerIdentifier?: string;
-  readonly linkedAccount?: string | null;
-  readonly realm?: string;
-}
-
-/** A plain string is the exact value; the list form edits a separated token list in place. */
-export type AppSettingSpec =
-  | string
-  | {
-      readonly include?: readonly string[];
-      readonly exclude?: readonly string[];
-      /** Defaults to `|`. */
-      readonly separator?: string;
-      /** Token names accepted although the tool does not know them as profile names. */
-      readonly allowUnknown?: readonly string[];
-    };
-
-export interface WebConfigSpec {
-  /** Relative to each server's ExchangeInstallPath, with `/` or `\` (after loading: `/` only, no `.` segments). */
-  readonly file: string;
-  /** `file` as the spec wrote it, for messages; set by the loader. */
-  readonly fileAsWritten?: string;
-  /** Narrows the spec's `servers` for this file. */
-  readonly servers?: 'all' | readonly string[];
-  readonly appSettings: Readonly<Record<string, AppSettingSpec>>;
 }
 
 export interface RestartSpec {

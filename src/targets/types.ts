@@ -1,69 +1,20 @@
 /**
- * The one interface behind which every kind of target sits (the built-in lab, PowerShell).
- * Targets get and set; they never decide. The engine diffs, orders, and says when and where to restart
- * (house style, after Microsoft DSC v3). Live objects keep Exchange's own property names.
+ * The one interface behind which every kind of target sits (the built-in lab, PowerShell). Targets get
+ * and set; they never decide (house style, after Microsoft DSC v3): the planner diffs, the apply engine
+ * orders and says when and where to restart.
+ *
+ * A target knows nothing of resource kinds. It dispatches each kind's read and set to that kind's
+ * driver (src/resources/<kind>/lab.ts, powershell.ts), which the session hands it when it opens the
+ * target; it owns what every kind shares: reaching a server, the round trips, the run state (lock,
+ * journal), restarts and health checks.
  */
 
-/** `Get-PartnerApplication`, reduced to the properties hybridcfg reads or sets. */
-export interface PartnerApplication {
-  readonly Name: string;
-  readonly ApplicationIdentifier: string;
-  readonly Enabled: boolean;
-  readonly AcceptSecurityIdentifierInformation: boolean;
-  readonly AccountType: string;
-  /** Unset lists are null, as Exchange serialises them (`<Nil />`), never []. */
-  readonly ActAsPermissions: readonly string[] | null;
-  readonly AppOnlyPermissions: readonly string[] | null;
-  readonly AuthMetadataUrl: string;
-  readonly IssuerIdentifier: string;
-  /** The linked account as Exchange prints it (`contoso.lab/Users/Exchange Online-ApplicationAccount`), or null. */
-  readonly LinkedAccount: string | null;
-  readonly Realm: string;
-  readonly UseAuthServer: boolean;
-}
-
-/** The properties `Set-PartnerApplication` accepts and hybridcfg manages (EXCHANGE.md, [H]). */
-export const SETTABLE_PARTNER_APPLICATION_PROPERTIES = [
-  'Name',
-  'Enabled',
-  'AcceptSecurityIdentifierInformation',
-  'AccountType',
-  'ActAsPermissions',
-  'AppOnlyPermissions',
-  'AuthMetadataUrl',
-  'IssuerIdentifier',
-  'LinkedAccount',
-  'Realm',
-] as const;
-export type SettablePartnerApplicationProperty = (typeof SETTABLE_PARTNER_APPLICATION_PROPERTIES)[number];
-export type PartnerApplicationUpdate = { -readonly [K in SettablePartnerApplicationProperty]?: PartnerApplication[K] };
-
-/** `Get-ExchangeServer`, reduced. Only servers with the client access front end are listed by targets. */
+/** `Get-ExchangeServer`, reduced. Targets list only servers in scope for hybridcfg (client access, not Edge). */
 export interface ExchangeServer {
   readonly Name: string;
   readonly Fqdn: string;
   readonly AdminDisplayVersion: string;
   readonly ServerRole: string;
-}
-
-export interface OrganizationState {
-  readonly partnerApplications: readonly PartnerApplication[];
-  readonly servers: readonly ExchangeServer[];
-  /**
-   * Parameters that `Set-PartnerApplication` exposes to this session (probed with Get-Command, which
-   * reflects both the build and the caller's RBAC role entries). null when the target cannot tell.
-   */
-  readonly setPartnerApplicationParameters: readonly string[] | null;
-  /**
-   * Partner application values recorded before hybridcfg first changed each property (the first one is
-   * never overwritten), by ApplicationIdentifier. `hybridcfg rollback` restores them. Absent when the
-   * target does not record them.
-   */
-  readonly partnerApplicationOriginals?: Readonly<Record<string, PartnerApplicationUpdate>>;
-  /** The organisation's apply lock, read in the same call: null when free, absent when the target has none. */
-  readonly lock?: LockHolder | null;
-  /** The last run the journal records (start, and end if it finished); absent when the target keeps none. */
-  readonly lastRun?: { readonly start: JournalStart; readonly end?: JournalEnd } | null;
 }
 
 /** Who holds the organisation's apply lock: enough for a person to find the run, and to tell if it is gone. */
@@ -81,8 +32,15 @@ export interface JournalStart {
   readonly event: 'start';
   readonly runId: string;
   readonly holder: LockHolder;
-  readonly files: readonly { readonly server: string; readonly file: string; readonly beforeSha256: string; readonly afterSha256: string }[];
-  readonly partnerApplications: readonly string[];
+  /** Every change the run is about to make, with the object's digest before and after when its kind has one. */
+  readonly changes: readonly JournalChange[];
+}
+
+export interface JournalChange {
+  readonly address: string;
+  readonly server?: string;
+  readonly before?: string;
+  readonly after?: string;
 }
 
 /** The journal line written when a run ends, whatever its result. */
@@ -94,45 +52,37 @@ export interface JournalEnd {
 
 export type JournalEntry = JournalStart | JournalEnd;
 
-export type FileRead =
-  | { readonly exists: false }
-  | { readonly exists: true; readonly bytes: Buffer; readonly sha256: string };
+/** A query per resource kind id; each kind's driver reads what its query asks for. */
+export type KindQueries = Readonly<Record<string, unknown>>;
 
-export interface ServerState {
+export interface OrganizationRead {
+  /** Servers in scope for hybridcfg: client access front end, not Edge (Get-ExchangeServer). */
+  readonly servers: readonly ExchangeServer[];
+  /** What each kind's driver read, by kind id (only the kinds that were queried). */
+  readonly resources: Readonly<Record<string, unknown>>;
+  /** The organisation's apply lock, read in the same call: null when free. */
+  readonly lock: LockHolder | null;
+  /** The last run the journal records (start, and end if it finished). */
+  readonly lastRun: { readonly start: JournalStart; readonly end?: JournalEnd } | null;
+}
+
+export interface ServerRead {
   readonly name: string;
   /** ExchangeInstallPath as the server reports it (`$env:ExchangeInstallPath`, ends with a separator). */
   readonly installPath: string;
-  /** Keyed by the relative path exactly as requested. */
-  readonly files: Readonly<Record<string, FileRead>>;
+  /** What each kind's driver read on this server, by kind id. */
+  readonly resources: Readonly<Record<string, unknown>>;
   /**
-   * Whether the target could back up these files before a write (backup folder creatable and writable,
-   * disk not full), checked in the same read call. Absent when the target cannot tell.
+   * Whether the target could back up files on this server before a write (backup folder creatable and
+   * writable, disk not full), checked in the same read call.
    */
-  readonly backup?: { readonly possible: boolean; readonly reason?: string };
+  readonly backup: { readonly possible: boolean; readonly reason?: string };
 }
 
-/**
- * Where a target keeps the first original of a file, relative to ExchangeInstallPath (readable with
- * readServer): written before the first change, never overwritten. Rollback restores from it.
- */
-export const ORIGINALS_FOLDER = 'hybridcfg/original';
-
-export function originalOf(file: string): string {
-  return `${ORIGINALS_FOLDER}/${file.replace(/\\/g, '/')}`;
-}
-
-export interface FileWrite {
-  /** Relative to ExchangeInstallPath, as in the spec. */
-  readonly file: string;
-  readonly bytes: Buffer;
-  /** sha256 of the bytes the plan was made from; the target refuses to write over anything else. */
-  readonly expectedSha256: string;
-}
-
-export interface FileWriteResult {
-  readonly file: string;
-  /** Where the previous bytes were copied before the write (on the server). */
-  readonly backupPath: string;
+/** One kind's requests for one server, carried out in the same call as the other kinds'. */
+export interface ServerSetRequest {
+  readonly kind: string;
+  readonly request: unknown;
 }
 
 export interface HealthCheckRequest {
@@ -162,27 +112,21 @@ export interface Target {
   readonly kind: 'lab' | 'powershell';
   /** For people: `lab /path/to/lab`, `pwsh (Exchange: local, files: winrm)`. */
   readonly description: string;
-  /** One call: partner applications, servers and capabilities. */
-  readOrganization(): Promise<OrganizationState>;
-  /** One call per server: install path and the requested files' bytes. */
-  readServer(server: ExchangeServer, files: readonly string[]): Promise<ServerState>;
-  /** `Set-PartnerApplication -Identity <ApplicationIdentifier's object> ...` with only the given properties. */
-  setPartnerApplication(applicationIdentifier: string, update: PartnerApplicationUpdate): Promise<void>;
-  /**
-   * One call per server for all its files: for each, check the current bytes still hash to
-   * expectedSha256, back them up on the server, then replace the file atomically.
-   */
-  writeFiles(server: ExchangeServer, writes: readonly FileWrite[]): Promise<readonly FileWriteResult[]>;
+  /** One call: the servers, the run state, and what each queried kind reads organisation-wide. */
+  readOrganization(queries: KindQueries): Promise<OrganizationRead>;
+  /** One call per server: its install path, its backup check, and what each queried kind reads there. */
+  readServer(server: ExchangeServer, queries: KindQueries): Promise<ServerRead>;
+  /** One organisation-wide change of one kind (Set-PartnerApplication ...); the driver records originals in the same call. */
+  setOrganization(kind: string, request: unknown): Promise<unknown>;
+  /** Every change of one server in one call, in the order given; results in the same order. */
+  setServer(server: ExchangeServer, requests: readonly ServerSetRequest[]): Promise<readonly unknown[]>;
   /** Restart, then (when asked) wait for the health check; a failed check is a result, not a throw. */
-  restart(server: ExchangeServer, request: RestartRequest): Promise<RestartResult | void>;
-  /**
-   * Take the organisation's apply lock exclusively (create-if-absent). Returns null when taken, or the
-   * current holder. Optional only until every target implements it; apply warns when it is missing.
-   */
-  acquireLock?(holder: LockHolder): Promise<LockHolder | null>;
+  restart(server: ExchangeServer, request: RestartRequest): Promise<RestartResult>;
+  /** Take the organisation's apply lock exclusively (create-if-absent). Returns null when taken, or the current holder. */
+  acquireLock(holder: LockHolder): Promise<LockHolder | null>;
   /** Remove the lock if (and only if) it is still held by runId. Returns whether it was removed. */
-  releaseLock?(runId: string): Promise<boolean>;
+  releaseLock(runId: string): Promise<boolean>;
   /** Append one line to the organisation's run journal. */
-  appendJournal?(entry: JournalEntry): Promise<void>;
+  appendJournal(entry: JournalEntry): Promise<void>;
   close(): Promise<void>;
 }

@@ -3,7 +3,9 @@
  * msal or the network, passes through a scrubber that knows the values of this run.
  */
 
-export const REDACTED = '[redacted]';
+import { REDACTED } from '../util/redact';
+
+export { REDACTED };
 
 // Anything shaped like a JWT, and form fields that carry credentials, whoever's they are.
 const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;

@@ -4,6 +4,8 @@
  */
 import { GRAPH_APPLICATION_IDENTIFIER, PROFILES_KEY, REST_FRONTEND_WEB_CONFIG } from '../domain/exchange';
 import { splitTokens } from '../domain/tokens';
+import type { PartnerApplicationSpec } from '../resources/partner-application/types';
+import type { WebConfigSpec } from '../resources/web-config/types';
 import type { LoadedSpec } from '../spec/types';
 import type { SpecRef } from './types';
 
@@ -43,7 +45,7 @@ function partnerName(applicationIdentifier: string): string {
 
 /** Fix for "the partner application has no AppOnlyPermissions" (x-ms-diagnostics 2000008). */
 export function appOnlyPermissionsFix(loaded: LoadedSpec, applicationIdentifier: string): Located {
-  const apps = loaded.spec.partnerApplications ?? [];
+  const apps = (loaded.spec.partnerApplications ?? []) as readonly PartnerApplicationSpec[];
   const index = apps.findIndex((a) => a.applicationIdentifier?.toLowerCase() === applicationIdentifier.toLowerCase());
   const name = partnerName(applicationIdentifier);
   if (index < 0) {
@@ -95,7 +97,7 @@ function ensuresProfile(setting: unknown): boolean {
  * OAuthHttpModule.Profiles, or what to add. `ensured` tells whether the spec already asks for it.
  */
 export function appOnlyProfileFix(loaded: LoadedSpec): Located & { readonly ensured: boolean } {
-  const configs = loaded.spec.webConfigs ?? [];
+  const configs = (loaded.spec.webConfigs ?? []) as readonly WebConfigSpec[];
   const index = configs.findIndex((w) => normaliseFile(w.file) === normaliseFile(REST_FRONTEND_WEB_CONFIG));
   const key = escapePointerToken(PROFILES_KEY);
   if (index < 0) {

@@ -1,61 +1,38 @@
 /** hybridcfg rollback [SPEC]: put back the originals that earlier applies recorded. */
-import { EXIT, note, type CliIo } from '../io';
+import { rollbackSpec } from '../../session/apply';
+import { specPath } from '../../session/session';
+import { renderApplyResult } from '../../views/apply-text';
+import { renderDiagnostics } from '../../views/diagnostics';
+import { applyJson } from '../../views/json';
 import { parallelismOption, parseCommandArgs } from '../args';
-
-const USAGE = `Usage: hybridcfg rollback [SPEC] [options]
-
-Restores what hybridcfg first found, for the resources the spec manages: each web.config from
-<ExchangeInstallPath>hybridcfg/original/<file> on its server (byte for byte), and each partner
-application property from the value recorded before hybridcfg first changed it. Shows its plan,
-asks for confirmation, then goes server by server like apply (same lock, restarts and health checks;
-a failure stops it). Running it again when everything is restored changes nothing.
-
-Options:
-  --yes, -y              Do not ask for confirmation (required when there is no terminal)
-  --json                 Print the plan and the result as JSON
-  --audit-log FILE       Append one JSON line describing this run
-  --parallelism N        Servers read at the same time (default 10)
-
-Examples:
-  hybridcfg rollback
-  hybridcfg rollback prod.yaml --yes --audit-log audit.jsonl
-`;
+import { ROLLBACK_USAGE } from '../help';
+import { cliHost } from '../host';
+import { EXIT, out, type CliIo } from '../io';
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(
     'rollback',
     argv,
-    {
-      yes: { type: 'boolean', short: 'y' },
-      json: { type: 'boolean' },
-      'audit-log': { type: 'string' },
-      parallelism: { type: 'string' },
-    },
+    { yes: { type: 'boolean', short: 'y' }, json: { type: 'boolean' }, 'audit-log': { type: 'string' }, parallelism: { type: 'string' } },
     1,
   );
   if (args.help) {
-    io.stdout.write(USAGE);
+    io.stdout.write(ROLLBACK_USAGE);
     return EXIT.ok;
   }
-  const { specPath, withSession } = require('../../engine/session') as typeof import('../../engine/session');
-  const { planRollback } = require('../../plan/rollback') as typeof import('../../plan/rollback');
-  const { carryOut } = require('./apply') as typeof import('./apply');
-  const file = specPath(args.positionals[0], io.cwd);
   const parallelism = parallelismOption(args.values.parallelism, 'rollback');
-  note(io, `Reading the live state and the recorded originals for ${file} ...`);
-  const outcome = await withSession(
-    file,
-    { parallelism, withOriginals: true, planner: planRollback, lock: { command: 'rollback', specArg: args.positionals[0] ?? '' } },
-    (s) =>
-      carryOut('rollback', s, s.plan, io, {
-        yes: args.values.yes === true,
-        json: args.values.json === true,
-        auditLog: typeof args.values['audit-log'] === 'string' ? args.values['audit-log'] : undefined,
-      }),
-  );
+  const json = args.values.json === true;
+  const outcome = await rollbackSpec(specPath(args.positionals[0], io.cwd), {
+    host: cliHost(io, { yes: args.values.yes === true, json }),
+    cwd: io.cwd,
+    specArg: args.positionals[0] ?? '',
+    ...(parallelism !== undefined ? { parallelism } : {}),
+    ...(typeof args.values['audit-log'] === 'string' ? { auditLog: args.values['audit-log'] } : {}),
+  });
+  if (json) out(io, JSON.stringify(applyJson('rollback', outcome.plan, outcome.result ?? { status: outcome.cancelled ? 'cancelled' : 'no-changes' }), null, 2));
+  else if (outcome.result) out(io, renderApplyResult(outcome.result, outcome.plan, 'Rollback'));
   if (outcome.cancelled) return EXIT.error;
   if (outcome.result?.status === 'failed') {
-    const { renderDiagnostics } = require('../../render/diagnostics') as typeof import('../../render/diagnostics');
     io.stderr.write(renderDiagnostics(outcome.result.diagnostics, { color: io.color }));
     return EXIT.error;
   }

@@ -2,44 +2,13 @@
 import * as nodePath from 'node:path';
 import { parseArgs } from 'node:util';
 import { DiagnosticError, type Diagnostic } from '../../diag/diagnostic';
-import { renderDiagnostics } from '../../render/diagnostics';
-import { loadSpec } from '../../spec/load';
+import { loadSpec } from '../../session/session';
 import type { Spec } from '../../spec/types';
+import { renderDiagnostics } from '../../views/diagnostics';
+import { VALIDATE_USAGE } from '../help';
 import type { CliIo } from '../io';
 import { EXIT, out } from '../io';
 
-const USAGE = `Usage: hybridcfg validate [SPEC] [--json]
-
-Check a spec against the schema, the known OAuth profile names and the rules a spec must follow.
-Touches no server. SPEC defaults to hybridcfg.yaml in the current folder.
-
-Options:
-  --json       Print {"valid": true|false, "diagnostics": [...]} on stdout
-  --help, -h   This help
-
-Example spec (hybridcfg.yaml):
-  apiVersion: hybridcfg/v1
-  kind: HybridOAuth
-  target:
-    lab: ./lab
-  servers: all
-  partnerApplications:
-    - name: Microsoft Graph
-      applicationIdentifier: 00000003-0000-0000-c000-000000000000
-      appOnlyPermissions:
-        sameAs: actAsPermissions
-  webConfigs:
-    - file: FrontEnd/HttpProxy/rest/web.config
-      appSettings:
-        OAuthHttpModule.Profiles:
-          include: [V1S2SAppOnly]
-  restart:
-    mode: iisreset
-
-Examples:
-  hybridcfg validate
-  hybridcfg validate specs/prod.yaml --json
-`;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let args;
@@ -58,7 +27,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     });
   }
   if (args.values.help) {
-    out(io, USAGE);
+    out(io, VALIDATE_USAGE);
     return EXIT.ok;
   }
   if (args.positionals.length > 1) {
@@ -95,8 +64,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
 function summary(spec: Spec): string {
   const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-  const apps = spec.partnerApplications?.length ?? 0;
-  const files = spec.webConfigs?.length ?? 0;
+  const apps = Array.isArray(spec.partnerApplications) ? spec.partnerApplications.length : 0;
+  const files = Array.isArray(spec.webConfigs) ? spec.webConfigs.length : 0;
   const servers = spec.servers === 'all' ? 'all' : spec.servers.join(', ');
   return `${count(apps, 'partner application', 'partner applications')}, ${count(files, 'web.config', 'web.configs')}, servers: ${servers}`;
 }

@@ -2,11 +2,11 @@
  * The lab folder format (LAB.md): a shared contract between this TypeScript lab target and the fake
  * Exchange PowerShell module, which read and write the same files and must log identical lines.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../../diag/diagnostic';
-import { SETTABLE_PARTNER_APPLICATION_PROPERTIES, type ExchangeServer, type PartnerApplication } from '../types';
+import { writeFileAtomic } from '../../util/fs';
+import type { ExchangeServer } from '../types';
 
 export const LAB_FORMAT_VERSION = 1;
 
@@ -20,48 +20,22 @@ export interface ServerFaults {
   readonly backup?: 'fail';
 }
 
-export interface PartnerApplicationFaults {
-  readonly set?: 'fail';
-}
-
 export interface LabServer extends ExchangeServer {
   readonly faults?: ServerFaults;
 }
 
-export interface LabPartnerApplication extends PartnerApplication {
-  readonly faults?: PartnerApplicationFaults;
-}
-
-/** `Get-AuthServer`, as captured or as EXCHANGE.md describes EvoSts. */
-export type AuthServer = Readonly<Record<string, string | boolean | null>> & {
-  readonly Name: string;
-  readonly IssuerIdentifier: string;
-  readonly Enabled: boolean;
-};
-
+/**
+ * organization.json. The lab target reads the keys every kind shares (servers, cmdlets); each resource
+ * kind's lab driver owns its own key (partnerApplications, ...), reads and checks it itself.
+ */
 export interface LabOrganization {
   readonly formatVersion: typeof LAB_FORMAT_VERSION;
   readonly organization: { readonly Name: string };
-  readonly partnerApplications: readonly LabPartnerApplication[];
-  readonly authServers: readonly AuthServer[];
-  readonly authConfig: Readonly<Record<string, string | null>>;
   readonly servers: readonly LabServer[];
-  readonly cmdlets: { readonly 'Set-PartnerApplication': { readonly parameters: readonly string[] } };
+  /** Parameters each cmdlet exposes to the session (the build and the RBAC role entries decide it). */
+  readonly cmdlets: Readonly<Record<string, { readonly parameters: readonly string[] }>>;
+  readonly [kindKey: string]: unknown;
 }
-
-/**
- * What `Set-PartnerApplication` exposes on a build that accepts -AppOnlyPermissions (the cmdlet's
- * documented parameters, MicrosoftDocs Set-PartnerApplication [H]).
- */
-export const DEFAULT_SET_PARTNER_APPLICATION_PARAMETERS: readonly string[] = [
-  'Identity',
-  ...SETTABLE_PARTNER_APPLICATION_PROPERTIES,
-  'RefreshAuthMetadata',
-  'TrustAnySSLCertificate',
-  'Confirm',
-  'DomainController',
-  'WhatIf',
-];
 
 export interface LabPaths {
   readonly root: string;
@@ -73,8 +47,8 @@ export interface LabPaths {
   readonly lock: string;
   /** One JSON line per run start and end, to tell an interrupted run from a finished one. */
   readonly journal: string;
-  /** Partner application values before hybridcfg first changed them; never overwritten per property. */
-  readonly partnerApplicationOriginals: string;
+  /** The organisation's run state and the originals organisation-wide kinds record: LAB/hybridcfg/. */
+  readonly state: string;
 }
 
 export function labPaths(dir: string): LabPaths {
@@ -87,7 +61,7 @@ export function labPaths(dir: string): LabPaths {
     servers: path.join(root, 'servers'),
     lock: path.join(root, 'hybridcfg', 'lock.json'),
     journal: path.join(root, 'hybridcfg', 'journal.jsonl'),
-    partnerApplicationOriginals: path.join(root, 'hybridcfg', 'original', 'partner-applications.json'),
+    state: path.join(root, 'hybridcfg'),
   };
 }
 
@@ -105,34 +79,9 @@ export const ORIGINAL_FOLDER = 'hybridcfg/original';
  */
 export const TEMP_FOLDER = 'hybridcfg/tmp';
 
-export function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /** Servers the target reports: Get-ExchangeServer narrowed to the client access front end (not Edge). */
 export function isFrontEndServer(server: ExchangeServer): boolean {
   return /\b(Mailbox|ClientAccess)\b/.test(server.ServerRole) && !/\bEdge\b/.test(server.ServerRole);
-}
-
-/**
- * Replace a file atomically: write a temp file in the same folder (so the rename stays on one volume),
- * fsync it, rename over the target. A reader sees the old bytes or the new ones, never half.
- */
-export async function writeFileAtomic(file: string, bytes: Buffer | string, tempDir: string = path.dirname(file)): Promise<void> {
-  const temp = path.join(tempDir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await fs.open(temp, 'wx');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(temp, file);
-  } catch (err) {
-    await fs.rm(temp, { force: true });
-    throw err;
-  }
 }
 
 /** One JSON object per line, `time` first (LAB.md, "Events and calls"). */
@@ -153,36 +102,40 @@ function invalid(file: string, dir: string, what: string): never {
   });
 }
 
-function checkShape(org: unknown, file: string, dir: string): LabOrganization {
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isObj(org)) invalid(file, dir, 'the top level is not a JSON object');
-  if (org.formatVersion !== LAB_FORMAT_VERSION) {
-    invalid(file, dir, `formatVersion is ${JSON.stringify(org.formatVersion)}, this hybridcfg reads ${LAB_FORMAT_VERSION}`);
-  }
-  for (const key of ['partnerApplications', 'servers', 'authServers'] as const) {
-    if (!Array.isArray(org[key])) invalid(file, dir, `"${key}" is missing or not a list`);
-  }
-  (org.partnerApplications as unknown[]).forEach((app, i) => {
-    if (!isObj(app) || typeof app.ApplicationIdentifier !== 'string' || typeof app.Name !== 'string') {
-      invalid(file, dir, `partnerApplications[${i}] needs a string Name and ApplicationIdentifier`);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A check of one part of organization.json: the problem in words, or undefined when that part is fine.
+ * The lab target checks the shared keys; each kind's lab driver checks its own key (LAB.md R2).
+ */
+export type LabShapeCheck = (org: Readonly<Record<string, unknown>>) => string | undefined;
+
+const SHARED_SHAPE: LabShapeCheck = (org) => {
+  if (org.formatVersion !== LAB_FORMAT_VERSION) return `formatVersion is ${JSON.stringify(org.formatVersion)}, this hybridcfg reads ${LAB_FORMAT_VERSION}`;
+  if (!Array.isArray(org.servers)) return '"servers" is missing or not a list';
+  const bad = (org.servers as unknown[]).findIndex((s) => !isObject(s) || typeof s.Name !== 'string' || typeof s.Fqdn !== 'string' || typeof s.ServerRole !== 'string');
+  if (bad >= 0) return `servers[${bad}] needs a string Name, Fqdn and ServerRole`;
+  if (!isObject(org.cmdlets)) return '"cmdlets" is missing or not an object';
+  for (const [name, entry] of Object.entries(org.cmdlets)) {
+    if (!isObject(entry) || !Array.isArray(entry.parameters) || !entry.parameters.every((p) => typeof p === 'string')) {
+      return `"cmdlets"."${name}".parameters is missing or not a list of names`;
     }
-  });
-  (org.servers as unknown[]).forEach((s, i) => {
-    if (!isObj(s) || typeof s.Name !== 'string' || typeof s.Fqdn !== 'string' || typeof s.ServerRole !== 'string') {
-      invalid(file, dir, `servers[${i}] needs a string Name, Fqdn and ServerRole`);
-    }
-  });
-  const cmdlets = org.cmdlets;
-  const set = isObj(cmdlets) ? cmdlets['Set-PartnerApplication'] : undefined;
-  if (!isObj(set) || !Array.isArray(set.parameters) || !set.parameters.every((p) => typeof p === 'string')) {
-    invalid(file, dir, '"cmdlets"."Set-PartnerApplication".parameters is missing or not a list of names');
+  }
+  return undefined;
+};
+
+function checkShape(org: unknown, file: string, dir: string, checks: readonly LabShapeCheck[]): LabOrganization {
+  if (!isObject(org)) invalid(file, dir, 'the top level is not a JSON object');
+  for (const check of [SHARED_SHAPE, ...checks]) {
+    const problem = check(org);
+    if (problem !== undefined) invalid(file, dir, problem);
   }
   return org as unknown as LabOrganization;
 }
 
 /** Reads organization.json; a missing lab or a broken file is a diagnostic naming the path and the way out. */
-export async function readLabOrganization(dir: string): Promise<LabOrganization> {
-  return parseLabOrganization(await readLabOrganizationText(dir), dir);
+export async function readLabOrganization(dir: string, checks: readonly LabShapeCheck[] = []): Promise<LabOrganization> {
+  return parseLabOrganization(await readLabOrganizationText(dir), dir, checks);
 }
 
 /** The text of organization.json; a missing lab is a diagnostic that says how to make one. */
@@ -203,7 +156,7 @@ export async function readLabOrganizationText(dir: string): Promise<string> {
 }
 
 /** organization.json's text as the lab's organisation; malformed JSON or a wrong shape is lab.invalid. */
-export function parseLabOrganization(text: string, dir: string): LabOrganization {
+export function parseLabOrganization(text: string, dir: string, checks: readonly LabShapeCheck[] = []): LabOrganization {
   const paths = labPaths(dir);
   let parsed: unknown;
   try {
@@ -218,7 +171,7 @@ export function parseLabOrganization(text: string, dir: string): LabOrganization
       source: { file: paths.organization, ...where },
     });
   }
-  return checkShape(parsed, paths.organization, dir);
+  return checkShape(parsed, paths.organization, dir, checks);
 }
 
 /** organization.json is 2-space indented JSON, UTF-8 without BOM, replaced atomically on every change. */

@@ -9,13 +9,17 @@ import { DiagnosticError, error, fail } from '../../diag/diagnostic';
 import type { Diagnostic } from '../../diag/diagnostic';
 import { parseClixml } from './clixml';
 import type { ClixmlObject, ClixmlValue } from './clixml';
-import {
-  DEFAULT_SET_PARTNER_APPLICATION_PARAMETERS,
-  LAB_FORMAT_VERSION,
-  labPaths,
-  serverFolder,
-} from './format';
-import type { AuthServer, LabOrganization, LabPartnerApplication, LabServer } from './format';
+import { capturePath } from './captures';
+import type { LabDriver } from './driver';
+import { LAB_FORMAT_VERSION, labPaths, serverFolder } from './format';
+import type { LabOrganization, LabServer } from './format';
+
+/** `Get-AuthServer`, as captured or as docs/exchange-facts.md describes EvoSts. */
+export type AuthServer = Readonly<Record<string, string | boolean | null>> & {
+  readonly Name: string;
+  readonly IssuerIdentifier: string;
+  readonly Enabled: boolean;
+};
 import { LAB_VDIRS } from './vdirs';
 
 export const DEFAULT_LAB_SERVERS: readonly string[] = ['EX01'];
@@ -23,23 +27,6 @@ export const LAB_DOMAIN = 'contoso.lab';
 
 /** EvoSts, the Azure AD auth server the Hybrid Configuration Wizard creates (EXCHANGE.md [H]). */
 const EVOSTS_ISSUER = '00000001-0000-0000-c000-000000000000';
-
-/**
- * The package root: the folder with package.json above this file. Compiled code runs from
- * dist/targets/lab/, source (tests) from src/targets/lab/; fixtures/ ships beside both.
- */
-export function packageRoot(from: string = __dirname): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'fixtures', 'exchange'))) return dir;
-    if (path.dirname(dir) === dir) {
-      throw new Error(`hybridcfg is installed without its fixtures/exchange folder (looked upward from ${from})`);
-    }
-  }
-}
-
-function capturePath(relative: string): string {
-  return path.join(packageRoot(), 'fixtures', 'exchange', relative);
-}
 
 /**
  * NetBIOS computer names: letters, digits and hyphens, at most 15 characters; not only digits and no
@@ -73,30 +60,6 @@ async function readCapture(relative: string): Promise<readonly ClixmlObject[]> {
 const str = (v: ClixmlValue | undefined): string => (typeof v === 'string' ? v : '');
 const strOrNull = (v: ClixmlValue | undefined): string | null => (typeof v === 'string' ? v : null);
 const bool = (v: ClixmlValue | undefined): boolean => v === true;
-/** Exchange serialises an unset list as Nil; keep null, never turn it into []. */
-function list(v: ClixmlValue | undefined): readonly string[] | null {
-  return Array.isArray(v) ? v.map((x) => String(x)) : null;
-}
-
-function toPartnerApplication(o: ClixmlObject): LabPartnerApplication {
-  const p = o.props;
-  return {
-    Name: str(p.Name),
-    ApplicationIdentifier: str(p.ApplicationIdentifier),
-    Enabled: bool(p.Enabled),
-    AcceptSecurityIdentifierInformation: bool(p.AcceptSecurityIdentifierInformation),
-    AccountType: str(p.AccountType),
-    ActAsPermissions: list(p.ActAsPermissions),
-    AppOnlyPermissions: list(p.AppOnlyPermissions),
-    // The capture has both "" and Nil for these (Graph's IssuerIdentifier is Nil); Exchange prints both
-    // as empty and the Target interface types them as strings, so the lab stores "".
-    AuthMetadataUrl: str(p.AuthMetadataUrl),
-    IssuerIdentifier: str(p.IssuerIdentifier),
-    LinkedAccount: strOrNull(p.LinkedAccount),
-    Realm: str(p.Realm),
-    UseAuthServer: bool(p.UseAuthServer),
-  };
-}
 
 /**
  * Get-AuthServer from a capture when one ships (fixtures/exchange/E19/GetAuthServer.xml); the current
@@ -179,22 +142,25 @@ async function refuseNonEmpty(root: string): Promise<void> {
   }
 }
 
-/** Creates a lab folder (LAB.md, "init"). Refuses a folder that exists and is not empty. */
-export async function initLab(dir: string, opts: { servers: readonly string[] }): Promise<void> {
+/**
+ * Creates a lab folder (LAB.md, "init"). Refuses a folder that exists and is not empty. Each resource
+ * kind's lab driver adds its part of the organisation (partner applications from their capture, ...).
+ */
+export async function initLab(dir: string, opts: { servers: readonly string[] }, drivers: Readonly<Record<string, LabDriver>>): Promise<void> {
   const problems = checkServerNames(opts.servers);
   if (problems.length > 0) throw new DiagnosticError(problems);
   const paths = labPaths(dir);
   await refuseNonEmpty(paths.root);
 
-  const org: LabOrganization = {
+  let org: LabOrganization = {
     formatVersion: LAB_FORMAT_VERSION,
     organization: { Name: LAB_DOMAIN },
-    partnerApplications: (await readCapture('E19/GetPartnerApplication.xml')).map(toPartnerApplication),
     authServers: await authServers(),
     authConfig: await authConfig(),
     servers: await servers(opts.servers),
-    cmdlets: { 'Set-PartnerApplication': { parameters: DEFAULT_SET_PARTNER_APPLICATION_PARAMETERS } },
+    cmdlets: {},
   };
+  for (const driver of Object.values(drivers)) if (driver.scope === 'organization' && driver.init) org = await driver.init(org, opts);
   const captures = await Promise.all(LAB_VDIRS.map(async (v) => asServerFile(await fs.readFile(capturePath(v.capture)))));
 
   await fs.mkdir(paths.root, { recursive: true });

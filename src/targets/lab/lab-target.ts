@@ -1,86 +1,54 @@
 /**
  * The built-in lab as a Target: an emulated Exchange organisation in a folder (LAB.md is its behaviour
- * spec; test/unit/lab-target.test.ts checks it statement by statement). State lives on disk and is
- * re-read on every call, so fault knobs set by `hybridcfg lab fault` or by the fake PowerShell module
- * take effect at once.
+ * spec; test/unit/lab-target.test.ts checks it statement by statement). What each resource kind reads
+ * and changes is its lab driver's (src/resources/<kind>/lab.ts); this file owns what they share:
+ * organization.json, reaching a server (faults), the call log, restarts, health, lock and journal.
  */
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DiagnosticError, fail } from '../../diag/diagnostic';
+import { writeFileAtomic } from '../../util/fs';
 import type {
   ExchangeServer,
-  FileRead,
-  FileWrite,
-  FileWriteResult,
   HealthCheckResult,
-  JournalEntry,
   JournalEnd,
+  JournalEntry,
   JournalStart,
+  KindQueries,
   LockHolder,
-  OrganizationState,
-  PartnerApplication,
-  PartnerApplicationUpdate,
+  OrganizationRead,
   RestartRequest,
   RestartResult,
-  ServerState,
+  ServerRead,
+  ServerSetRequest,
   Target,
 } from '../types';
+import type { LabContext, LabDriver, LabOrganizationDriver, LabServerContext, LabServerDriver } from './driver';
 import {
   BACKUP_FOLDER,
-  ORIGINAL_FOLDER,
-  TEMP_FOLDER,
   appendJsonLine,
   isFrontEndServer,
   labPaths,
   parseLabOrganization,
-  readLabOrganization,
   readLabOrganizationText,
   serverFolder,
-  sha256,
-  writeFileAtomic,
   writeLabOrganization,
 } from './format';
-import type { LabOrganization, LabPartnerApplication, LabServer } from './format';
+import type { LabOrganization, LabServer, LabShapeCheck } from './format';
 
 export type { HealthCheckResult } from '../types';
 
-/** The lab target: the Target interface, every optional part implemented, plus a stand-alone health check. */
+/** The lab target: the Target interface plus a stand-alone health check (LAB.md O6). */
 export interface LabTarget extends Target {
   readonly kind: 'lab';
-  restart(server: ExchangeServer, request: RestartRequest): Promise<RestartResult>;
-  acquireLock(holder: LockHolder): Promise<LockHolder | null>;
-  releaseLock(runId: string): Promise<boolean>;
-  appendJournal(entry: JournalEntry): Promise<void>;
   healthCheck(server: ExchangeServer, paths: readonly string[], timeoutSeconds: number): Promise<HealthCheckResult>;
-}
-
-/** Exchange's own wording when a cmdlet does not expose a parameter to the session [M] (EXCHANGE.md). */
-export function parameterNotFoundMessage(parameter: string): string {
-  return `A parameter cannot be found that matches parameter name '${parameter}'.`;
 }
 
 /** The message Windows PowerShell gives when WinRM cannot reach a computer [H]. */
 const WINRM_UNREACHABLE =
   'WinRM cannot complete the operation. Verify that the specified computer name is valid, that the computer is ' +
   'accessible over the network, and that a firewall exception for the WinRM service is enabled and allows access from this computer.';
-
-function toPartnerApplication(app: LabPartnerApplication): PartnerApplication {
-  return {
-    Name: app.Name,
-    ApplicationIdentifier: app.ApplicationIdentifier,
-    Enabled: app.Enabled,
-    AcceptSecurityIdentifierInformation: app.AcceptSecurityIdentifierInformation,
-    AccountType: app.AccountType,
-    ActAsPermissions: app.ActAsPermissions,
-    AppOnlyPermissions: app.AppOnlyPermissions,
-    AuthMetadataUrl: app.AuthMetadataUrl,
-    IssuerIdentifier: app.IssuerIdentifier,
-    LinkedAccount: app.LinkedAccount,
-    Realm: app.Realm,
-    UseAuthServer: app.UseAuthServer,
-  };
-}
 
 function toExchangeServer(s: LabServer): ExchangeServer {
   return { Name: s.Name, Fqdn: s.Fqdn, AdminDisplayVersion: s.AdminDisplayVersion, ServerRole: s.ServerRole };
@@ -96,37 +64,18 @@ function errorCode(err: unknown): string {
 }
 
 /**
- * A path relative to the server folder, refused when it would leave it (`..`, absolute, drive letter):
- * the spec loader rejects those already, and the lab refuses them again because it writes files.
- */
-export function resolveInServer(folder: string, file: string): string {
-  const rel = file.replace(/\\/g, '/');
-  const escapes =
-    rel === '' || rel.startsWith('/') || /^[A-Za-z]:/.test(rel) || rel.split('/').includes('..');
-  const abs = path.resolve(folder, ...rel.split('/'));
-  if (escapes || !abs.startsWith(folder + path.sep)) {
-    fail(
-      'target.path-outside-install',
-      `"${file}" is outside the server's ExchangeInstallPath`,
-      'Give web.config paths relative to ExchangeInstallPath, without ".." and not absolute, e.g. FrontEnd/HttpProxy/rest/web.config.',
-    );
-  }
-  return abs;
-}
-
-/**
  * organization.json as of now (LAB.md R1): read on every call, parsed again only when its text changed.
  * A fleet of 500 servers makes organization.json about 80 KB, and parsing it for every call of a run
  * made a fleet read quadratic in the number of servers. Comparing the text, not the file's times,
  * also catches a same-size rewrite within the file system's timestamp granularity.
  */
-function organizationReader(dir: string): () => Promise<LabOrganization> {
+function organizationReader(dir: string, checks: readonly LabShapeCheck[]): () => Promise<LabOrganization> {
   let cached: { readonly text: string; readonly org: LabOrganization } | undefined;
   return async () => {
     const text = await readLabOrganizationText(dir);
     if (cached?.text !== text) {
       // A broken file throws here, every time, until it is repaired: only a parsed one is kept.
-      cached = { text, org: parseLabOrganization(text, dir) };
+      cached = { text, org: parseLabOrganization(text, dir, checks) };
     }
     return cached.org;
   };
@@ -145,7 +94,7 @@ function labHealth(s: LabServer, checkPaths: readonly string[], timeoutSeconds: 
   };
 }
 
-async function readJsonOr<T>(file: string, fallback: T): Promise<T> {
+export async function readJsonOr<T>(file: string, fallback: T): Promise<T> {
   try {
     return JSON.parse(await fs.readFile(file, 'utf8')) as T;
   } catch (err) {
@@ -209,16 +158,37 @@ async function backupPossible(s: LabServer, folder: string): Promise<{ possible:
   }
 }
 
-export function createLabTarget(dir: string): LabTarget {
+export function createLabTarget(dir: string, drivers: Readonly<Record<string, LabDriver>>): LabTarget {
   const paths = labPaths(dir);
-  const currentOrganization = organizationReader(dir);
-  // Set-PartnerApplication reads, changes and rewrites organization.json: one at a time, so that two
-  // concurrent sets through one target cannot lose each other's change.
+  const checks = Object.values(drivers).flatMap((d) => (d.scope === 'organization' && d.shape ? [d.shape] : []));
+  const currentOrganization = organizationReader(dir, checks);
+  // Sets read, change and rewrite organization.json: one at a time, so that two concurrent sets
+  // through one target cannot lose each other's change.
   let orgQueue: Promise<unknown> = Promise.resolve();
   function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
     const result = orgQueue.then(fn, fn);
     orgQueue = result.catch(() => undefined);
     return result;
+  }
+
+  const context: LabContext = {
+    dir,
+    paths,
+    organization: currentOrganization,
+    updateOrganization: (fn) =>
+      oneAtATime(async () => {
+        const { org, events, result } = await fn(await currentOrganization());
+        if (org) await writeLabOrganization(dir, org);
+        for (const e of events ?? []) await appendJsonLine(paths.events, e);
+        return result;
+      }),
+    event: (record) => appendJsonLine(paths.events, record),
+  };
+
+  function driverOf<D extends LabDriver>(kind: string, scope: D['scope']): D {
+    const driver = drivers[kind];
+    if (!driver || driver.scope !== scope) throw new Error(`the lab target has no ${scope} driver for resource kind "${kind}"`);
+    return driver as D;
   }
 
   /** Every call is logged to calls.jsonl when it ends, with the diagnostic code if it failed. */
@@ -257,7 +227,7 @@ export function createLabTarget(dir: string): LabTarget {
   }
 
   /** A call concerning a server: its latency first (asynchronously, so parallel calls overlap), then reachability. */
-  async function reach(server: ExchangeServer): Promise<{ org: LabOrganization; server: LabServer; folder: string }> {
+  async function reach(server: ExchangeServer): Promise<LabServerContext> {
     const org = await currentOrganization();
     const s = findServer(org, server);
     const latency = s.faults?.latencyMs ?? 0;
@@ -269,17 +239,29 @@ export function createLabTarget(dir: string): LabTarget {
         `Lab fault: servers "${s.Name}" has unreachable=true. Clear it with: hybridcfg lab fault ${dir} --server ${s.Name} --clear`,
       );
     }
-    return { org, server: s, folder: serverFolder(dir, s.Name) };
+    const folder = serverFolder(dir, s.Name);
+    let backup: Promise<string> | undefined;
+    return {
+      ...context,
+      server: s,
+      folder,
+      backupFolder: () => (backup ??= newBackupFolder(folder)),
+    };
   }
 
-  async function readFile(abs: string): Promise<FileRead> {
-    try {
-      const bytes = await fs.readFile(abs);
-      return { exists: true, bytes, sha256: sha256(bytes) };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { exists: false };
-      throw err;
+  async function newBackupFolder(folder: string): Promise<string> {
+    const root = path.join(folder, ...BACKUP_FOLDER.split('/'));
+    await fs.mkdir(root, { recursive: true });
+    let name = stamp(new Date());
+    // Two calls within one millisecond get distinct folders: a backup is never overwritten.
+    for (let n = 2; ; n++) {
+      try {
+        await fs.mkdir(path.join(root, name));
+        return `${BACKUP_FOLDER}/${name}`;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        name = `${stamp(new Date())}-${n}`;
+      }
     }
   }
 
@@ -287,168 +269,55 @@ export function createLabTarget(dir: string): LabTarget {
     kind: 'lab',
     description: `lab ${paths.root}`,
 
-    readOrganization(): Promise<OrganizationState> {
+    readOrganization(queries: KindQueries): Promise<OrganizationRead> {
       return served({ call: 'readOrganization' }, async () => {
         const org = await currentOrganization();
+        const resources: Record<string, unknown> = {};
+        for (const [kind, query] of Object.entries(queries)) {
+          resources[kind] = await driverOf<LabOrganizationDriver>(kind, 'organization').read(context, query);
+        }
         return {
-          partnerApplications: org.partnerApplications.map(toPartnerApplication),
           servers: org.servers.filter(isFrontEndServer).map(toExchangeServer),
-          setPartnerApplicationParameters: org.cmdlets['Set-PartnerApplication'].parameters,
-          partnerApplicationOriginals: await readJsonOr<Record<string, PartnerApplicationUpdate>>(paths.partnerApplicationOriginals, {}),
+          resources,
           lock: await readJsonOr<LockHolder | null>(paths.lock, null),
           lastRun: await lastRun(paths.journal),
         };
       });
     },
 
-    readServer(server: ExchangeServer, files: readonly string[]): Promise<ServerState> {
+    readServer(server: ExchangeServer, queries: KindQueries): Promise<ServerRead> {
       return served({ call: 'readServer', server: server.Name }, async () => {
-        const { server: s, folder } = await reach(server);
-        const absolute = files.map((f) => resolveInServer(folder, f));
-        const reads = await Promise.all(absolute.map(readFile));
+        const ctx = await reach(server);
+        const resources: Record<string, unknown> = {};
+        for (const [kind, query] of Object.entries(queries)) {
+          resources[kind] = await driverOf<LabServerDriver>(kind, 'server').read(ctx, query);
+        }
         return {
-          name: s.Name,
+          name: ctx.server.Name,
           // $env:ExchangeInstallPath ends with a separator [H]; so does the lab's.
-          installPath: folder + path.sep,
-          files: Object.fromEntries(files.map((f, i) => [f, reads[i]])),
-          backup: await backupPossible(s, folder),
+          installPath: ctx.folder + path.sep,
+          resources,
+          backup: await backupPossible(ctx.server, ctx.folder),
         };
       });
     },
 
-    setPartnerApplication(applicationIdentifier: string, update: PartnerApplicationUpdate): Promise<void> {
-      return served({ call: 'setPartnerApplication', applicationIdentifier }, () =>
-        oneAtATime(async () => {
-          const org = await readLabOrganization(dir);
-          const given = (Object.keys(update) as (keyof PartnerApplicationUpdate)[]).filter((k) => update[k] !== undefined);
-          // PowerShell binds parameters before the cmdlet runs: a parameter the session lacks fails first.
-          const exposed = org.cmdlets['Set-PartnerApplication'].parameters;
-          const missing = given.find((k) => !exposed.includes(k));
-          if (missing) {
-            fail(
-              'target.parameter-missing',
-              `Set-PartnerApplication -${missing} failed: ${parameterNotFoundMessage(missing)}`,
-              `This Exchange session's Set-PartnerApplication does not have -${missing}: the build does not accept it, ` +
-                'or the RBAC role entries of your account do not expose it [?]. Nothing was changed.\n' +
-                `In the lab: add "${missing}" to cmdlets."Set-PartnerApplication".parameters in ${paths.organization}.`,
-            );
-          }
-          const index = org.partnerApplications.findIndex(
-            (a) => a.ApplicationIdentifier.toLowerCase() === applicationIdentifier.toLowerCase(),
-          );
-          if (index < 0) {
-            fail(
-              'target.unknown-application',
-              `No partner application has ApplicationIdentifier ${applicationIdentifier}`,
-              `The organisation has: ${org.partnerApplications.map((a) => `${a.Name} (${a.ApplicationIdentifier})`).join(', ') || '(none)'}.`,
-            );
-          }
-          const app = org.partnerApplications[index];
-          if (app.faults?.set === 'fail') {
-            fail(
-              'target.set-failed',
-              `Set-PartnerApplication failed for "${app.Name}" (${app.ApplicationIdentifier})`,
-              `Lab fault: partner application "${app.Name}" has set=fail. Nothing was changed. ` +
-                `Clear it with: hybridcfg lab fault ${dir} --app ${app.ApplicationIdentifier} --clear`,
-            );
-          }
-          const next: Record<string, unknown> = { ...app };
-          const changed: string[] = [];
-          for (const key of given) {
-            // An empty list clears the MultiValuedProperty, which Exchange then shows as $null [?].
-            const value = Array.isArray(update[key]) && (update[key] as unknown[]).length === 0 ? null : update[key];
-            if (JSON.stringify(app[key]) !== JSON.stringify(value)) {
-              next[key] = value;
-              changed.push(key);
-            }
-          }
-          // Exchange warns "no settings ... have been modified" and writes nothing when nothing differs [M].
-          if (changed.length === 0) return;
-          // The value before hybridcfg first changed a property is kept for rollback, never replaced.
-          const originals = await readJsonOr<Record<string, Record<string, unknown>>>(paths.partnerApplicationOriginals, {});
-          const mine = { ...(originals[app.ApplicationIdentifier] ?? {}) };
-          for (const key of changed) if (!(key in mine)) mine[key] = app[key as keyof PartnerApplicationUpdate];
-          await fs.mkdir(path.dirname(paths.partnerApplicationOriginals), { recursive: true });
-          await writeFileAtomic(paths.partnerApplicationOriginals, JSON.stringify({ ...originals, [app.ApplicationIdentifier]: mine }, null, 2) + '\n');
-          const partnerApplications = org.partnerApplications.map((a, i) => (i === index ? (next as unknown as LabPartnerApplication) : a));
-          await writeLabOrganization(dir, { ...org, partnerApplications });
-          await appendJsonLine(paths.events, {
-            action: 'set-partnerapplication',
-            applicationIdentifier: app.ApplicationIdentifier,
-            name: app.Name,
-            properties: changed,
-          });
-        }),
-      );
+    setOrganization(kind: string, request: unknown): Promise<unknown> {
+      const driver = driverOf<LabOrganizationDriver>(kind, 'organization');
+      return served(driver.call(request), () => driver.set(context, request));
     },
 
-    writeFiles(server: ExchangeServer, writes: readonly FileWrite[]): Promise<readonly FileWriteResult[]> {
-      return served({ call: 'writeFiles', server: server.Name }, async () => {
-        const { server: s, folder } = await reach(server);
-        // Check every file before touching any: a stale or missing one means nothing is written.
-        const checked = await Promise.all(
-          writes.map(async (w) => {
-            const abs = resolveInServer(folder, w.file);
-            const current = await readFile(abs);
-            if (!current.exists) {
-              fail(
-                'target.file-missing',
-                `${w.file} does not exist on ${s.Name}`,
-                `Looked for ${abs}. hybridcfg edits web.config files, it never creates them; check the path in the spec. Nothing was written.`,
-              );
-            }
-            if (current.sha256 !== w.expectedSha256) {
-              fail(
-                'target.file-changed',
-                `${w.file} on ${s.Name} changed since the plan was made`,
-                `Its sha256 is ${current.sha256}, the plan was made from ${w.expectedSha256}. Nothing was written. Run plan again.`,
-              );
-            }
-            return { write: w, abs, rel: w.file.replace(/\\/g, '/'), before: current };
-          }),
-        );
-        if (checked.length === 0) return [];
-
-        const backupRoot = path.join(folder, ...BACKUP_FOLDER.split('/'));
-        await fs.mkdir(backupRoot, { recursive: true });
-        let name = stamp(new Date());
-        // Two writes within one millisecond get distinct folders: a backup is never overwritten.
-        for (let n = 2; ; n++) {
-          try {
-            await fs.mkdir(path.join(backupRoot, name));
-            break;
-          } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-            name = `${stamp(new Date())}-${n}`;
-          }
-        }
-
-        const results: FileWriteResult[] = [];
-        for (const { write, abs, rel, before } of checked) {
-          const backupRel = `${BACKUP_FOLDER}/${name}/${rel}`;
-          const backupAbs = path.join(folder, ...backupRel.split('/'));
-          await fs.mkdir(path.dirname(backupAbs), { recursive: true });
-          await fs.writeFile(backupAbs, before.bytes, { flag: 'wx' });
-          const originalAbs = path.join(folder, ...ORIGINAL_FOLDER.split('/'), ...rel.split('/'));
-          await fs.mkdir(path.dirname(originalAbs), { recursive: true });
-          try {
-            await fs.writeFile(originalAbs, before.bytes, { flag: 'wx' });
-          } catch (err) {
-            // The first original is kept for ever: later applies never replace it.
-            if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-          }
-          const tempDir = path.join(folder, ...TEMP_FOLDER.split('/'));
-          await fs.mkdir(tempDir, { recursive: true });
-          await writeFileAtomic(abs, write.bytes, tempDir);
-          await appendJsonLine(paths.events, {
-            action: 'write-file',
-            server: s.Name,
-            file: rel,
-            sha256Before: before.sha256,
-            sha256After: sha256(write.bytes),
-            backup: backupRel,
-          });
-          results.push({ file: write.file, backupPath: backupAbs });
+    setServer(server: ExchangeServer, requests: readonly ServerSetRequest[]): Promise<readonly unknown[]> {
+      // Grouped by kind, in the order each kind first appears: a driver checks all its requests first.
+      const kinds = [...new Set(requests.map((r) => r.kind))];
+      const call = kinds.map((k) => driverOf<LabServerDriver>(k, 'server').call).join('+') || 'setServer';
+      return served({ call, server: server.Name }, async () => {
+        const ctx = await reach(server);
+        const results = new Array<unknown>(requests.length);
+        for (const kind of kinds) {
+          const indexes = requests.flatMap((r, i) => (r.kind === kind ? [i] : []));
+          const out = await driverOf<LabServerDriver>(kind, 'server').set(ctx, indexes.map((i) => requests[i].request));
+          indexes.forEach((i, j) => (results[i] = out[j]));
         }
         return results;
       });
@@ -480,7 +349,7 @@ export function createLabTarget(dir: string): LabTarget {
 
     acquireLock(holder: LockHolder): Promise<LockHolder | null> {
       return served({ call: 'acquireLock', runId: holder.runId }, async () => {
-        await readLabOrganization(dir);
+        await currentOrganization();
         await fs.mkdir(path.dirname(paths.lock), { recursive: true });
         // Written whole into a temp file, then linked into place: link fails if the lock exists (like
         // O_EXCL), and a reader never sees a half-written lock.
@@ -536,3 +405,6 @@ export function createLabTarget(dir: string): LabTarget {
     },
   };
 }
+
+/** Kept for drivers that write a state file of their own (originals): atomically, in the lab's folder. */
+export { writeFileAtomic };

@@ -15,20 +15,16 @@ export interface PsError {
 
 /** The call that failed, for the diagnostic's wording. */
 export interface CallContext {
-  readonly call:
-    | 'connect'
-    | 'readOrganization'
-    | 'readServer'
-    | 'setPartnerApplication'
-    | 'writeFiles'
-    | 'restart'
-    | 'acquireLock'
-    | 'releaseLock'
-    | 'appendJournal';
+  /** A call of the target's own (`readServer`, `acquireLock`), or a kind's set (`setPartnerApplication`, `writeFiles`). */
+  readonly call: string;
   readonly server?: { readonly Name: string; readonly Fqdn: string };
-  readonly applicationIdentifier?: string;
-  /** The run a lock or journal call belongs to. */
-  readonly runId?: string;
+  /** What the call concerns when it is no server: `partner application 00000003-...`. */
+  readonly subject?: string;
+  /** The calls.jsonl line in lab mode; default `{call}` (and `server` for a server call). */
+  readonly log?: Readonly<Record<string, unknown>>;
+  /** A kind's set: the code and the words of a failure nothing more specific explains. */
+  readonly failCode?: string;
+  readonly what?: string;
 }
 
 interface Rule {
@@ -38,8 +34,7 @@ interface Rule {
   readonly detail: string;
 }
 
-const where = (ctx: CallContext): string =>
-  ctx.server ? `${ctx.server.Name} (${ctx.server.Fqdn})` : ctx.applicationIdentifier ? `partner application ${ctx.applicationIdentifier}` : 'Exchange';
+const where = (ctx: CallContext): string => (ctx.server ? `${ctx.server.Name} (${ctx.server.Fqdn})` : (ctx.subject ?? 'Exchange'));
 
 const first = (message: string): string => message.split(/\r?\n/)[0]!.trim();
 
@@ -50,7 +45,7 @@ export const ERROR_RULES: readonly Rule[] = [
     test: /A parameter cannot be found that matches parameter name '[^']+'|NamedParameterNotFound/,
     summary: (ctx, m) => {
       const name = /parameter name '([^']+)'/.exec(m)?.[1] ?? 'a parameter';
-      return `Set-PartnerApplication in this session has no -${name} parameter (${where(ctx)})`;
+      return `${ctx.what ?? 'The cmdlet'} in this session has no -${name} parameter (${where(ctx)})`;
     },
     detail:
       'This Exchange build, or the RBAC role entries of the account running hybridcfg, do not expose the parameter. ' +
@@ -99,12 +94,10 @@ export const ERROR_RULES: readonly Rule[] = [
   },
 ];
 
-const FALLBACK: Record<CallContext['call'], { code: string; what: string }> = {
+const FALLBACK: Readonly<Record<string, { code: string; what: string }>> = {
   connect: { code: 'target.connect-failed', what: 'Connecting to Exchange failed' },
   readOrganization: { code: 'target.read-failed', what: 'Reading the organisation failed' },
   readServer: { code: 'target.read-failed', what: 'Reading the server failed' },
-  setPartnerApplication: { code: 'target.set-failed', what: 'Set-PartnerApplication failed' },
-  writeFiles: { code: 'target.write-failed', what: 'Writing web.config failed' },
   restart: { code: 'target.restart-failed', what: 'The restart failed' },
   acquireLock: { code: 'target.lock-failed', what: "Taking the organisation's apply lock failed" },
   releaseLock: { code: 'target.lock-failed', what: "Releasing the organisation's apply lock failed" },
@@ -124,6 +117,10 @@ const OWN_DETAIL: Record<string, string> = {
     'Without it no run can lock, so nothing was changed. Check that the server is up and WinRM listens (`Test-WSMan <fqdn>`).',
 };
 
+export function fallback(ctx: CallContext): { code: string; what: string } {
+  return FALLBACK[ctx.call] ?? { code: ctx.failCode ?? 'target.set-failed', what: `${ctx.what ?? ctx.call} failed` };
+}
+
 /** Maps one failed call to a diagnostic. */
 export function classifyError(err: PsError, ctx: CallContext): Diagnostic {
   const message = err.message ?? '';
@@ -131,12 +128,12 @@ export function classifyError(err: PsError, ctx: CallContext): Diagnostic {
   if (own) {
     const code = own[1]!;
     const rest = message.slice(own[0].length);
-    return error(code, `${FALLBACK[ctx.call].what} on ${where(ctx)}: ${first(rest)}`, OWN_DETAIL[code]);
+    return error(code, `${fallback(ctx).what} on ${where(ctx)}: ${first(rest)}`, OWN_DETAIL[code]);
   }
   const text = `${message}\n${err.fqid ?? ''}`;
   for (const rule of ERROR_RULES) {
     if (rule.test.test(text)) return error(rule.code, rule.summary(ctx, message), rule.detail);
   }
-  const { code, what } = FALLBACK[ctx.call];
+  const { code, what } = fallback(ctx);
   return error(code, `${what} on ${where(ctx)}: ${first(message)}`, `PowerShell said: ${message.trim()}${err.fqid ? ` (${err.fqid})` : ''}`);
 }

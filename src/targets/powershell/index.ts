@@ -1,42 +1,40 @@
 /**
  * The PowerShell target: a real Exchange organisation (or, with `lab`, the fake Exchange module on a lab
  * folder) driven through long-lived PowerShell sessions: one main session for the Exchange cmdlets and
- * the run state, and extra shells started when per-server calls overlap (pool.ts). Round trips:
- * reading the organisation is one (lock, last run and partner application originals included);
- * reading a server is one (backup check included); writing a server's files is one; a restart is one
- * (health check included); Set-PartnerApplication is one (its originals recorded in the same call);
- * taking the lock, releasing it and appending a journal line are one each.
+ * the run state, and extra shells started when per-server calls overlap (pool.ts). What each resource
+ * kind reads and changes is its driver's (src/resources/<kind>/powershell.ts and .ps1); the generic
+ * scripts carry the functions of every kind a call serves, so that the round trips stay: reading the
+ * organisation is one (lock, last run and the kinds' state files included); reading a server is one
+ * (backup check included); changing a server is one; a restart is one (health check included); an
+ * organisation-wide change is one (its originals recorded in the same call); taking the lock, releasing
+ * it and appending a journal line are one each.
  *
  * The run state lives in <ExchangeInstallPath>hybridcfg\ of the lock server, the first client access
  * server by name (files: winrm), or of this machine (files: local); in lab mode in LAB/hybridcfg/, the
  * lab target's own files (docs/safety.md, "Where things live").
  */
-import { createHash } from 'node:crypto';
-import { DiagnosticError, error, fail } from '../../diag/diagnostic';
-// Shells serving server calls at once when the caller does not say: the engine's --parallelism default.
-import { DEFAULT_PARALLELISM } from '../../engine/live';
+import { fail } from '../../diag/diagnostic';
 import type { PowerShellTargetSpec } from '../../spec/types';
+import type { TargetContext } from '../index';
 import type {
   ExchangeServer,
-  FileRead,
-  FileWrite,
-  FileWriteResult,
   HealthCheckResult,
   JournalEnd,
   JournalEntry,
   JournalStart,
+  KindQueries,
   LockHolder,
-  OrganizationState,
-  PartnerApplication,
-  PartnerApplicationUpdate,
+  OrganizationRead,
   RestartRequest,
   RestartResult,
-  ServerState,
+  ServerRead,
+  ServerSetRequest,
   Target,
 } from '../types';
-import { SETTABLE_PARTNER_APPLICATION_PROPERTIES } from '../types';
+import type { PsDriver } from './driver';
 import { openPool } from './pool';
 import { FAKE_EXCHANGE_MODULE, scriptText } from './scripts';
+import { parseStateText } from './state';
 import type { Route } from './scripts';
 import { openSession } from './session';
 import type { SessionOptions } from './session';
@@ -44,6 +42,8 @@ import { findShell } from './shell';
 
 export const DEFAULT_TIMEOUT_SECONDS = 120;
 
+/** Shells serving server calls at once when the caller does not say (the CLI's --parallelism default). */
+const DEFAULT_SHELLS = 10;
 
 /**
  * Free space a server must keep beyond what the backups themselves take, or readServer reports that
@@ -58,49 +58,25 @@ const healthWaitMs = (request: RestartRequest): number => (request.healthCheck ?
 /** The run state as state.ps1 hands it back: the files' texts, parsed here exactly as the lab target parses them. */
 interface StateRead {
   readonly lock: string | null;
-  readonly originals: string | null;
   readonly lastRunStart: string | null;
   readonly lastRunEnd: string | null;
 }
 
-function parseState(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    return fail(
-      'target.state-invalid',
-      `hybridcfg's ${what} on the lock server is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
-      'It lives in <ExchangeInstallPath>hybridcfg\\ of the first client access server by name. Repair or remove the file.',
-    );
-  }
-}
-
 type Options = PowerShellTargetSpec['powershell'];
-
-/** Same rule as the lab: relative, `/`-separated, never leaving ExchangeInstallPath. */
-export function checkRelativePath(file: string, server: ExchangeServer): void {
-  const segments = file.split(/[\\/]/);
-  if (file === '' || /^[\\/]/.test(file) || file.includes(':') || segments.includes('..')) {
-    fail(
-      'target.path-outside-install',
-      `${file} is not a path inside ExchangeInstallPath of ${server.Name}`,
-      'File paths in the spec are relative to ExchangeInstallPath, e.g. FrontEnd/HttpProxy/rest/web.config.',
-    );
-  }
-}
 
 /** yyyymmddThhmmssmmmZ: sortable, and safe in a path on every file system. */
 export function backupStamp(now: Date = new Date()): string {
   return now.toISOString().replace(/[-:.]/g, '');
 }
 
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+/** The Exchange cmdlets every run needs, beside those each kind names (Import-PSSession -CommandName). */
+const BASE_CMDLETS = ['Get-ExchangeServer'];
 
-function connectData(options: Options): unknown {
+function connectData(options: Options, cmdlets: readonly string[]): unknown {
   if (options.lab) return { mode: 'lab', modulePath: FAKE_EXCHANGE_MODULE };
   const exchange = options.exchange ?? 'local';
   if (exchange === 'local') return { mode: 'local' };
-  return { mode: 'remote', connectionUri: exchange.connectionUri, authentication: exchange.authentication ?? 'Kerberos' };
+  return { mode: 'remote', connectionUri: exchange.connectionUri, authentication: exchange.authentication ?? 'Kerberos', cmdlets };
 }
 
 function describeTarget(executable: string, options: Options): string {
@@ -110,17 +86,9 @@ function describeTarget(executable: string, options: Options): string {
   return `${shell} (Exchange: ${exchange === 'local' ? 'local' : exchange.connectionUri}, files: ${options.files ?? 'local'})`;
 }
 
-/** The PowerShell target implements every optional part of the interface. */
-export interface PowerShellTarget extends Target {
-  readonly kind: 'powershell';
-  restart(server: ExchangeServer, request: RestartRequest): Promise<RestartResult>;
-  acquireLock(holder: LockHolder): Promise<LockHolder | null>;
-  releaseLock(runId: string): Promise<boolean>;
-  appendJournal(entry: JournalEntry): Promise<void>;
-}
-
-export async function createPowerShellTarget(options: Options, ctx: { specDir: string; parallelism?: number }): Promise<PowerShellTarget> {
+export async function createPowerShellTarget(options: Options, ctx: TargetContext): Promise<Target> {
   const executable = findShell(options.shell);
+  const drivers = ctx.drivers.powershell;
   const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
   const shell: Omit<SessionOptions, 'connect'> = {
     executable,
@@ -128,13 +96,14 @@ export async function createPowerShellTarget(options: Options, ctx: { specDir: s
     cwd: ctx.specDir,
     env: options.lab ? { ...process.env, HYBRIDCFG_LAB: options.lab } : process.env,
   };
+  const cmdlets = [...new Set([...BASE_CMDLETS, ...Object.values(drivers).flatMap((d) => d.cmdlets ?? [])])];
   // Extra shells serve server calls only: no Exchange cmdlets to load, except in lab mode, where the fake
   // module also stands in for the round trip to each server.
-  const extraConnect = options.lab ? { script: 'connect' as const, data: connectData(options) } : undefined;
+  const extraConnect = options.lab ? { script: 'connect' as const, data: connectData(options, cmdlets) } : undefined;
   let serversKnown: number | undefined;
-  const parallelism = Math.max(1, ctx.parallelism ?? DEFAULT_PARALLELISM);
+  const parallelism = Math.max(1, ctx.parallelism ?? DEFAULT_SHELLS);
   const pool = openPool(
-    openSession({ ...shell, connect: { script: 'connect', data: connectData(options) } }),
+    openSession({ ...shell, connect: { script: 'connect', data: connectData(options, cmdlets) } }),
     () => openSession({ ...shell, ...(extraConnect ? { connect: extraConnect } : {}) }),
     () => Math.min(parallelism, serversKnown ?? parallelism),
   );
@@ -150,89 +119,108 @@ export async function createPowerShellTarget(options: Options, ctx: { specDir: s
     scriptB64: Buffer.from(scriptText('state'), 'utf8').toString('base64'),
   };
   const stateCall = async (call: 'acquireLock' | 'releaseLock' | 'appendJournal', runId: string, operation: Record<string, unknown>): Promise<unknown> =>
-    pool.org({ script: 'state-call', data: { state, operation }, context: { call, runId }, transport: orgTransport });
+    pool.org({ script: 'state-call', data: { state, operation }, context: { call, log: { call, runId } }, transport: orgTransport });
+
+  const driverOf = (kind: string, scope: PsDriver['scope']): PsDriver => {
+    const d = drivers[kind];
+    if (!d || d.scope !== scope) throw new Error(`the PowerShell target has no ${scope} driver for resource kind "${kind}"`);
+    return d;
+  };
 
   return {
     kind: 'powershell',
     description: describeTarget(executable, options),
 
-    async readOrganization(): Promise<OrganizationState> {
+    async readOrganization(queries: KindQueries): Promise<OrganizationRead> {
+      const kinds = Object.entries(queries).map(([id, query]) => ({ id, query, driver: driverOf(id, 'organization') }));
       const result = (await pool.org({
         script: 'read-organization',
-        data: { state },
+        data: {
+          state,
+          stateFiles: [...new Set(kinds.flatMap((k) => k.driver.stateFiles ?? []))],
+          kinds: kinds.map((k) => ({ id: k.id, fn: k.driver.read.fn, data: k.driver.read.data(k.query) })),
+        },
+        kindScripts: [...new Set(kinds.map((k) => k.driver.script))],
         context: { call: 'readOrganization' },
         transport: orgTransport,
-      })) as { partnerApplications: PartnerApplication[]; servers: ExchangeServer[]; setPartnerApplicationParameters: string[]; state: StateRead | null };
+      })) as { servers?: ExchangeServer[]; resources?: Record<string, unknown>; state: StateRead | null };
       const servers = result.servers ?? [];
       serversKnown = servers.length;
       const st = result.state;
-      const start = st?.lastRunStart ? (parseState(st.lastRunStart, 'journal (journal.jsonl)') as JournalStart) : undefined;
-      const end = st?.lastRunEnd ? (parseState(st.lastRunEnd, 'journal (journal.jsonl)') as JournalEnd) : undefined;
+      const start = st?.lastRunStart ? (parseStateText(st.lastRunStart, 'journal (journal.jsonl)') as JournalStart) : undefined;
+      const end = st?.lastRunEnd ? (parseStateText(st.lastRunEnd, 'journal (journal.jsonl)') as JournalEnd) : undefined;
+      const resources: Record<string, unknown> = {};
+      for (const k of kinds) resources[k.id] = k.driver.read.parse(result.resources?.[k.id], k.query);
       return {
-        partnerApplications: result.partnerApplications ?? [],
         servers,
-        setPartnerApplicationParameters: result.setPartnerApplicationParameters ?? [],
-        partnerApplicationOriginals: st?.originals
-          ? (parseState(st.originals, 'partner application originals (original\\partner-applications.json)') as OrganizationState['partnerApplicationOriginals'] & object)
-          : {},
-        lock: st?.lock ? (parseState(st.lock, 'lock (lock.json)') as LockHolder) : null,
+        resources,
+        lock: st?.lock ? (parseStateText(st.lock, 'lock (lock.json)') as LockHolder) : null,
         lastRun: start ? (end ? { start, end } : { start }) : null,
       };
     },
 
-    async readServer(server: ExchangeServer, files: readonly string[]): Promise<ServerState> {
-      files.forEach((f) => checkRelativePath(f, server));
+    async readServer(server: ExchangeServer, queries: KindQueries): Promise<ServerRead> {
+      const kinds = Object.entries(queries).map(([id, query]) => ({ id, query, driver: driverOf(id, 'server') }));
       const result = (await pool.server({
         script: 'read-server',
-        data: { files, minFreeBytes: BACKUP_MIN_FREE_BYTES },
+        data: { minFreeBytes: BACKUP_MIN_FREE_BYTES, kinds: kinds.map((k) => ({ id: k.id, fn: k.driver.read.fn, data: k.driver.read.data(k.query, server) })) },
+        kindScripts: [...new Set(kinds.map((k) => k.driver.script))],
         context: { call: 'readServer', server },
         transport: serverTransport,
-      })) as {
-        installPath: string;
-        files: { file: string; exists: boolean; base64?: string; sha256?: string }[];
-        backup: { possible: boolean; reason?: string };
-      };
-      const read: Record<string, FileRead> = {};
-      for (const f of result.files ?? []) {
-        if (!f.exists) {
-          read[f.file] = { exists: false };
-          continue;
-        }
-        const bytes = Buffer.from(f.base64 ?? '', 'base64');
-        if (sha256(bytes) !== f.sha256) {
-          throw new DiagnosticError(error('target.read-failed', `${f.file} on ${server.Name} arrived damaged (sha256 mismatch)`, 'Run plan again.'));
-        }
-        read[f.file] = { exists: true, bytes, sha256: f.sha256 };
-      }
+      })) as { installPath: string; resources?: Record<string, unknown>; backup: { possible: boolean; reason?: string } };
+      const resources: Record<string, unknown> = {};
+      for (const k of kinds) resources[k.id] = k.driver.read.parse(result.resources?.[k.id], k.query, server);
       const backup = result.backup.possible ? { possible: true } : { possible: false, reason: result.backup.reason ?? 'the server gave no reason' };
-      return { name: server.Name, installPath: result.installPath, files: read, backup };
+      return { name: server.Name, installPath: result.installPath, resources, backup };
     },
 
-    async setPartnerApplication(applicationIdentifier: string, update: PartnerApplicationUpdate): Promise<void> {
-      const unknown = Object.keys(update).filter((k) => !(SETTABLE_PARTNER_APPLICATION_PROPERTIES as readonly string[]).includes(k));
-      if (unknown.length > 0) {
-        fail('target.bad-request', `Cannot set ${unknown.join(', ')} on partner application ${applicationIdentifier}`, 'hybridcfg sets only the properties Set-PartnerApplication documents.');
-      }
-      await pool.org({
-        script: 'set-partner-application',
-        data: { applicationIdentifier, update, state },
-        context: { call: 'setPartnerApplication', applicationIdentifier },
+    async setOrganization(kind: string, request: unknown): Promise<unknown> {
+      const driver = driverOf(kind, 'organization');
+      const payload = driver.set.payload([request]);
+      const log = driver.set.log(request);
+      const result = (await pool.org({
+        script: 'set-organization',
+        data: { fn: driver.set.fn, data: payload.data, state },
+        ...(payload.blob ? { blob: payload.blob } : {}),
+        kindScripts: [driver.script],
+        context: { call: log.call, log, subject: describeSubject(log), failCode: driver.set.failCode, what: driver.set.what },
         transport: orgTransport,
-      });
+      })) as { result?: unknown };
+      return driver.set.parse(result.result, [request])[0];
     },
 
-    async writeFiles(server: ExchangeServer, writes: readonly FileWrite[]): Promise<readonly FileWriteResult[]> {
-      writes.forEach((w) => checkRelativePath(w.file, server));
+    async setServer(server: ExchangeServer, requests: readonly ServerSetRequest[]): Promise<readonly unknown[]> {
+      const kinds = [...new Set(requests.map((r) => r.kind))];
+      const groups = kinds.map((id) => {
+        const driver = driverOf(id, 'server');
+        const mine = requests.flatMap((r, i) => (r.kind === id ? [{ r, i }] : []));
+        return { id, driver, mine, payload: driver.set.payload(mine.map((m) => m.r.request), server) };
+      });
+      // One blob for the call; set-server.ps1 hands each kind its own slice of it.
+      let offset = 0;
+      const blobs: Buffer[] = [];
+      const data = groups.map((g) => {
+        const blob = g.payload.blob ?? Buffer.alloc(0);
+        blobs.push(blob);
+        offset += blob.length;
+        return { fn: g.driver.set.fn, data: g.payload.data, blobOffset: offset - blob.length, blobLength: blob.length };
+      });
+      const first = groups[0]?.driver.set;
+      const log = first ? { ...first.log(groups[0].mine[0].r.request), server: server.Name } : { call: 'setServer', server: server.Name };
       const result = (await pool.server({
-        script: 'write-files',
-        data: {
-          stamp: backupStamp(),
-          writes: writes.map((w) => ({ file: w.file, base64: w.bytes.toString('base64'), expectedSha256: w.expectedSha256 })),
-        },
-        context: { call: 'writeFiles', server },
+        script: 'set-server',
+        data: { stamp: backupStamp(), groups: data },
+        blob: Buffer.concat(blobs),
+        kindScripts: [...new Set(groups.map((g) => g.driver.script))],
+        context: { call: log.call as string, server, log, ...(first ? { failCode: first.failCode, what: first.what } : {}) },
         transport: serverTransport,
-      })) as { files: { file: string; backupFullPath: string }[] };
-      return (result.files ?? []).map((f) => ({ file: f.file, backupPath: f.backupFullPath }));
+      })) as { results?: unknown[] };
+      const out = new Array<unknown>(requests.length);
+      groups.forEach((g, gi) => {
+        const parsed = g.driver.set.parse(result.results?.[gi], g.mine.map((m) => m.r.request));
+        g.mine.forEach((m, j) => (out[m.i] = parsed[j]));
+      });
+      return out;
     },
 
     async restart(server: ExchangeServer, request: RestartRequest): Promise<RestartResult> {
@@ -267,7 +255,7 @@ export async function createPowerShellTarget(options: Options, ctx: { specDir: s
         // The lock was there when the move failed and gone when it was read: taken and released meanwhile.
         fail('target.lock-failed', "The organisation's apply lock changed hands while hybridcfg tried to take it", 'Nothing was changed. Run the command again.');
       }
-      return parseState(result.holder, 'lock (lock.json)') as LockHolder;
+      return parseStateText(result.holder, 'lock (lock.json)') as LockHolder;
     },
 
     async releaseLock(runId: string): Promise<boolean> {
@@ -281,4 +269,10 @@ export async function createPowerShellTarget(options: Options, ctx: { specDir: s
 
     close: () => pool.close(),
   };
+}
+
+/** `partner application 00000003-...` for a diagnostic, from a set's calls.jsonl line. */
+function describeSubject(log: Readonly<Record<string, unknown>>): string | undefined {
+  const id = log.applicationIdentifier;
+  return typeof id === 'string' ? `partner application ${id}` : undefined;
 }

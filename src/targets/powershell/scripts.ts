@@ -1,7 +1,9 @@
 /**
  * The scripts hybridcfg runs, and the one command line that carries them. Script texts are fixed files
- * (powershell/scripts/*.ps1, shipped so administrators can read them); every value travels as base64 of
- * UTF-8 JSON and is decoded inside PowerShell, so no spec or live value is ever parsed as code.
+ * (powershell/scripts/*.ps1, and each resource kind's .ps1, shipped so administrators can read them);
+ * every value travels as base64 of UTF-8 JSON and is decoded inside PowerShell, so no spec or live
+ * value is ever parsed as code. Bytes too large for Windows PowerShell 5.1's ConvertFrom-Json travel as
+ * a separate base64 blob (docs/exchange-facts.md#powershell-51).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,49 +13,53 @@ export const POWERSHELL_DIR = path.resolve(__dirname, '..', '..', '..', 'powersh
 export const SCRIPTS_DIR = path.join(POWERSHELL_DIR, 'scripts');
 export const FAKE_EXCHANGE_MODULE = path.join(POWERSHELL_DIR, 'FakeExchange', 'FakeExchange.psd1');
 
-export type ScriptName =
-  | 'connect'
-  | 'read-organization'
-  | 'set-partner-application'
-  | 'state-call'
-  | 'read-server'
-  | 'write-files'
-  | 'restart'
-  | 'state';
+export type ScriptName = 'connect' | 'read-organization' | 'set-organization' | 'state-call' | 'read-server' | 'set-server' | 'restart' | 'state';
 
 /**
  * Helpers each script carries: scripts that run on an Exchange server (locally or through Invoke-Command)
  * get the server helpers; scripts that run where the Exchange cmdlets are get the organisation helpers.
  */
-const HELPERS: Readonly<Partial<Record<ScriptName, string>>> = {
-  'read-server': 'server-common.ps1',
-  'write-files': 'server-common.ps1',
-  restart: 'server-common.ps1',
-  state: 'server-common.ps1',
-  'read-organization': 'org-common.ps1',
-  'set-partner-application': 'org-common.ps1',
-  'state-call': 'org-common.ps1',
+const HELPERS: Readonly<Record<ScriptName, readonly string[]>> = {
+  connect: [],
+  'read-server': ['common.ps1', 'server-common.ps1'],
+  'set-server': ['common.ps1', 'server-common.ps1'],
+  restart: ['common.ps1', 'server-common.ps1'],
+  state: ['common.ps1', 'server-common.ps1'],
+  'read-organization': ['common.ps1', 'org-common.ps1'],
+  'set-organization': ['common.ps1', 'org-common.ps1'],
+  'state-call': ['common.ps1', 'org-common.ps1'],
 };
 
 const cache = new Map<string, string>();
-function readScript(file: string): string {
+function readFileOnce(file: string): string {
   let text = cache.get(file);
   if (text === undefined) {
-    text = fs.readFileSync(path.join(SCRIPTS_DIR, file), 'utf8').replace(/^\uFEFF/, '');
+    text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
     cache.set(file, text);
   }
   return text;
 }
+const readScript = (file: string): string => readFileOnce(path.join(SCRIPTS_DIR, file));
 
-/** The full text of a script as it is sent (`param()` first, then its helpers, then its body). */
-export function scriptText(name: ScriptName): string {
+/**
+ * The full text of a script as it is sent: `param()` first, then its helpers, then the function
+ * definitions of the resource kinds it serves (absolute paths), then its body.
+ */
+export function scriptText(name: ScriptName, kindScripts: readonly string[] = []): string {
+  const key = `${name}\u0000${kindScripts.join('\u0000')}`;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
   const body = readScript(`${name}.ps1`);
-  const helpers = HELPERS[name];
-  if (!helpers) return body;
-  // param() must be the first statement of a script block, so the helpers go right after it.
-  const m = /^(?:#.*\r?\n)*param\([^)]*\)\r?\n/.exec(body);
-  if (!m) throw new Error(`${name}.ps1 must start with comments and a one-line param() block`);
-  return m[0] + readScript(helpers) + body.slice(m[0].length);
+  const parts = [...HELPERS[name].map(readScript), ...kindScripts.map(readFileOnce)];
+  let text = body;
+  if (parts.length > 0) {
+    // param() must be the first statement of a script block, so the helpers go right after it.
+    const m = /^(?:#.*\r?\n)*param\([^)]*\)\r?\n/.exec(body);
+    if (!m) throw new Error(`${name}.ps1 must start with comments and a one-line param() block`);
+    text = m[0] + parts.join('\n') + '\n' + body.slice(m[0].length);
+  }
+  cache.set(key, text);
+  return text;
 }
 
 export const toBase64Json = (value: unknown): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64');
@@ -63,24 +69,26 @@ const toBase64Text = (text: string): string => Buffer.from(text, 'utf8').toStrin
 export interface Route {
   /** Random per call: frames the result on stdout so that nothing else printed can be mistaken for it. */
   readonly nonce: string;
+  /** The call's name (`readServer`, `writeFiles`): the fake Exchange module models what it does to a server. */
   readonly call: string;
   /** session: in this PowerShell process; winrm: Invoke-Command -ComputerName; lab: the fake module's stand-in. */
   readonly transport: 'session' | 'winrm' | 'lab';
   readonly server?: { readonly name: string; readonly fqdn: string };
-  readonly applicationIdentifier?: string;
-  /** The run a lock or journal call belongs to (the lab logs it). */
-  readonly runId?: string;
+  /** The calls.jsonl line the fake module writes in lab mode (the one the lab target writes, LAB.md E2). */
+  readonly log: Readonly<Record<string, unknown>>;
+  /** The diagnostic code the fake module records when the call fails for a reason it cannot name. */
+  readonly failCode: string;
 }
 
 /**
  * The single line written to the shell's stdin. Only base64 characters and fixed text: node-powershell
  * reads `-Command -` line by line, and base64 cannot contain a quote, a `$`, a backtick or a newline.
  */
-export function commandLine(name: ScriptName, data: unknown, route: Route): string {
+export function commandLine(name: ScriptName, data: unknown, route: Route, kindScripts: readonly string[] = [], blob?: Buffer): string {
   const envelope = toBase64Text(readScript('envelope.ps1'));
   return (
     `& ([ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${envelope}')))) ` +
-    `'${toBase64Text(scriptText(name))}' '${toBase64Json(data)}' '${toBase64Json(route)}'`
+    `'${toBase64Text(scriptText(name, kindScripts))}' '${toBase64Json(data)}' '${toBase64Json(route)}' '${(blob ?? Buffer.alloc(0)).toString('base64')}'`
   );
 }
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { PowerShell } from 'node-powershell';
 import { DiagnosticError, error } from '../../diag/diagnostic';
 import type { CallContext, PsError } from './errors';
-import { classifyError } from './errors';
+import { classifyError, fallback } from './errors';
 import type { Route, ScriptName } from './scripts';
 import { killDescendants } from './kill';
 import { commandLine, extractFrame } from './scripts';
@@ -25,6 +25,10 @@ export interface SessionOptions {
 export interface CallRequest {
   readonly script: ScriptName;
   readonly data: unknown;
+  /** The resource kinds' scripts whose functions the call uses (sent with it). */
+  readonly kindScripts?: readonly string[];
+  /** Bytes sent beside the data, not inside it (5.1's ConvertFrom-Json limit). */
+  readonly blob?: Buffer;
   readonly context: CallContext;
   readonly transport: Route['transport'];
   /** This call's own limit when it may legitimately take longer than the session's (a health check wait). */
@@ -43,7 +47,7 @@ type Envelope = { readonly ok: true; readonly result: unknown } | { readonly ok:
 const FRAME_GRACE_MS = 2000;
 
 const describe = (ctx: CallContext): string =>
-  ctx.server ? `${ctx.call} on ${ctx.server.Name} (${ctx.server.Fqdn})` : ctx.applicationIdentifier ? `${ctx.call} of ${ctx.applicationIdentifier}` : ctx.call;
+  ctx.server ? `${ctx.call} on ${ctx.server.Name} (${ctx.server.Fqdn})` : ctx.subject ? `${ctx.call} of ${ctx.subject}` : ctx.call;
 
 export function openSession(options: SessionOptions): PsSession {
   let shell: PowerShell | undefined;
@@ -75,7 +79,8 @@ export function openSession(options: SessionOptions): PsSession {
     await old.dispose('SIGKILL').catch(() => undefined);
   };
 
-  const invoke = async (script: ScriptName, data: unknown, context: CallContext, transport: Route['transport'], timeoutMs: number): Promise<unknown> => {
+  const invoke = async (request: Omit<CallRequest, 'timeoutMs'>, timeoutMs: number): Promise<unknown> => {
+    const { script, data, context, transport } = request;
     shell ??= start();
     const nonce = randomBytes(12).toString('hex');
     const route: Route = {
@@ -83,8 +88,8 @@ export function openSession(options: SessionOptions): PsSession {
       call: context.call,
       transport,
       ...(context.server ? { server: { name: context.server.Name, fqdn: context.server.Fqdn } } : {}),
-      ...(context.applicationIdentifier ? { applicationIdentifier: context.applicationIdentifier } : {}),
-      ...(context.runId ? { runId: context.runId } : {}),
+      log: context.log ?? { call: context.call, ...(context.server ? { server: context.server.Name } : {}) },
+      failCode: fallback(context).code,
     };
     // node-powershell frames output with delimiters it sometimes fails to see when they share a chunk with
     // other output, and then never resolves. Our own frame is authoritative: once its end marker is on
@@ -109,7 +114,7 @@ export function openSession(options: SessionOptions): PsSession {
     });
     let outcome: Awaited<ReturnType<PowerShell['invoke']>> | 'timeout' | 'framed';
     try {
-      outcome = await Promise.race([current.invoke(commandLine(script, data, route)), timedOut, framed]);
+      outcome = await Promise.race([current.invoke(commandLine(script, data, route, request.kindScripts, request.blob)), timedOut, framed]);
     } catch (err) {
       await kill();
       throw new DiagnosticError(
@@ -153,10 +158,10 @@ export function openSession(options: SessionOptions): PsSession {
 
   const run = async (request: CallRequest): Promise<unknown> => {
     if (!connected) {
-      if (options.connect) await invoke(options.connect.script, options.connect.data, { call: 'connect' }, 'session', options.timeoutMs);
+      if (options.connect) await invoke({ script: options.connect.script, data: options.connect.data, context: { call: 'connect' }, transport: 'session' }, options.timeoutMs);
       connected = true;
     }
-    return invoke(request.script, request.data, request.context, request.transport, request.timeoutMs ?? options.timeoutMs);
+    return invoke(request, request.timeoutMs ?? options.timeoutMs);
   };
 
   return {

@@ -2,60 +2,32 @@
  * The plan as one self-contained HTML page, for a pipeline to publish as an artifact that people read
  * to approve a change (and, after `apply --html`, to see what happened). No external assets and no
  * script: a Content-Security-Policy forbids both, so the page can never fetch or run anything, even if
- * a value from a server slipped through unescaped. Layout and print rules are in html/css.ts.
+ * a value from a server slipped through unescaped. Layout and print rules are in html/css.ts. Any kind's
+ * changes are shown from their attributes alone, like the text view.
  */
+import type { ApplyResult } from '../apply/apply';
 import type { Diagnostic } from '../diag/diagnostic';
-import { DEFAULT_SEPARATOR, KNOWN_PROFILES, PROFILES_KEY } from '../domain/exchange';
 import { splitTokens } from '../domain/tokens';
-import type { AppSettingChange, AttributeChange, Plan, PartnerApplicationChange, PlannedRestart } from '../plan/types';
+import type { Plan, PlannedRestart } from '../plan/types';
+import type { AttributeChange, Change } from '../resources/types';
 import { REPORT_CSS } from './html/css';
 import { diffSet, diffTokens } from './html/diff';
 import { html, type Markup } from './html/markup';
 
-/**
- * What apply did. The apply engine's ApplyResult (src/apply/apply.ts) is assignable to this, so it
- * can be passed as it is; the report needs only these fields.
- */
-export interface ApplyOutcome {
-  readonly status: 'succeeded' | 'failed';
-  readonly finishedAt?: string;
-  readonly partnerApplications?: readonly {
-    readonly name: string;
-    readonly applicationIdentifier: string;
-    readonly done: boolean;
-  }[];
-  readonly servers: readonly ServerApplyOutcome[];
-  /** Errors met while applying (already rendered for the terminal; repeated here for the artifact). */
-  readonly diagnostics?: readonly Diagnostic[];
-}
-
-export interface ServerApplyOutcome {
-  readonly server: string;
-  /** not-started: not reached (an earlier step failed); rolledBack: restored from the backup. */
-  readonly outcome: 'changed' | 'restarted' | 'unchanged' | 'failed' | 'not-started' | 'rolledBack';
-  readonly restarted: boolean;
-  readonly filesWritten?: readonly string[];
-  /** Where each previous file was copied on the server: what a person restores by hand if need be. */
-  readonly backups?: readonly string[];
-  readonly message?: string;
-}
+/** What apply did: the apply engine's result, with the time it finished. */
+export type ApplyOutcome = Pick<ApplyResult, 'status' | 'servers'> & Partial<Pick<ApplyResult, 'organization' | 'diagnostics'>> & { readonly finishedAt?: string };
 
 export interface HtmlReportOptions {
   readonly title?: string;
   readonly applied?: ApplyOutcome;
 }
 
-/** Said wherever a plan grants app-only permissions (EXCHANGE.md, Security). */
-export const APP_ONLY_RISK =
-  'App-only tokens of this app can then reach every on-premises mailbox within these permissions.';
-
 export const NO_CHANGES = 'No changes. The live state matches the spec.';
 
 export function renderPlanHtml(plan: Plan, opts: HtmlReportOptions = {}): string {
   const title = opts.title ?? (opts.applied ? 'hybridcfg apply report' : 'hybridcfg plan');
-  const partnerChanges = plan.changes.filter((c): c is PartnerApplicationChange => c.kind === 'partnerApplication');
-  const settingChanges = plan.changes.filter((c): c is AppSettingChange => c.kind === 'appSetting');
-  const grants = partnerChanges.flatMap(appOnlyGrant);
+  const orgChanges = plan.changes.filter((c) => c.server === undefined);
+  const serverChanges = plan.changes.filter((c) => c.server !== undefined);
   const body = html`
 <header>
   <h1>${title}</h1>
@@ -68,17 +40,17 @@ ${opts.applied ? outcomeBanner(opts.applied) : null}
   <ul class="counts" data-testid="counts">
     ${count('changes', plan.summary.changes, 'change')}
     ${count('servers', plan.summary.servers, 'server')}
-    ${count('web.config', settingChanges.length, 'web.config setting')}
-    ${count('partner-applications', partnerChanges.length, 'partner application')}
+    ${Object.entries(plan.kinds).map(([id, k]) => count(id, plan.summary.byKind[id] ?? 0, k.noun[0], k.noun[1]))}
     ${count('restarts', plan.summary.restarts, 'restart')}
     ${count('warnings', plan.warnings.length, 'warning')}
   </ul>
 </section>
-${grants.length > 0 || plan.warnings.length > 0 ? warningsSection(grants, plan.warnings) : null}
+${plan.warnings.length > 0 ? diagnosticsSection('warnings', 'Warnings', plan.warnings) : null}
 ${opts.applied?.diagnostics?.length ? diagnosticsSection('apply-errors', 'Errors during apply', opts.applied.diagnostics) : null}
-${partnerChanges.length > 0 ? partnerSection(partnerChanges, opts.applied) : null}
-${serversSection(plan, settingChanges, opts.applied)}
+${orgChanges.length > 0 ? organizationSection(plan, orgChanges, opts.applied) : null}
+${serversSection(plan, serverChanges, opts.applied)}
 ${restartsSection(plan.restarts)}
+${plan.changes.length > 0 && plan.assumptions.length > 0 ? assumptionsSection(plan) : null}
 <footer>Made by ${plan.tool.name} ${plan.tool.version}.${
     opts.applied ? null : html` Apply exactly this plan with <code>hybridcfg apply PLANFILE</code>: it refuses to run if the live state has changed since (fingerprint above).`
   }</footer>`;
@@ -121,8 +93,8 @@ function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-function count(id: string, n: number, noun: string): Markup {
-  return html`<li data-count="${id}"><span class="n">${n}</span>${plural(n, noun).replace(/^\d+ /, '')}</li>`;
+function count(id: string, n: number, noun: string, nouns = `${noun}s`): Markup {
+  return html`<li data-count="${id}"><span class="n">${n}</span>${n === 1 ? noun : nouns}</li>`;
 }
 
 function planMeta(plan: Plan): Markup {
@@ -143,37 +115,6 @@ function outcomeBanner(applied: ApplyOutcome): Markup {
 </div>`;
 }
 
-// ---- warnings ---------------------------------------------------------------------------------
-
-interface AppOnlyGrant {
-  readonly change: PartnerApplicationChange;
-  readonly added: readonly string[];
-}
-
-/** A change that gives a partner application app-only permissions it did not have. */
-function appOnlyGrant(change: PartnerApplicationChange): AppOnlyGrant[] {
-  const attr = change.attributes.find((a) => a.name === 'AppOnlyPermissions');
-  if (!attr) return [];
-  const added = diffSet(asList(attr.before) ?? [], asList(attr.after) ?? []).added;
-  return added.length > 0 ? [{ change, added }] : [];
-}
-
-function warningsSection(grants: readonly AppOnlyGrant[], warnings: readonly Diagnostic[]): Markup {
-  return html`<section aria-labelledby="warnings" data-testid="warnings">
-  <h2 id="warnings">Warnings</h2>
-  ${grants.map(
-    (g) => html`<div class="banner warn" data-testid="app-only-grant">
-    <p><strong class="label">App-only access granted</strong>${g.change.name} <code>${g.change.applicationIdentifier}</code> gets ${plural(g.added.length, 'app-only permission')}${
-      // A short list reads best inline; a long one (Graph's 29) is listed once, under the change itself.
-      g.added.length <= 5 ? html`: ${g.added.join(', ')}.` : html` (<a href="#partner-applications">listed below</a>).`
-    }</p>
-    <p><strong>${APP_ONLY_RISK}</strong></p>
-  </div>`,
-  )}
-  ${warnings.map(diagnostic)}
-</section>`;
-}
-
 function diagnosticsSection(id: string, heading: string, list: readonly Diagnostic[]): Markup {
   return html`<section aria-labelledby="${id}" data-testid="${id}">
   <h2 id="${id}">${heading}</h2>
@@ -183,7 +124,7 @@ function diagnosticsSection(id: string, heading: string, list: readonly Diagnost
 
 function diagnostic(d: Diagnostic): Markup {
   const isError = d.severity === 'error';
-  return html`<div class="banner diag ${isError ? 'err' : 'warn'}" data-severity="${d.severity}" data-code="${d.code}">
+  return html`<div class="banner diag ${isError ? 'err' : 'warn'}" data-severity="${d.severity}" data-code="${d.code}"${d.address ? html` data-for="${d.address}"` : null}>
   <p><strong class="label">${isError ? 'Error' : 'Warning'}</strong>${d.summary}</p>
   ${d.source ? html`<p class="where">at ${d.source.file}:${d.source.line}:${d.source.col}</p>` : null}
   ${d.path && !d.source ? html`<p class="where">at ${d.path}</p>` : null}
@@ -192,47 +133,16 @@ function diagnostic(d: Diagnostic): Markup {
 </div>`;
 }
 
-// ---- partner applications ---------------------------------------------------------------------
-
-function appliedBadge(app: { readonly done: boolean } | undefined): Markup | null {
-  if (!app) return null;
-  return html` <span class="badge ${app.done ? '' : 'failed'}" data-testid="partner-result">${app.done ? 'done' : 'not done'}</span>`;
-}
-
-function partnerSection(changes: readonly PartnerApplicationChange[], applied?: ApplyOutcome): Markup {
-  return html`<section aria-labelledby="partner-applications" data-testid="partner-applications">
-  <h2 id="partner-applications">Partner applications <span class="muted">(organisation-wide)</span></h2>
-  ${changes.map(
-    (c) => html`<div class="card" data-address="${c.address}">
-    <h3>${c.name} <span class="badge update">${c.action}</span>${appliedBadge(applied?.partnerApplications?.find((a) => a.applicationIdentifier === c.applicationIdentifier))}</h3>
-    <p class="muted mono">${c.applicationIdentifier}</p>
-    ${c.attributes.map(attribute)}
-  </div>`,
-  )}
-</section>`;
-}
-
-function asList(value: unknown): readonly string[] | null | undefined {
-  if (value === null) return null;
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
-  return undefined;
-}
+// ---- changes --------------------------------------------------------------------------------------
 
 function describeScalar(value: unknown): string {
   if (value === null || value === undefined) return '(not set)';
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-function attribute(a: AttributeChange): Markup {
-  const before = asList(a.before);
-  const after = asList(a.after);
-  const isList = before !== undefined && after !== undefined && (before !== null || after !== null);
-  if (!isList) {
-    return html`<div class="attr" data-attribute="${a.name}">
-      <h4>${a.name}</h4>
-      <pre class="diff"><span class="del">- ${describeScalar(a.before)}</span><span class="add">+ ${describeScalar(a.after)}</span></pre>
-    </div>`;
-  }
+function setAttribute(a: AttributeChange): Markup {
+  const before = (a.before as readonly string[] | null) ?? null;
+  const after = (a.after as readonly string[] | null) ?? null;
   // null (unset, Exchange's <Nil/>) and [] are different states: say which.
   const d = diffSet(before ?? [], after ?? []);
   const state = (l: readonly string[] | null): string => (l === null ? 'not set' : plural(l.length, 'permission'));
@@ -244,34 +154,23 @@ function attribute(a: AttributeChange): Markup {
   </div>`;
 }
 
-// ---- servers and web.config -------------------------------------------------------------------
-
-/**
- * A value is shown as a token list when it is OAuthHttpModule.Profiles, or when either side holds a
- * `|`: the spec's list form may use another separator, but the plan does not carry it, and `|` is the
- * only one Exchange is known to use [H].
- */
-function isTokenList(c: AppSettingChange): boolean {
-  return c.key === PROFILES_KEY || (c.before ?? '').includes(DEFAULT_SEPARATOR) || c.after.includes(DEFAULT_SEPARATOR);
-}
-
 /** Spaces are significant to Exchange (not trimmed [M]): make them visible in a token. */
 function visibleToken(token: string): string {
   return token === '' ? '(empty)' : token.replace(/ /g, '\u2423');
 }
 
-function settingChange(c: AppSettingChange): Markup {
-  const tokens = isTokenList(c)
-    ? diffTokens(splitTokens(c.before ?? '', DEFAULT_SEPARATOR), splitTokens(c.after, DEFAULT_SEPARATOR))
-    : [];
+function textAttribute(a: AttributeChange, address: string): Markup {
+  const before = typeof a.before === 'string' ? a.before : null;
+  const after = typeof a.after === 'string' ? a.after : describeScalar(a.after);
+  const tokens = a.format === 'tokens' && a.separator !== undefined ? diffTokens(splitTokens(before ?? '', a.separator), splitTokens(after, a.separator)) : [];
   // Exchange drops unknown profile names silently [M]: flag them so a reviewer sees a typo before it ships.
-  const unknown = (t: string): boolean => c.key === PROFILES_KEY && !KNOWN_PROFILES.includes(t);
+  const unknown = (t: string): boolean => a.knownTokens !== undefined && !a.knownTokens.includes(t);
   const added = tokens.filter((t) => t.op === 'added').length;
   const removed = tokens.filter((t) => t.op === 'removed').length;
-  return html`<div class="attr" data-address="${c.address}" data-key="${c.key}">
-    <h4><code>${c.key}</code> <span class="badge ${c.action}">${c.action === 'create' ? 'new key' : 'update'}</span>
+  return html`<div class="attr" data-address="${address}" data-key="${a.name}">
+    <h4><code>${a.name}</code> <span class="badge ${a.action}">${a.action === 'create' ? 'new key' : 'update'}</span>
       ${tokens.length > 0 ? html`<span class="muted">${added} added, ${removed} removed</span>` : null}</h4>
-    <pre class="diff">${c.before === null ? null : html`<span class="del">- ${c.before}</span>`}<span class="add">+ ${c.after}</span></pre>
+    <pre class="diff">${before === null ? null : html`<span class="del">- ${before}</span>`}<span class="add">+ ${after}</span></pre>
     ${
       tokens.length > 0
         ? html`<ul class="chips" data-testid="token-diff">${tokens.map(
@@ -290,9 +189,40 @@ function settingChange(c: AppSettingChange): Markup {
   </div>`;
 }
 
-function serversSection(plan: Plan, changes: readonly AppSettingChange[], applied?: ApplyOutcome): Markup {
+function attribute(a: AttributeChange, address: string): Markup {
+  switch (a.format) {
+    case 'set':
+      return setAttribute(a);
+    case 'text':
+    case 'tokens':
+      return textAttribute(a, address);
+    case 'scalar':
+      return html`<div class="attr" data-attribute="${a.name}">
+      <h4>${a.name}</h4>
+      <pre class="diff"><span class="del">- ${describeScalar(a.before)}</span><span class="add">+ ${describeScalar(a.after)}</span></pre>
+    </div>`;
+  }
+}
+
+function organizationSection(plan: Plan, changes: readonly Change[], applied?: ApplyOutcome): Markup {
+  return html`<section aria-labelledby="organization" data-testid="organization">
+  <h2 id="organization">Organisation-wide <span class="muted">(changed first, in this order)</span></h2>
+  ${changes.map((c) => {
+    const outcome = applied?.organization?.find((o) => o.address === c.address);
+    return html`<div class="card" data-address="${c.address}" data-kind="${c.kind}">
+    <h3>${c.title ?? c.address} <span class="badge update">${c.action}</span> <span class="muted">${plan.kinds[c.kind]?.noun[0] ?? c.kind}</span>${
+      outcome ? html` <span class="badge ${outcome.done ? '' : 'failed'}" data-testid="change-result">${outcome.done ? 'done' : 'not done'}</span>` : null
+    }</h3>
+    <p class="muted mono">${c.address}</p>
+    ${c.attributes.map((a) => attribute(a, c.address))}
+  </div>`;
+  })}
+</section>`;
+}
+
+function serversSection(plan: Plan, changes: readonly Change[], applied?: ApplyOutcome): Markup {
   const names = [...plan.servers];
-  for (const c of changes) if (!names.includes(c.server)) names.push(c.server);
+  for (const c of changes) if (c.server !== undefined && !names.includes(c.server)) names.push(c.server);
   for (const o of applied?.servers ?? []) if (!names.includes(o.server)) names.push(o.server);
   if (names.length === 0) return html``;
   return html`<section aria-labelledby="servers" data-testid="servers">
@@ -301,21 +231,29 @@ function serversSection(plan: Plan, changes: readonly AppSettingChange[], applie
 </section>`;
 }
 
-function serverCard(name: string, changes: readonly AppSettingChange[], restart: PlannedRestart | undefined, outcome: ServerApplyOutcome | undefined): Markup {
-  const files = [...new Set(changes.map((c) => c.file))];
+function serverCard(name: string, changes: readonly Change[], restart: PlannedRestart | undefined, outcome: ApplyOutcome['servers'][number] | undefined): Markup {
   return html`<div class="card" data-server="${name}">
   <h3>${name}${outcome ? html` <span class="badge ${outcome.outcome === 'failed' ? 'failed' : ''}" data-testid="server-result">${outcome.outcome}${outcome.restarted && outcome.outcome !== 'restarted' ? ', restarted' : ''}</span>` : null}</h3>
   ${outcome?.message ? html`<p>${outcome.message}</p>` : null}
   ${outcome?.backups?.length ? html`<p class="muted">Backups on the server:</p><ul class="plain mono">${outcome.backups.map((b) => html`<li>${b}</li>`)}</ul>` : null}
-  ${files.length === 0 ? html`<p class="muted">No web.config changes.</p>` : null}
-  ${files.map(
-    (file) => html`<div data-file="${file}">
-    <p><strong class="mono">${file}</strong></p>
-    ${changes.filter((c) => c.file === file).map(settingChange)}
+  ${changes.length === 0 ? html`<p class="muted">No changes on this server.</p>` : null}
+  ${changes.map(
+    (c) => html`<div data-file="${c.title ?? c.address}" data-kind="${c.kind}">
+    <p><strong class="mono">${c.title ?? c.address}</strong></p>
+    ${c.attributes.map((a) => attribute(a, c.address))}
   </div>`,
   )}
   ${restart ? html`<p><strong>Restart:</strong> ${restartLabel(restart)}</p>` : null}
 </div>`;
+}
+
+function assumptionsSection(plan: Plan): Markup {
+  return html`<section aria-labelledby="assumptions" data-testid="assumptions">
+  <h2 id="assumptions">Assumptions <span class="muted">(unconfirmed Exchange behaviour this plan relies on)</span></h2>
+  <ul class="plain">${plan.assumptions.map(
+    (a) => html`<li data-assumption="${a.id}"><code>${a.id}</code> = <code>${JSON.stringify(a.value)}</code> ${a.isDefault ? '(default)' : '(set in the spec)'} [${a.confidence}]: ${a.effect} <span class="muted">${a.assumes} Source: ${a.source}.</span></li>`,
+  )}</ul>
+</section>`;
 }
 
 // ---- restarts -----------------------------------------------------------------------------------

@@ -1,0 +1,45 @@
+/**
+ * Partner applications on the PowerShell target: partner-application.ps1 reads them with
+ * Get-PartnerApplication (and probes the parameters Set-PartnerApplication exposes) in the organisation
+ * read, and changes one with Set-PartnerApplication, recording its originals in the run state.
+ */
+import * as path from 'node:path';
+import type { PsDriver } from '../../targets/powershell/driver';
+import { READ_PROPERTIES, SETTABLE_PROPERTIES, type PartnerApplication, type PartnerApplicationRequest, type PartnerApplicationsLive, type PartnerApplicationUpdate } from './types';
+import { parseStateText } from '../../targets/powershell/state';
+
+/** Where the originals live in the run state folder (`<ExchangeInstallPath>hybridcfg\` of the lock server). */
+export const ORIGINALS_FILE = 'original/partner-applications.json';
+
+interface Raw {
+  readonly applications?: readonly PartnerApplication[];
+  readonly parameters?: readonly string[];
+  readonly originals?: string | null;
+}
+
+export const partnerApplicationPowerShell: PsDriver<unknown, PartnerApplicationsLive, PartnerApplicationRequest, void> = {
+  scope: 'organization',
+  script: path.join(__dirname, 'partner-application.ps1'),
+  cmdlets: ['Get-PartnerApplication', 'Set-PartnerApplication'],
+  stateFiles: [ORIGINALS_FILE],
+  read: {
+    fn: 'Read-HcPartnerApplication',
+    data: () => ({ properties: READ_PROPERTIES, originalsFile: ORIGINALS_FILE }),
+    parse: (raw) => {
+      const r = raw as Raw;
+      return {
+        applications: r.applications ?? [],
+        parameters: r.parameters ?? [],
+        originals: r.originals ? (parseStateText(r.originals, 'partner application originals (original\\partner-applications.json)') as Record<string, PartnerApplicationUpdate>) : {},
+      };
+    },
+  },
+  set: {
+    fn: 'Set-HcPartnerApplication',
+    payload: ([request]) => ({ data: { ...request, settable: SETTABLE_PROPERTIES, originalsFile: ORIGINALS_FILE } }),
+    parse: (_raw, requests) => requests.map(() => undefined),
+    log: (request) => ({ call: 'setPartnerApplication', applicationIdentifier: request.applicationIdentifier }),
+    failCode: 'target.set-failed',
+    what: 'Set-PartnerApplication',
+  },
+};

@@ -1,0 +1,302 @@
+/**
+ * Desired appSettings per server and file, diffed against the live web.config bytes. Pure: the new
+ * bytes are computed here with the byte-preserving patcher, so that the plan shows what apply will
+ * write; apply computes them again from the bytes on the server and refuses when they differ.
+ */
+import { DiagnosticError, error, fail, warning, type Diagnostic } from '../../diag/diagnostic';
+import { DEFAULT_SEPARATOR, KNOWN_PROFILES, PROFILES_KEY } from '../../domain/exchange';
+import { editTokens } from '../../domain/tokens';
+import { sha256 } from '../../util/hash';
+import { decodeWebConfig, encodeWebConfig, readAppSettings, setAppSetting } from '../../webconfig/appsettings';
+import type { AttributeChange, Change, KindContext, KindPlan, PlanInput } from '../types';
+import { resolveServers } from '../scope';
+import type { AppSettingSpec, SettingEdit, WebConfigChangeData, WebConfigLive, WebConfigQuery, WebConfigRequest, WebConfigSpec } from './types';
+
+export const KIND = 'webConfig';
+export type WebConfigChange = Change<WebConfigChangeData>;
+export type Input = PlanInput<WebConfigSpec, never, WebConfigLive>;
+
+/** Where a kind keeps the first original of a file, relative to ExchangeInstallPath. */
+export const ORIGINALS_FOLDER = 'hybridcfg/original';
+
+export function addressOf(server: string, file: string): string {
+  return `server["${server}"].webConfig["${file}"]`;
+}
+
+/** The value a setting should have, given its current value (null when the key is absent). */
+export function desiredAppSetting(spec: AppSettingSpec, current: string | null): string {
+  if (typeof spec === 'string') return spec;
+  return editTokens(current ?? '', spec, spec.separator ?? DEFAULT_SEPARATOR);
+}
+
+/** The spec entries that apply to a server (the spec's servers, narrowed by each entry's own). */
+export function entriesFor(ctx: KindContext<WebConfigSpec>, server: string): { readonly entry: WebConfigSpec; readonly index: number }[] {
+  return ctx.entries.flatMap((entry, index) => {
+    if (entry.servers === undefined || entry.servers === 'all') return [{ entry, index }];
+    return entry.servers.some((s) => s.toUpperCase() === server.toUpperCase()) ? [{ entry, index }] : [];
+  });
+}
+
+/** Unknown server names in the entries' `servers:` are errors before any server is read. */
+export function checkScope(ctx: KindContext<WebConfigSpec>): Diagnostic[] {
+  return ctx.entries.flatMap((wc, i) =>
+    wc.servers === undefined || wc.servers === 'all' ? [] : resolveServers(wc.servers, ctx.known, ctx, `${ctx.pointer}/${i}/servers`).diagnostics,
+  );
+}
+
+export function serverQuery(ctx: KindContext<WebConfigSpec>, server: { readonly Name: string }, purpose: string): WebConfigQuery | undefined {
+  const files = entriesFor(ctx, server.Name).map((e) => e.entry.file);
+  if (files.length === 0) return undefined;
+  return purpose === 'rollback' ? { files, originals: true } : { files };
+}
+
+function settingAttribute(edit: SettingEdit, spec: AppSettingSpec | undefined): AttributeChange {
+  // Shown as a token list when it is one: OAuthHttpModule.Profiles, or a list edit in the spec. Exact
+  // values of other keys are shown as text.
+  const separator = spec !== undefined && typeof spec !== 'string' ? (spec.separator ?? DEFAULT_SEPARATOR) : DEFAULT_SEPARATOR;
+  const tokens = edit.key === PROFILES_KEY || (spec !== undefined && typeof spec !== 'string');
+  return {
+    name: edit.key,
+    action: edit.action,
+    before: edit.before,
+    after: edit.after,
+    format: tokens ? 'tokens' : 'text',
+    ...(tokens ? { separator } : {}),
+    ...(edit.key === PROFILES_KEY ? { knownTokens: KNOWN_PROFILES } : {}),
+  };
+}
+
+function webConfigChange(server: string, data: WebConfigChangeData, appSettings: WebConfigSpec['appSettings'] | undefined, restart: boolean): WebConfigChange {
+  const verb = data.source === 'edit' ? 'changed' : 'restored';
+  return {
+    kind: KIND,
+    address: addressOf(server, data.file),
+    action: 'update',
+    reason: data.source === 'edit' ? 'spec' : data.source === 'original' ? 'rollback' : 'undo',
+    server,
+    title: data.file,
+    attributes: data.settings.map((s) => settingAttribute(s, appSettings?.[s.key])),
+    effects: restart ? [{ type: 'restart', servers: [server], why: `web.config ${verb}: ${data.file}`, assumption: 'web-config-restart' }] : [],
+    digest: { before: data.beforeSha256, after: data.afterSha256 },
+    data,
+  };
+}
+
+interface FileEdit {
+  readonly settings: readonly SettingEdit[];
+  readonly after?: { readonly bytes: Buffer; readonly sha256: string };
+}
+
+/** The appSetting changes one spec entry makes to one file's bytes, and the new bytes if any. */
+function editFile(bytes: Buffer, appSettings: Readonly<Record<string, AppSettingSpec>>, label: string, caseInsensitive: boolean): FileEdit {
+  const text = decodeWebConfig(bytes, label);
+  const norm = (k: string) => (caseInsensitive ? k.toUpperCase() : k);
+  const options = { caseSensitiveKeys: !caseInsensitive };
+  const current = new Map(readAppSettings(text, label, options).map((s) => [norm(s.key), s.value]));
+  const settings: SettingEdit[] = [];
+  let next = text;
+  for (const [key, setting] of Object.entries(appSettings)) {
+    const before = current.get(norm(key)) ?? null;
+    const after = desiredAppSetting(setting, before);
+    if (before === after) continue;
+    next = setAppSetting(next, key, after, label, options);
+    settings.push({ action: before === null ? 'create' : 'update', key, before, after });
+  }
+  if (next === text) return { settings };
+  const out = encodeWebConfig(next);
+  return { settings, after: { bytes: out, sha256: sha256(out) } };
+}
+
+/** A file's new bytes: its settings applied to `bytes` (the same patcher and options as the plan). */
+export function applySettings(bytes: Buffer, settings: readonly SettingEdit[], label: string, caseInsensitive: boolean): Buffer {
+  let text = decodeWebConfig(bytes, label);
+  for (const s of settings) text = setAppSetting(text, s.key, s.after, label, { caseSensitiveKeys: !caseInsensitive });
+  return encodeWebConfig(text);
+}
+
+export function planWebConfigs(input: Input): KindPlan<WebConfigChangeData> {
+  const changes: WebConfigChange[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const read: Record<string, Record<string, string>> = {};
+  const caseInsensitive = input.assumptions.get('app-setting-keys-case-insensitive');
+  const restart = input.assumptions.get('web-config-restart');
+  // Servers on the same build carry byte-identical files: compute each (entry, file) edit once.
+  const edits = new Map<string, FileEdit>();
+  for (const server of input.servers) {
+    const live = input.server(server.Name);
+    if (live === undefined) continue;
+    read[server.Name] = {};
+    for (const { entry: wc, index: i } of entriesFor(input, server.Name)) {
+      const file = live.files[wc.file];
+      if (file === undefined) continue;
+      const pointer = `${input.pointer}/${i}`;
+      const where = `${input.live.serverStates[server.Name]?.installPath ?? ''}${wc.file}`;
+      if (!file.exists) {
+        read[server.Name][wc.file] = 'missing';
+        diagnostics.push(
+          error(
+            'plan.file-missing',
+            `${wc.file} does not exist on ${server.Name} (${where}).`,
+            'hybridcfg edits the web.config files Exchange setup installs; it never creates one. Check the path ' +
+              '(relative to ExchangeInstallPath) and that the virtual directory exists on this server, or narrow ' +
+              'this entry with `servers:`.',
+            { source: input.locate(`${pointer}/file`), path: `${pointer}/file` },
+          ),
+        );
+        continue;
+      }
+      read[server.Name][wc.file] = file.sha256;
+      const label = `${server.Name}:${where}`;
+      try {
+        const cacheKey = `${i}\u0000${file.sha256}`;
+        let edit = edits.get(cacheKey);
+        if (edit === undefined) {
+          edit = editFile(file.bytes, wc.appSettings, label, caseInsensitive);
+          edits.set(cacheKey, edit);
+        }
+        if (edit.after === undefined) continue;
+        changes.push(
+          webConfigChange(
+            server.Name,
+            { file: wc.file, beforeSha256: file.sha256, afterSha256: edit.after.sha256, source: 'edit', settings: edit.settings },
+            wc.appSettings,
+            restart,
+          ),
+        );
+      } catch (err) {
+        if (!(err instanceof DiagnosticError)) throw err;
+        diagnostics.push(...err.diagnostics);
+      }
+    }
+  }
+  return { changes, diagnostics, read };
+}
+
+/** appSetting differences between two versions of a file, for people; the restore is the whole file. */
+function settingDiff(server: string, file: string, live: Buffer, original: Buffer, diagnostics: Diagnostic[]): SettingEdit[] | undefined {
+  const label = `${server}:${file}`;
+  try {
+    const now = new Map(readAppSettings(decodeWebConfig(live, label), label).map((s) => [s.key, s.value]));
+    const then = new Map(readAppSettings(decodeWebConfig(original, label), label).map((s) => [s.key, s.value]));
+    const out: SettingEdit[] = [];
+    for (const key of new Set([...now.keys(), ...then.keys()])) {
+      const before = now.get(key) ?? null;
+      const after = then.get(key);
+      if (before === (after ?? null)) continue;
+      if (after === undefined) {
+        diagnostics.push(
+          warning('rollback.key-removed', `Restoring ${file} on ${server} removes appSetting "${key}", which the original did not have.`, 'The plan shows its value becoming "": the whole original file is written back.'),
+        );
+      }
+      out.push({ key, action: before === null ? 'create' : 'update', before, after: after ?? '' });
+    }
+    return out;
+  } catch (err) {
+    if (!(err instanceof DiagnosticError)) throw err;
+    // A file hybridcfg cannot read (a CU rewrote it oddly) is still restored byte for byte.
+    diagnostics.push(warning('rollback.unreadable', `${file} on ${server} differs from its original and cannot be compared setting by setting.`, err.diagnostics.map((d) => d.summary).join('; ')));
+    return undefined;
+  }
+}
+
+/** Each web.config back to its first original, byte for byte (docs/safety.md). */
+export function rollbackWebConfigs(input: Input): KindPlan<WebConfigChangeData> {
+  const diagnostics: Diagnostic[] = [];
+  const changes: WebConfigChange[] = [];
+  const read: Record<string, Record<string, string>> = {};
+  const restart = input.assumptions.get('web-config-restart');
+  for (const server of input.servers) {
+    const live = input.server(server.Name);
+    if (live === undefined) continue;
+    read[server.Name] = {};
+    for (const { entry: wc } of entriesFor(input, server.Name)) {
+      const now = live.files[wc.file];
+      const original = live.originals?.[wc.file];
+      if (now === undefined || original === undefined || !original.exists) continue;
+      read[server.Name][wc.file] = now.exists ? now.sha256 : 'missing';
+      if (!now.exists) {
+        diagnostics.push(warning('rollback.file-missing', `${wc.file} no longer exists on ${server.Name}; hybridcfg does not recreate it.`));
+        continue;
+      }
+      if (now.sha256 === original.sha256) continue;
+      const settings = settingDiff(server.Name, wc.file, now.bytes, original.bytes, diagnostics) ?? [];
+      changes.push(webConfigChange(server.Name, { file: wc.file, beforeSha256: now.sha256, afterSha256: original.sha256, source: 'original', settings }, undefined, restart));
+    }
+  }
+  return { changes, diagnostics, read };
+}
+
+/** The change that puts the pre-apply bytes back (onFailure: rollback within a run). */
+export function undoWebConfig(change: WebConfigChange, input: Input): WebConfigChange {
+  const d = change.data;
+  return webConfigChange(
+    change.server!,
+    {
+      file: d.file,
+      beforeSha256: d.afterSha256,
+      afterSha256: d.beforeSha256,
+      source: 'preApply',
+      settings: d.settings.map((s) => ({ key: s.key, action: s.before === null ? 'create' : 'update', before: s.after, after: s.before ?? '' })),
+    },
+    undefined,
+    input.assumptions.get('web-config-restart'),
+  );
+}
+
+/** The bytes to write, computed from the live state read for this run; refused when they are not the planned ones. */
+export function webConfigRequest(change: WebConfigChange, input: Input): WebConfigRequest {
+  const d = change.data;
+  const server = change.server!;
+  const live = input.server(server);
+  const current = live?.files[d.file];
+  const label = `${server}:${d.file}`;
+  let bytes: Buffer | undefined;
+  if (d.source === 'edit') {
+    if (current?.exists && current.sha256 === d.beforeSha256) {
+      bytes = applySettings(current.bytes, d.settings, label, input.assumptions.get('app-setting-keys-case-insensitive'));
+    }
+  } else if (d.source === 'original') {
+    const original = live?.originals?.[d.file];
+    if (original?.exists) bytes = original.bytes;
+  } else if (current?.exists) {
+    bytes = current.bytes;
+  }
+  if (bytes === undefined || sha256(bytes) !== d.afterSha256) {
+    fail(
+      'apply.bytes-differ',
+      `The new bytes of ${d.file} on ${server} are not the ones the plan was made with.`,
+      'Nothing was written to this file. The file or the spec changed since the plan: run plan again and review it.',
+    );
+  }
+  return { file: d.file, bytes, expectedSha256: d.beforeSha256 };
+}
+
+/** Entries that describe the live values of what the spec's entries manage (servers whose values differ get their own). */
+export function exportWebConfigs(input: Input): WebConfigSpec[] {
+  const out: WebConfigSpec[] = [];
+  for (const wc of input.entries) {
+    const groups = new Map<string, { servers: string[]; appSettings: Record<string, string> }>();
+    let count = 0;
+    for (const server of input.servers) {
+      const file = input.server(server.Name)?.files[wc.file];
+      if (file === undefined || !file.exists) continue;
+      count++;
+      const settings = new Map(readAppSettings(decodeWebConfig(file.bytes, wc.file), wc.file).map((s) => [s.key.toUpperCase(), s.value]));
+      const appSettings: Record<string, string> = {};
+      for (const key of Object.keys(wc.appSettings)) {
+        const value = settings.get(key.toUpperCase());
+        if (value !== undefined) appSettings[key] = value;
+      }
+      const id = JSON.stringify(appSettings);
+      const group = groups.get(id) ?? { servers: [], appSettings };
+      group.servers.push(server.Name);
+      groups.set(id, group);
+    }
+    const onlyOne = groups.size === 1 && count === input.servers.length;
+    for (const g of groups.values()) {
+      if (Object.keys(g.appSettings).length === 0) continue;
+      out.push({ file: wc.file, ...(onlyOne ? {} : { servers: g.servers }), appSettings: g.appSettings });
+    }
+  }
+  return out;
+}

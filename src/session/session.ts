@@ -1,0 +1,114 @@
+/**
+ * The one orchestrator every command uses: load the spec, open its target with the kinds' drivers, take
+ * the organisation's lock when the command changes anything, read the live state, plan. The commands
+ * (src/cli) only parse arguments and pick a view; everything between the spec and the result is here.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { preflight } from '../apply/apply';
+import { lockedError, newHolder, previousRunWarnings } from '../apply/lock';
+import { DiagnosticError, type Diagnostic } from '../diag/diagnostic';
+import { IO } from '../io/messages';
+import type { IoHost } from '../io/host';
+import { plan as makePlan, type PlanContext, type PlanOutcome } from '../plan/planner';
+import type { Plan } from '../plan/types';
+import { REGISTRY, type Registry } from '../resources/registry';
+import type { LiveState } from '../resources/types';
+import { loadSpec as loadSpecWith } from '../spec/load';
+import type { LoadedSpec } from '../spec/types';
+import { openTarget } from '../targets';
+import type { LockHolder, Target } from '../targets/types';
+import { readLive } from './live';
+
+export const DEFAULT_SPEC = 'hybridcfg.yaml';
+
+/** package.json sits one level above dist/ and src/. */
+export function toolVersion(): string {
+  return (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export function specPath(arg: string | undefined, cwd: string): string {
+  return path.resolve(cwd, arg ?? DEFAULT_SPEC);
+}
+
+/** Loads a spec whose resource sections are the registry's kinds. */
+export function loadSpec(file: string, registry: Registry = REGISTRY): Promise<LoadedSpec> {
+  return loadSpecWith(file, registry.kinds);
+}
+
+/** Opens the target a loaded spec names, with the drivers of the registry's kinds. */
+export function openSpecTarget(loaded: LoadedSpec, registry: Registry, parallelism?: number): Promise<Target> {
+  const lab: Record<string, (typeof registry.kinds)[number]['drivers']['lab']> = {};
+  const powershell: Record<string, (typeof registry.kinds)[number]['drivers']['powershell']> = {};
+  for (const k of registry.kinds) {
+    lab[k.id] = k.drivers.lab;
+    powershell[k.id] = k.drivers.powershell;
+  }
+  return openTarget(loaded.spec.target, { specDir: loaded.dir, ...(parallelism !== undefined ? { parallelism } : {}), drivers: { lab, powershell } });
+}
+
+export interface Session {
+  readonly loaded: LoadedSpec;
+  readonly registry: Registry;
+  readonly target: Target;
+  readonly live: LiveState;
+  readonly plan: Plan;
+  /** Present when the session took the organisation's lock (apply, rollback). */
+  readonly holder?: LockHolder;
+}
+
+export interface SessionOptions {
+  readonly host: IoHost;
+  readonly registry?: Registry;
+  readonly parallelism?: number;
+  /** Take the organisation's lock for this command before reading anything; released at the end. */
+  readonly lock?: { readonly command: string; readonly specArg: string };
+  /** What to read and plan: the spec's resources (apply) or their originals (rollback). */
+  readonly purpose?: 'apply' | 'rollback';
+  /** Another pure planner over the same inputs (rollback); default: the spec planner. */
+  readonly planner?: (loaded: LoadedSpec, live: LiveState, registry: Registry, ctx: PlanContext) => PlanOutcome;
+}
+
+export async function withSession<T>(file: string, opts: SessionOptions, fn: (s: Session) => Promise<T>): Promise<T> {
+  const registry = opts.registry ?? REGISTRY;
+  const loaded = await loadSpec(file, registry);
+  const target = await openSpecTarget(loaded, registry, opts.parallelism);
+  let holder: LockHolder | undefined;
+  try {
+    if (opts.lock) {
+      const candidate = newHolder(opts.lock.command);
+      const current = await target.acquireLock(candidate);
+      if (current !== null) throw new DiagnosticError(lockedError(current, opts.lock.specArg));
+      holder = candidate;
+      await opts.host.notify(IO.LOCK_TAKEN.msg(`took the organisation's lock (run ${candidate.runId})`, { runId: candidate.runId }));
+    }
+    await opts.host.notify(IO.READ_START.msg(`Reading the live state for ${file} ...`, { spec: file }));
+    const live = await readLive(loaded, target, registry, {
+      ...(opts.parallelism !== undefined ? { parallelism: opts.parallelism } : {}),
+      purpose: opts.purpose === 'rollback' ? 'rollback' : 'plan',
+      host: opts.host,
+    });
+    const outcome = (opts.planner ?? makePlan)(loaded, live, registry, {
+      toolVersion: toolVersion(),
+      target: { kind: target.kind, description: target.description },
+      now: new Date(),
+    });
+    if (!outcome.plan) throw new DiagnosticError(outcome.diagnostics.filter((d) => d.severity === 'error'));
+    const planned = outcome.plan;
+    // What the journal says about an interrupted run travels with the plan, so every view shows it.
+    const runWarnings: Diagnostic[] = [
+      ...previousRunWarnings(live.organization, planned),
+      // apply refuses these up front; plan shows them so nobody is surprised.
+      ...preflight(planned, live).map((d) => ({ ...d, severity: 'warning' as const, code: 'plan.backup-impossible' })),
+    ];
+    const plan = runWarnings.length > 0 ? { ...planned, warnings: [...planned.warnings, ...runWarnings] } : planned;
+    await opts.host.notify(IO.PLAN_READY.msg(`planned ${plan.summary.changes} change(s)`, { plan }));
+    return await fn({ loaded, registry, target, live, plan, ...(holder ? { holder } : {}) });
+  } finally {
+    try {
+      if (holder) await target.releaseLock(holder.runId);
+    } finally {
+      await target.close();
+    }
+  }
+}

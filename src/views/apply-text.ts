@@ -1,0 +1,35 @@
+/** What apply (and rollback) did, for people: one line per message while it runs, then the result. */
+import type { ApplyResult } from '../apply/apply';
+import type { Plan } from '../plan/types';
+
+function noun(plan: Plan, kind: string): string {
+  return plan.kinds[kind]?.noun[0] ?? kind;
+}
+
+export function renderApplyResult(result: ApplyResult, plan: Plan, what: 'Apply' | 'Rollback' = 'Apply'): string {
+  const lines = [result.status === 'succeeded' ? `${what} complete.` : `${what} FAILED. The run stopped at the first failure.`];
+  for (const a of result.organization) {
+    const restored = a.restored === true ? ', then RESTORED to its values before the apply' : a.restored === false ? ', and its restore FAILED' : '';
+    lines.push(`  ${noun(plan, a.kind)} "${a.title ?? a.address}": ${a.done ? 'changed' : 'NOT changed'}${restored}`);
+  }
+  for (const s of result.servers) {
+    const did = [
+      ...(s.written.length ? [`wrote ${s.written.join(', ')}`] : []),
+      ...(s.restarted ? ['restarted'] : []),
+      ...(s.health ? [s.health.ok ? 'healthy' : `health check FAILED (${s.health.failures.map((f) => f.path || 'server').join(', ')})`] : []),
+      ...(s.restored ? [`RESTORED ${s.restored.join(', ')} byte for byte`] : []),
+    ];
+    const line =
+      s.outcome === 'not-started'
+        ? 'not touched'
+        : s.outcome === 'failed' || s.outcome === 'rolledBack'
+          ? `FAILED${s.message ? `: ${s.message}` : ''}${did.length ? `; did: ${did.join(', ')}` : ''}`
+          : did.join(', ') || 'no change';
+    lines.push(`  ${s.server}: ${line}`);
+  }
+  if (result.rollback) {
+    lines.push(result.rollback.complete ? 'Rolled back:' : 'Rollback INCOMPLETE:');
+    for (const n of result.rollback.notes) lines.push(`  ${n}`);
+  }
+  return lines.join('\n') + '\n';
+}
