@@ -294,11 +294,11 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
     try {
       await target.setOrganization(kind.id, requestOf(change));
     } catch (err) {
-      return stop(`${kind.noun[0]} "${change.title ?? change.address}"`, diagnosticsOf(err), [], []);
+      return stop(`${kind.verb ?? kind.noun[0]} "${change.title ?? change.address}"`, diagnosticsOf(err), [], []);
     }
     orgState.get(change.address)!.done = true;
     await host?.notify(
-      IO.APPLY_ORGANIZATION.msg(`${kind.noun[0]} "${change.title ?? change.address}": ${change.attributes.map((a) => a.name).join(', ')} ... done`, {
+      IO.APPLY_ORGANIZATION.msg(`${kind.verb ?? kind.noun[0]} "${change.title ?? change.address}": ${change.attributes.map((a) => a.name).join(', ')} ... done`, {
         kind: kind.id,
         address: change.address,
         ...(change.title !== undefined ? { title: change.title } : {}),

@@ -130,6 +130,7 @@ export function assumptionsSchema(): Record<string, unknown> {
     type: 'object',
     description:
       'Exchange behaviour hybridcfg relies on but cannot confirm, each with its default. Every plan lists the assumptions it used; set one here when your servers behave otherwise.',
+    examples: [{ 'partner-application-cache': true }],
     additionalProperties: false,
     properties,
   };

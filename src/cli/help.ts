@@ -232,3 +232,24 @@ Examples:
   hybridcfg lab fault ./lab --server EX02 --clear
   hybridcfg lab fault ./lab
 `;
+
+const HELP: Readonly<Record<string, string>> = {
+  validate: VALIDATE_USAGE,
+  plan: PLAN_USAGE,
+  apply: APPLY_USAGE,
+  export: EXPORT_USAGE,
+  verify: VERIFY_USAGE,
+  rollback: ROLLBACK_USAGE,
+  'force-unlock': FORCE_UNLOCK_USAGE,
+};
+const LAB_HELP: Readonly<Record<string, string>> = { init: LAB_INIT_USAGE, events: LAB_EVENTS_USAGE, fault: LAB_FAULT_USAGE };
+
+/** The help `hybridcfg <command> ... --help` asks for, or undefined when the arguments ask for none. */
+export function commandHelp(command: string, rest: readonly string[]): string | undefined {
+  if (!rest.includes('--help') && !rest.includes('-h')) return undefined;
+  if (command === 'lab') {
+    const sub = rest[0];
+    return sub !== undefined && LAB_HELP[sub] !== undefined ? LAB_HELP[sub] : LAB_USAGE;
+  }
+  return HELP[command];
+}

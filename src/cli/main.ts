@@ -4,7 +4,7 @@
  * and `--help` load nothing heavy; commands import what they need statically), and is the one place
  * that maps failures to exit codes. Help texts live in help.ts, apart from the commands' code.
  */
-import { COMMAND_SUMMARIES } from './help';
+import { COMMAND_SUMMARIES, commandHelp } from './help';
 import type { CliIo } from './io';
 
 type CommandModule = { run(argv: string[], io: CliIo): Promise<number> };
@@ -70,6 +70,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         `Run "hybridcfg --help" for the list of commands.\n`,
     );
     return 1;
+  }
+  // Help is answered here, from help.ts: a command's module (and all it imports) is not loaded for it.
+  const help = commandHelp(command, rest);
+  if (help !== undefined) {
+    io.stdout.write(help);
+    return 0;
   }
   const { runCommand } = require('./run') as typeof import('./run');
   return runCommand(() => entry().run(rest, io), io, { command, json: rest.includes('--json') });

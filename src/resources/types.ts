@@ -150,6 +150,8 @@ export interface ResourceKind<E = any, OL = any, SL = any, D = any> {
   readonly scope: 'organization' | 'server';
   /** For counts in summaries: `partner application(s)`; server kinds say `<noun> on N servers`. */
   readonly noun: readonly [one: string, many: string];
+  /** What an administrator would run to make a change, for progress lines (`Set-PartnerApplication`). */
+  readonly verb?: string;
   /** Lower first. Organisation-scope kinds go before any server is touched (docs/architecture.md). */
   readonly applyOrder: number;
   readonly schema: SchemaFragment;

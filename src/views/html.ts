@@ -210,10 +210,10 @@ function organizationSection(plan: Plan, changes: readonly Change[], applied?: A
   ${changes.map((c) => {
     const outcome = applied?.organization?.find((o) => o.address === c.address);
     return html`<div class="card" data-address="${c.address}" data-kind="${c.kind}">
-    <h3>${c.title ?? c.address} <span class="badge update">${c.action}</span> <span class="muted">${plan.kinds[c.kind]?.noun[0] ?? c.kind}</span>${
+    <h3>${c.title ?? c.address} <span class="badge update">${c.action}</span>${
       outcome ? html` <span class="badge ${outcome.done ? '' : 'failed'}" data-testid="change-result">${outcome.done ? 'done' : 'not done'}</span>` : null
     }</h3>
-    <p class="muted mono">${c.address}</p>
+    <p class="muted"><span>${plan.kinds[c.kind]?.noun[0] ?? c.kind}</span> <span class="mono">${c.address}</span></p>
     ${c.attributes.map((a) => attribute(a, c.address))}
   </div>`;
   })}

@@ -1,4 +1,4 @@
-import { createLabTarget } from '../../src/targets/lab/lab-target';
+import { labTarget } from '../helpers/targets';
 import { targetContract } from './target.contract';
 
-targetContract('lab', async (labDir) => createLabTarget(labDir));
+targetContract('lab', async (labDir) => labTarget(labDir));

@@ -1,10 +1,7 @@
-import * as path from 'node:path';
-import { createPowerShellTarget } from '../../src/targets/powershell';
 import { requirePwsh } from '../helpers/pwsh';
+import { powershellTarget } from '../helpers/targets';
 import { targetContract } from './target.contract';
 
 const pwsh = requirePwsh();
 
-targetContract('powershell (pwsh + fake Exchange module)', async (labDir) =>
-  createPowerShellTarget({ shell: pwsh, lab: labDir, timeoutSeconds: 60 }, { specDir: path.dirname(labDir) }),
-);
+targetContract('powershell (pwsh + fake Exchange module)', async (labDir) => powershellTarget(labDir, pwsh));

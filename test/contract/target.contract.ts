@@ -9,8 +9,10 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { initLab } from '../../src/targets/lab/init';
+import type { PartnerApplicationsLive, PartnerApplicationUpdate } from '../../src/resources/partner-application/types';
+import type { WebConfigLive, WebConfigRequest, WebConfigResult } from '../../src/resources/web-config/types';
 import type { ExchangeServer, JournalEnd, JournalStart, LockHolder, Target } from '../../src/targets/types';
+import { files, initLab, ORG } from '../helpers/targets';
 import {
   EXCHANGE_ONLINE_APPLICATION_IDENTIFIER,
   GRAPH_APPLICATION_IDENTIFIER,
@@ -57,11 +59,19 @@ const EWS = 'FrontEnd/HttpProxy/ews/web.config';
 const HEALTH = { paths: ['/owa/healthcheck.htm', 'ews/healthcheck.htm'], timeoutSeconds: 5 };
 const holder = (runId: string, user = 'alice'): LockHolder => ({ runId, command: 'apply', host: 'admin01', user, pid: 4242, startedAt: '2026-01-02T03:04:05.678Z' });
 
-/** The contract covers every optional part of the interface: both targets implement them all. */
-function full(target: Target): Required<Target> {
-  if (!target.acquireLock || !target.releaseLock || !target.appendJournal) throw new Error(`${target.kind} target lacks the lock or the journal`);
-  return target as Required<Target>;
+/** The organisation read with the partner application kind, and its part of it. */
+async function readOrg(target: Target) {
+  const org = await target.readOrganization(ORG);
+  return { ...org, apps: org.resources.partnerApplication as PartnerApplicationsLive };
 }
+const readFiles = async (target: Target, server: ExchangeServer, ...f: string[]) => {
+  const state = await target.readServer(server, files(...f));
+  return { ...state, files: (state.resources.webConfig as WebConfigLive).files };
+};
+const setApp = (target: Target, applicationIdentifier: string, update: PartnerApplicationUpdate) =>
+  target.setOrganization('partnerApplication', { applicationIdentifier, update });
+const writeFiles = async (target: Target, server: ExchangeServer, writes: readonly WebConfigRequest[]) =>
+  (await target.setServer(server, writes.map((request) => ({ kind: 'webConfig', request })))) as WebConfigResult[];
 
 export function targetContract(name: string, makeTarget: (labDir: string) => Promise<Target>): void {
   describe(`Target contract: ${name}`, () => {
@@ -81,7 +91,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
     const originalsFile = () => path.join(lab, 'hybridcfg', 'original', 'partner-applications.json');
     const originalsText = () => fs.readFile(originalsFile(), 'utf8').catch(() => null);
     const server = async (n: string): Promise<ExchangeServer> => {
-      const org = await target.readOrganization();
+      const org = await target.readOrganization({});
       const s = org.servers.find((x) => x.Name === n);
       if (!s) throw new Error(`no server ${n}`);
       return s;
@@ -99,15 +109,15 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
     });
 
     test('reads the organisation and a server, in one call each', async () => {
-      const org = await target.readOrganization();
-      const graph = org.partnerApplications.find((a) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER);
+      const org = await readOrg(target);
+      const graph = org.apps.applications.find((a) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER);
       const onDisk = (await organizationJson()).partnerApplications.find((a: any) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER);
       expect(graph).toMatchObject({ Name: 'Microsoft Graph', AppOnlyPermissions: null, ActAsPermissions: onDisk.ActAsPermissions });
       expect(org.servers.map((s) => s.Name)).toEqual(['EX01', 'EX02']);
       expect(org.servers[0]).toEqual({ Name: 'EX01', Fqdn: 'EX01.contoso.lab', AdminDisplayVersion: expect.any(String), ServerRole: expect.stringMatching(/Mailbox/) });
-      expect([...(org.setPartnerApplicationParameters ?? [])].sort()).toEqual([...(await organizationJson()).cmdlets['Set-PartnerApplication'].parameters].sort());
+      expect([...(org.apps.parameters ?? [])].sort()).toEqual([...(await organizationJson()).cmdlets['Set-PartnerApplication'].parameters].sort());
 
-      const state = await target.readServer(org.servers[0]!, [REST_FRONTEND_WEB_CONFIG, 'FrontEnd/HttpProxy/none/web.config']);
+      const state = await readFiles(target, org.servers[0]!, REST_FRONTEND_WEB_CONFIG, 'FrontEnd/HttpProxy/none/web.config');
       const bytes = await fs.readFile(restFile('EX01'));
       expect(state.name).toBe('EX01');
       expect(state.installPath).toBe(path.join(lab, 'servers', 'EX01') + path.sep);
@@ -115,7 +125,8 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       expect(state.files['FrontEnd/HttpProxy/none/web.config']).toEqual({ exists: false });
       expect(state.backup).toEqual({ possible: true });
       // A fresh organisation: no originals recorded, nobody holds the lock, no run in the journal.
-      expect(org).toMatchObject({ partnerApplicationOriginals: {}, lock: null, lastRun: null });
+      expect(org.apps.originals).toEqual({});
+      expect(org).toMatchObject({ lock: null, lastRun: null });
       expect(await calls()).toEqual([{ call: 'readOrganization' }, { call: 'readServer', server: 'EX01' }]);
       expect(await events()).toEqual([]);
     });
@@ -123,14 +134,14 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
     test('sets only the given partner application properties', async () => {
       const before = await organizationJson();
       const act = before.partnerApplications.find((a: any) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER).ActAsPermissions;
-      await target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: act, Enabled: true });
+      await setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: act, Enabled: true });
       const after = await organizationJson();
       const expected = {
         ...before,
         partnerApplications: before.partnerApplications.map((a: any) => (a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER ? { ...a, AppOnlyPermissions: act } : a)),
       };
       expect(after).toEqual(expected);
-      expect((await target.readOrganization()).partnerApplications.find((a) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER)?.AppOnlyPermissions).toEqual(act);
+      expect((await readOrg(target)).apps.applications.find((a) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER)?.AppOnlyPermissions).toEqual(act);
       // Enabled was already true: only what changed is reported.
       expect(await events()).toEqual([
         { action: 'set-partnerapplication', applicationIdentifier: GRAPH_APPLICATION_IDENTIFIER, name: 'Microsoft Graph', properties: ['AppOnlyPermissions'] },
@@ -139,8 +150,8 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
     });
 
     test('an empty permission list is stored as null', async () => {
-      await target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'] });
-      await target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: [] });
+      await setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'] });
+      await setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: [] });
       const app = (await organizationJson()).partnerApplications.find((a: any) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER);
       expect(app.AppOnlyPermissions).toBeNull();
       expect((await events()).map((e) => e.properties)).toEqual([['AppOnlyPermissions'], ['AppOnlyPermissions']]);
@@ -150,10 +161,10 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       const org = await organizationJson();
       org.cmdlets['Set-PartnerApplication'].parameters = org.cmdlets['Set-PartnerApplication'].parameters.filter((p: string) => p !== 'AppOnlyPermissions');
       await fs.writeFile(path.join(lab, 'organization.json'), JSON.stringify(org, null, 2) + '\n');
-      const live = await target.readOrganization();
-      expect(live.setPartnerApplicationParameters).not.toContain('AppOnlyPermissions');
-      expect(live.setPartnerApplicationParameters).toContain('ActAsPermissions');
-      await rejectsWith(target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'] }), 'target.parameter-missing');
+      const live = (await readOrg(target)).apps;
+      expect(live.parameters).not.toContain('AppOnlyPermissions');
+      expect(live.parameters).toContain('ActAsPermissions');
+      await rejectsWith(setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'] }), 'target.parameter-missing');
       expect(await organizationJson()).toEqual(org);
       expect(await originalsText()).toBeNull();
       expect(await events()).toEqual([]);
@@ -167,7 +178,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       const ex01 = await server('EX01');
       const before = await fs.readFile(restFile('EX01'));
       await rejectsWith(
-        target.writeFiles(ex01, [{ file: REST_FRONTEND_WEB_CONFIG, bytes: Buffer.from('new'), expectedSha256: sha256(Buffer.from('something else')) }]),
+        writeFiles(target, ex01, [{ file: REST_FRONTEND_WEB_CONFIG, bytes: Buffer.from('new'), expectedSha256: sha256(Buffer.from('something else')) }]),
         'target.file-changed',
       );
       expect(await fs.readFile(restFile('EX01'))).toEqual(before);
@@ -179,7 +190,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
     test('a missing file is not created', async () => {
       const ex01 = await server('EX01');
       await rejectsWith(
-        target.writeFiles(ex01, [{ file: 'FrontEnd/HttpProxy/none/web.config', bytes: Buffer.from('x'), expectedSha256: sha256(Buffer.from('')) }]),
+        writeFiles(target, ex01, [{ file: 'FrontEnd/HttpProxy/none/web.config', bytes: Buffer.from('x'), expectedSha256: sha256(Buffer.from('')) }]),
         'target.file-missing',
       );
       expect(await listFiles(path.join(lab, 'servers', 'EX01', 'FrontEnd', 'HttpProxy', 'none'))).toEqual([]);
@@ -190,8 +201,8 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       const original = await fs.readFile(restFile('EX01'));
       const first = Buffer.concat([original, Buffer.from('<!-- 1 -->\r\n')]);
       const second = Buffer.concat([first, Buffer.from('<!-- 2 -->\r\n')]);
-      const r1 = await target.writeFiles(ex01, [{ file: REST_FRONTEND_WEB_CONFIG, bytes: first, expectedSha256: sha256(original) }]);
-      const r2 = await target.writeFiles(ex01, [{ file: REST_FRONTEND_WEB_CONFIG, bytes: second, expectedSha256: sha256(first) }]);
+      const r1 = await writeFiles(target, ex01, [{ file: REST_FRONTEND_WEB_CONFIG, bytes: first, expectedSha256: sha256(original) }]);
+      const r2 = await writeFiles(target, ex01, [{ file: REST_FRONTEND_WEB_CONFIG, bytes: second, expectedSha256: sha256(first) }]);
       expect(await fs.readFile(restFile('EX01'))).toEqual(second);
       expect(await fs.readFile(r1[0]!.backupPath)).toEqual(original);
       expect(await fs.readFile(r2[0]!.backupPath)).toEqual(first);
@@ -233,9 +244,9 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       const org = await organizationJson();
       org.servers = org.servers.map((s: any) => (s.Name === 'EX01' ? { ...s, faults: { unreachable: true } } : { ...s, faults: { restart: 'fail' } }));
       await fs.writeFile(path.join(lab, 'organization.json'), JSON.stringify(org, null, 2) + '\n');
-      await rejectsWith(target.readServer(ex01, [REST_FRONTEND_WEB_CONFIG]), 'target.unreachable');
+      await rejectsWith(readFiles(target, ex01, REST_FRONTEND_WEB_CONFIG), 'target.unreachable');
       await rejectsWith(target.restart(ex02, { mode: 'iisreset' }), 'target.restart-failed');
-      await expect(target.readServer(ex01, [])).rejects.toMatchObject({
+      await expect(target.readServer(ex01, {})).rejects.toMatchObject({
         diagnostics: [expect.objectContaining({ summary: expect.stringContaining('EX01 (EX01.contoso.lab) is unreachable: WinRM cannot complete the operation') })],
       });
       expect(await events()).toEqual([]);
@@ -248,10 +259,10 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
 
     test('a server that can back up says so in its read; the backup fault says it cannot, and nothing is left behind', async () => {
       await setServerFaults({ EX02: { backup: 'fail' } });
-      const org = await target.readOrganization();
+      const org = await target.readOrganization({});
       const [ex01, ex02] = [org.servers[0]!, org.servers[1]!];
-      expect((await target.readServer(ex01, [REST_FRONTEND_WEB_CONFIG])).backup).toEqual({ possible: true });
-      const refused = await target.readServer(ex02, [REST_FRONTEND_WEB_CONFIG]);
+      expect((await readFiles(target, ex01, REST_FRONTEND_WEB_CONFIG)).backup).toEqual({ possible: true });
+      const refused = await readFiles(target, ex02, REST_FRONTEND_WEB_CONFIG);
       expect(refused.backup).toEqual({ possible: false, reason: 'lab fault backup=fail on EX02' });
       // The server's files are still read: only the write would be refused (by apply's preflight).
       expect(refused.files[REST_FRONTEND_WEB_CONFIG]).toMatchObject({ exists: true });
@@ -265,7 +276,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
 
     test('a restart carries its health check: healthy, failing with the healthCheck fault (a result, not an error), or not asked', async () => {
       await setServerFaults({ EX02: { healthCheck: 'fail' } });
-      const org = await target.readOrganization();
+      const org = await target.readOrganization({});
       const [ex01, ex02] = [org.servers[0]!, org.servers[1]!];
       expect(await target.restart(ex01, { mode: 'iisreset', healthCheck: HEALTH })).toEqual({ health: { ok: true, failures: [] } });
       expect(await target.restart(ex02, { mode: 'appPools', appPools: [REST_FRONTEND_APP_POOL], healthCheck: HEALTH })).toEqual({
@@ -299,21 +310,21 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       await writeOrganization(org);
       const act = org.partnerApplications.find((a: any) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER).ActAsPermissions;
 
-      await target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: act });
+      await setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: act });
       expect(await originalsText()).toBe(JSON.stringify({ [GRAPH_APPLICATION_IDENTIFIER]: { AppOnlyPermissions: null } }, null, 2) + '\n');
       // A later change keeps the first original of AppOnlyPermissions and adds Enabled's.
-      await target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'], Enabled: false });
-      await target.setPartnerApplication(EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Realm: 'other' });
+      await setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'], Enabled: false });
+      await setApp(target, EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Realm: 'other' });
       const expected = {
         [GRAPH_APPLICATION_IDENTIFIER]: { AppOnlyPermissions: null, Enabled: true },
         [EXCHANGE_ONLINE_APPLICATION_IDENTIFIER]: { Realm: tricky },
       };
       expect(await originalsText()).toBe(JSON.stringify(expected, null, 2) + '\n');
-      expect((await target.readOrganization()).partnerApplicationOriginals).toEqual(expected);
+      expect((await readOrg(target)).apps.originals).toEqual(expected);
 
       // Restoring sends the recorded values, null included; the originals stay as they were.
-      await target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: null, Enabled: true });
-      await target.setPartnerApplication(EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Realm: tricky });
+      await setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: null, Enabled: true });
+      await setApp(target, EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Realm: tricky });
       const graph = (await organizationJson()).partnerApplications.find((a: any) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER);
       expect(graph).toMatchObject({ AppOnlyPermissions: null, Enabled: true });
       expect((await organizationJson()).partnerApplications.find((a: any) => a.ApplicationIdentifier === EXCHANGE_ONLINE_APPLICATION_IDENTIFIER).Realm).toBe(tricky);
@@ -326,11 +337,11 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       const org = await organizationJson();
       org.partnerApplications = org.partnerApplications.map((a: any) => (a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER ? { ...a, faults: { set: 'fail' } } : a));
       await writeOrganization(org);
-      await rejectsWith(target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'] }), 'target.set-failed');
+      await rejectsWith(setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'] }), 'target.set-failed');
       expect(await originalsText()).toBeNull();
-      await target.setPartnerApplication(EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Enabled: false });
+      await setApp(target, EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Enabled: false });
       const before = await originalsText();
-      await rejectsWith(target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, { Realm: 'x' }), 'target.set-failed');
+      await rejectsWith(setApp(target, GRAPH_APPLICATION_IDENTIFIER, { Realm: 'x' }), 'target.set-failed');
       expect(await originalsText()).toBe(before);
       expect(JSON.parse(before!)).toEqual({ [EXCHANGE_ONLINE_APPLICATION_IDENTIFIER]: { Enabled: true } });
       expect(await organizationJson()).toEqual({
@@ -340,21 +351,21 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
     });
 
     test('the lock: taken once, a second taker gets the holder, released only by its own run id', async () => {
-      const t = full(target);
+      const t = target;
       const a = holder('run-a');
       const b = holder('run-b', 'bob');
       const lockFile = path.join(lab, 'hybridcfg', 'lock.json');
       expect(await t.acquireLock(a)).toBeNull();
       expect(await fs.readFile(lockFile, 'utf8')).toBe(JSON.stringify(a, null, 2) + '\n');
-      expect((await t.readOrganization()).lock).toEqual(a);
+      expect((await t.readOrganization({})).lock).toEqual(a);
       expect(await t.acquireLock(b)).toEqual(a);
       expect(await t.releaseLock('run-b')).toBe(false);
       expect(await fs.readFile(lockFile, 'utf8')).toBe(JSON.stringify(a, null, 2) + '\n');
       expect(await t.releaseLock('run-a')).toBe(true);
-      expect((await t.readOrganization()).lock).toBeNull();
+      expect((await t.readOrganization({})).lock).toBeNull();
       expect(await t.releaseLock('run-a')).toBe(false);
       expect(await t.acquireLock(b)).toBeNull();
-      expect((await t.readOrganization()).lock).toEqual(b);
+      expect((await t.readOrganization({})).lock).toEqual(b);
       // No temp file of the lock is left behind, and the lock is not a change of the organisation.
       expect(await listFiles(path.join(lab, 'hybridcfg'))).toEqual(['lock.json']);
       expect(await events()).toEqual([]);
@@ -372,31 +383,33 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
     });
 
     test('the journal: one line per entry; the last run is its start and, once written, its end; a line cut short is skipped', async () => {
-      const t = full(target);
+      const t = target;
       const start = (runId: string): JournalStart => ({
         event: 'start',
         runId,
         holder: holder(runId),
-        files: [{ server: 'EX01', file: REST_FRONTEND_WEB_CONFIG, beforeSha256: 'a'.repeat(64), afterSha256: 'b'.repeat(64) }],
-        partnerApplications: [GRAPH_APPLICATION_IDENTIFIER],
+        changes: [
+          { address: `server["EX01"].webConfig["${REST_FRONTEND_WEB_CONFIG}"]`, server: 'EX01', before: 'a'.repeat(64), after: 'b'.repeat(64) },
+          { address: `partnerApplication["${GRAPH_APPLICATION_IDENTIFIER}"]` },
+        ],
       });
       const end = (runId: string): JournalEnd => ({ event: 'end', runId, status: 'succeeded' });
       const journal = path.join(lab, 'hybridcfg', 'journal.jsonl');
       const withTime = <T>(entry: T) => ({ time: expect.any(String), ...entry });
 
       await t.appendJournal(start('run-1'));
-      expect((await t.readOrganization()).lastRun).toEqual({ start: withTime(start('run-1')) });
+      expect((await t.readOrganization({})).lastRun).toEqual({ start: withTime(start('run-1')) });
       await t.appendJournal(end('run-1'));
-      expect((await t.readOrganization()).lastRun).toEqual({ start: withTime(start('run-1')), end: withTime(end('run-1')) });
+      expect((await t.readOrganization({})).lastRun).toEqual({ start: withTime(start('run-1')), end: withTime(end('run-1')) });
       await t.appendJournal(start('run-2'));
-      expect((await t.readOrganization()).lastRun).toEqual({ start: withTime(start('run-2')) });
+      expect((await t.readOrganization({})).lastRun).toEqual({ start: withTime(start('run-2')) });
       expect(await readLines(journal)).toEqual([start('run-1'), end('run-1'), start('run-2')]);
       // A run killed while writing its end line leaves half a line: run-2 is still the interrupted run.
       await fs.appendFile(journal, JSON.stringify({ time: new Date().toISOString(), ...end('run-2') }).slice(0, 30));
-      expect((await t.readOrganization()).lastRun).toEqual({ start: withTime(start('run-2')) });
+      expect((await t.readOrganization({})).lastRun).toEqual({ start: withTime(start('run-2')) });
       // The next run's start begins on a line of its own: the short line cannot swallow it.
       await t.appendJournal(start('run-3'));
-      expect((await t.readOrganization()).lastRun).toEqual({ start: withTime(start('run-3')) });
+      expect((await t.readOrganization({})).lastRun).toEqual({ start: withTime(start('run-3')) });
       expect(await events()).toEqual([]);
       expect((await calls()).filter((c) => c.call === 'appendJournal')).toEqual([
         { call: 'appendJournal', runId: 'run-1' },
@@ -416,7 +429,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
           return { file, bytes: Buffer.concat([bytes, Buffer.from('<!-- x -->\r\n')]), expectedSha256: sha256(bytes) };
         }),
       );
-      await target.writeFiles(ex02, writes);
+      await writeFiles(target, ex02, writes);
       const added = (await listFiles(folder)).filter((f) => !before.includes(f));
       expect(added.sort()).toEqual(
         [`hybridcfg/backup/<stamp>/${REST_FRONTEND_WEB_CONFIG}`, `hybridcfg/backup/<stamp>/${EWS}`, `hybridcfg/original/${REST_FRONTEND_WEB_CONFIG}`, `hybridcfg/original/${EWS}`].sort(),

@@ -6,7 +6,6 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GRAPH_APPLICATION_IDENTIFIER, PROFILES_KEY, REST_FRONTEND_WEB_CONFIG } from '../../src/domain/exchange';
-import { APP_ONLY_RISK } from '../../src/render/html';
 import { launchChromium, openReport, type BrowserSession } from '../helpers/browser';
 import { runCli } from '../helpers/cli';
 
@@ -44,7 +43,7 @@ test('plan --html, then apply --html of the saved plan, on a two-server lab', as
     }
     const graph = page.locator(`[data-address='partnerApplication["${GRAPH_APPLICATION_IDENTIFIER}"]']`);
     expect(await graph.locator('[data-attribute="AppOnlyPermissions"] [data-set="added"] li').count()).toBeGreaterThan(0);
-    expect(await page.locator('[data-testid="app-only-grant"]').textContent()).toContain(APP_ONLY_RISK);
+    expect(await page.locator(`[data-code="plan.app-only-access"][data-for='partnerApplication["${GRAPH_APPLICATION_IDENTIFIER}"]']`).textContent()).toContain('every on-premises mailbox');
     expect(planned.consoleErrors).toEqual([]);
     expect(planned.requests).toEqual([]);
   } finally {
@@ -58,7 +57,7 @@ test('plan --html, then apply --html of the saved plan, on a two-server lab', as
     const { page } = applied;
     expect(await page.locator('[data-testid="outcome"]').textContent()).toContain('Applied');
     expect(await page.locator('[data-server] [data-testid="server-result"]').allTextContents()).toEqual(['restarted', 'restarted']);
-    expect(await page.locator('[data-testid="partner-result"]').allTextContents()).toEqual(['done']);
+    expect(await page.locator('[data-testid="change-result"]').allTextContents()).toEqual(['done']);
     expect(applied.consoleErrors).toEqual([]);
   } finally {
     await applied.close();

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { warning } from '../../src/diag/diagnostic';
 import { DEFAULT_REST_PROFILES, GRAPH_APPLICATION_IDENTIFIER, PROFILES_KEY } from '../../src/domain/exchange';
-import type { AppSettingChange, Plan } from '../../src/plan/types';
-import { APP_ONLY_RISK, renderPlanHtml } from '../../src/render/html';
+import type { Plan } from '../../src/plan/types';
+import { renderPlanHtml } from '../../src/views/html';
+import { fileChange, graphChange, plan as basePlan } from '../helpers/plans';
 import { launchChromium, openReport, type BrowserSession } from '../helpers/browser';
 
 /**
@@ -46,49 +47,31 @@ const GRAPH_ACT_AS = [
 const REST = 'FrontEnd/HttpProxy/rest/web.config';
 const EWS = 'FrontEnd/HttpProxy/ews/web.config';
 
-function setting(server: string, file: string, key: string, before: string | null, after: string): AppSettingChange {
-  return {
-    kind: 'appSetting',
-    address: `server["${server}"].webConfig["${file}"].appSetting["${key}"]`,
-    action: before === null ? 'create' : 'update',
-    server,
-    file,
-    key,
-    before,
-    after,
-  };
+function setting(server: string, file: string, key: string, before: string | null, after: string) {
+  return fileChange(server, file, [key, before, after]);
 }
 
 /** The Graph app-only fix on a two-server org, plus a profile removed from EWS on EX02. */
 function samplePlan(overrides: Partial<Plan> = {}): Plan {
+  const graph = graphChange({ name: 'AppOnlyPermissions', before: null, after: GRAPH_ACT_AS });
   const changes: Plan['changes'] = [
-    {
-      kind: 'partnerApplication',
-      address: `partnerApplication["${GRAPH_APPLICATION_IDENTIFIER}"]`,
-      action: 'update',
-      applicationIdentifier: GRAPH_APPLICATION_IDENTIFIER,
-      name: 'Microsoft Graph',
-      attributes: [{ name: 'AppOnlyPermissions', before: null, after: GRAPH_ACT_AS }],
-      update: { AppOnlyPermissions: GRAPH_ACT_AS },
-    },
+    graph,
     setting('EX01', REST, PROFILES_KEY, DEFAULT_REST_PROFILES, `${DEFAULT_REST_PROFILES}|V1S2SAppOnly`),
     setting('EX02', REST, PROFILES_KEY, DEFAULT_REST_PROFILES, `${DEFAULT_REST_PROFILES}|V1S2SAppOnly`),
     setting('EX02', EWS, PROFILES_KEY, 'S2SAppActAs|S2SAppOnly|V1AppActAs|V1AppOnly|Callback', 'S2SAppActAs|S2SAppOnly|V1AppActAs|Callback'),
   ];
-  return {
-    formatVersion: 1,
-    tool: { name: 'hybridcfg', version: '0.1.0' },
-    createdAt: '2025-01-15T09:30:00.000Z',
+  return basePlan(changes, {
     spec: { path: 'orgs/contoso/hybridcfg.yaml', digest: 'sha256:1f2e' },
     target: { kind: 'powershell', description: 'powershell (Exchange: local, files: winrm)' },
     servers: ['EX01', 'EX02'],
-    changes,
-    fileEdits: [],
     restarts: [
       { server: 'EX01', mode: 'appPools', appPools: ['MSExchangeRestFrontEndAppPool'], reasons: [`${REST} changed`] },
       { server: 'EX02', mode: 'iisreset', reasons: [`${REST} changed`, `${EWS} changed`] },
     ],
     warnings: [
+      warning('plan.app-only-access', 'This grants app-only access through partner application "Microsoft Graph".', 'App-only tokens can then reach every on-premises mailbox.', {
+        address: graph.address,
+      }),
       warning(
         'plan.hybrid-rest-deprecated',
         'Microsoft has deprecated hybrid REST access to on-premises mailboxes',
@@ -97,9 +80,8 @@ function samplePlan(overrides: Partial<Plan> = {}): Plan {
       ),
     ],
     fingerprint: 'sha256:9c1d7a0f5e3b2c4d6e8f00112233445566778899aabbccddeeff001122334455',
-    summary: { changes: changes.length, servers: 2, restarts: 2 },
     ...overrides,
-  };
+  });
 }
 
 let session: BrowserSession;
@@ -121,7 +103,7 @@ describe('HTML plan report in chromium', () => {
       const counts = await page.locator('[data-count]').evaluateAll((els) =>
         Object.fromEntries(els.map((e) => [e.getAttribute('data-count'), e.querySelector('.n')?.textContent])),
       );
-      expect(counts).toMatchObject({ changes: '4', servers: '2', 'web.config': '3', 'partner-applications': '1', restarts: '2', warnings: '1' });
+      expect(counts).toMatchObject({ changes: '4', servers: '2', webConfig: '3', partnerApplication: '1', warnings: '2' });
 
       // EX01: V1S2SAppOnly appended to the REST profiles, nothing removed.
       const ex01 = page.locator(`[data-server="EX01"] [data-file="${REST}"] [data-key="${PROFILES_KEY}"]`);
@@ -138,8 +120,8 @@ describe('HTML plan report in chromium', () => {
       const graph = page.locator(`[data-address='partnerApplication["${GRAPH_APPLICATION_IDENTIFIER}"]']`);
       expect(await graph.locator('[data-set="added"] li').allTextContents()).toEqual(GRAPH_ACT_AS);
       expect(await graph.locator('[data-attribute="AppOnlyPermissions"] h4').textContent()).toContain('not set → 29 permissions');
-      const grant = page.locator('[data-testid="app-only-grant"]');
-      expect(await grant.textContent()).toContain(APP_ONLY_RISK);
+      const grant = page.locator(`[data-code="plan.app-only-access"][data-for='partnerApplication["${GRAPH_APPLICATION_IDENTIFIER}"]']`);
+      expect(await grant.textContent()).toContain('every on-premises mailbox');
       expect(await grant.isVisible()).toBe(true);
       expect(await page.locator('[data-code="plan.hybrid-rest-deprecated"]').textContent()).toContain('orgs/contoso/hybridcfg.yaml:12:5');
 

@@ -2,8 +2,8 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLabTarget } from '../../src/targets/lab/lab-target';
-import { sha256 } from '../../src/targets/lab/format';
+import { kindCalls, labTarget } from '../helpers/targets';
+import { sha256 } from '../../src/util/hash';
 import { runCli } from '../helpers/cli';
 
 const GRAPH = '00000003-0000-0000-c000-000000000000';
@@ -65,7 +65,7 @@ describe('hybridcfg lab events', () => {
     const empty = await runCli(['lab', 'events', './lab'], { cwd });
     expect(empty.stdout).toContain('The lab has not been changed yet');
 
-    const target = createLabTarget(join(cwd, 'lab'));
+    const target = kindCalls(labTarget(join(cwd, 'lab')));
     const ex01 = (await target.readOrganization()).servers[0];
     await target.setPartnerApplication(GRAPH, { AppOnlyPermissions: ['Mail.Read'] });
     const before = readFileSync(join(cwd, 'lab', 'servers', 'EX01', REST));
@@ -116,7 +116,7 @@ describe('hybridcfg lab fault', () => {
     expect(r.stdout).toBe('server EX02: faults restart=fail latencyMs=5\n');
     expect(org().servers[1].faults).toEqual({ restart: 'fail', latencyMs: 5 });
 
-    const target = createLabTarget(join(cwd, 'lab'));
+    const target = kindCalls(labTarget(join(cwd, 'lab')));
     const ex02 = (await target.readOrganization()).servers[1];
     await expect(target.restart(ex02, { mode: 'iisreset' })).rejects.toThrow(/Restart of EX02/);
 

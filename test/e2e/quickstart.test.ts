@@ -64,10 +64,16 @@ describe('quick start on a two-server lab', () => {
     const r = await runCli(['plan', '--json'], { cwd: dir });
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.stdout);
-    expect(plan.formatVersion).toBe(1);
-    expect(plan.changes.map((c: { action: string }) => c.action)).toEqual(['update', 'update', 'update']);
+    expect(plan.formatVersion).toBe(2);
+    expect(plan.changes.map((c: { kind: string; action: string }) => [c.kind, c.action])).toEqual([
+      ['partnerApplication', 'update'],
+      ['webConfig', 'update'],
+      ['webConfig', 'update'],
+    ]);
     expect(plan.changes.every((c: { address?: string }) => typeof c.address === 'string')).toBe(true);
-    expect(plan.fileEdits[0].afterBase64).toBeUndefined();
+    // A plan carries what apply checks and redoes, never a copy of a file (web.configs can hold secrets).
+    expect(r.stdout).not.toMatch(/base64|<configuration/i);
+    expect(plan.assumptions.map((a: { id: string }) => a.id)).toContain('partner-application-cache');
   });
 
   it('refuses to apply without --yes when there is no terminal, changing nothing', async () => {

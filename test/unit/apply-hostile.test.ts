@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { DiagnosticError } from '../../src/diag/diagnostic';
-import { parseSpec } from '../../src/spec/load';
-import { initLab } from '../../src/targets/lab/init';
-import { createLabTarget, resolveInServer } from '../../src/targets/lab/lab-target';
+import { parseSpec, webConfigsOf } from '../helpers/spec';
+import { initLab, kindCalls, labTarget } from '../helpers/targets';
+import { resolveInServer } from '../../src/targets/lab/paths';
 import { decodeWebConfig, readAppSettings, setAppSetting } from '../../src/webconfig/appsettings';
 import { fixtureBytes, REST } from '../helpers/live';
 
@@ -56,7 +56,7 @@ describe('the spec loader with hostile strings', () => {
       fc.property(hostile, hostile, (file, value) => {
         try {
           const loaded = parseSpec(spec(file, value), FILE);
-          const wc = loaded.spec.webConfigs![0];
+          const wc = webConfigsOf(loaded.spec)[0];
           expect(wc.appSettings['Custom.Key']).toBe(value);
           // Accepted: the lab resolves it under the server folder without complaint.
           expect(resolveInServer(folder, wc.file).startsWith(folder + path.sep)).toBe(true);
@@ -84,7 +84,7 @@ describe('the spec loader with hostile strings', () => {
 
   test('a subexpression in a path is a literal folder name inside ExchangeInstallPath, never run', () => {
     const loaded = parseSpec(spec('$(calc)\\web.config', 'v'), FILE);
-    expect(loaded.spec.webConfigs![0].file).toBe('$(calc)/web.config');
+    expect(webConfigsOf(loaded.spec)[0].file).toBe('$(calc)/web.config');
   });
 });
 
@@ -97,7 +97,7 @@ describe('the lab target refuses path attacks itself', () => {
   afterAll(() => rmSync(path.join(dir, '..'), { recursive: true, force: true }));
 
   test.each(['..\\..\\organization.json', '../../organization.json', 'FrontEnd/../../../organization.json', '/etc/passwd', 'C:\\Windows\\win.ini'])('%s: target.path-outside-install, nothing written', async (file) => {
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     const server = (await target.readOrganization()).servers[0];
     const before = readdirSync(dir).sort();
     await expect(target.writeFiles(server, [{ file, bytes: Buffer.from('x'), expectedSha256: 'x' }])).rejects.toMatchObject({

@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { parseDocument } from 'yaml';
-import { parseSpec } from '../../src/spec/load';
+import { parseSpec } from '../helpers/spec';
+import { partnerApplicationsOf, webConfigsOf } from '../helpers/spec';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -182,10 +183,10 @@ describe('example specs', () => {
   test('restore-defaults puts back the shipped Profiles value and unsets Graph app-only permissions', () => {
     const file = join(EXAMPLES, 'specs/restore-defaults.yaml');
     const { spec } = parseSpec(readFileSync(file, 'utf8'), file);
-    expect(spec.webConfigs?.[0]).toMatchObject({
+    expect(webConfigsOf(spec)[0]).toMatchObject({
       file: 'FrontEnd/HttpProxy/rest/web.config',
       appSettings: { 'OAuthHttpModule.Profiles': 'S2SAppActAs|S2SAppOnly|V1AppActAs|V1AppOnly|Callback|V1S2SActAs|CallbackV2' },
     });
-    expect(spec.partnerApplications?.[0]).toMatchObject({ applicationIdentifier: '00000003-0000-0000-c000-000000000000', appOnlyPermissions: null });
+    expect(partnerApplicationsOf(spec)[0]).toMatchObject({ applicationIdentifier: '00000003-0000-0000-c000-000000000000', appOnlyPermissions: null });
   });
 });

@@ -1,56 +1,15 @@
 /** The HTML report as text: what it says for each kind of change, and that nothing in it is live markup from a value. */
 import { error, warning } from '../../src/diag/diagnostic';
 import { DEFAULT_REST_PROFILES, GRAPH_APPLICATION_IDENTIFIER, PROFILES_KEY } from '../../src/domain/exchange';
-import type { AppSettingChange, AttributeChange, Plan, PartnerApplicationChange } from '../../src/plan/types';
+import { fileChange, graphChange, plan } from '../helpers/plans';
 import type { ApplyResult } from '../../src/apply/apply';
-import { APP_ONLY_RISK, NO_CHANGES, renderDiagnosticsHtml, renderPlanHtml, type ApplyOutcome } from '../../src/render/html';
-import { diffSet, diffTokens } from '../../src/render/html/diff';
-import { escapeHtml, html } from '../../src/render/html/markup';
+import { NO_CHANGES, renderDiagnosticsHtml, renderPlanHtml, type ApplyOutcome } from '../../src/views/html';
+import { diffSet, diffTokens } from '../../src/views/html/diff';
+import { escapeHtml, html } from '../../src/views/html/markup';
 
 const REST = 'FrontEnd/HttpProxy/rest/web.config';
-
-function plan(changes: Plan['changes'], extra: Partial<Plan> = {}): Plan {
-  return {
-    formatVersion: 1,
-    tool: { name: 'hybridcfg', version: '0.1.0' },
-    createdAt: '2025-01-15T09:30:00.000Z',
-    spec: { path: 'hybridcfg.yaml', digest: 'sha256:00' },
-    target: { kind: 'lab', description: 'lab ./lab' },
-    servers: ['EX01'],
-    changes,
-    fileEdits: [],
-    restarts: [],
-    warnings: [],
-    fingerprint: 'sha256:ff',
-    summary: { changes: changes.length, servers: 1, restarts: 0 },
-    ...extra,
-  };
-}
-
-function graph(...attributes: AttributeChange[]): PartnerApplicationChange {
-  return {
-    kind: 'partnerApplication',
-    address: `partnerApplication["${GRAPH_APPLICATION_IDENTIFIER}"]`,
-    action: 'update',
-    applicationIdentifier: GRAPH_APPLICATION_IDENTIFIER,
-    name: 'Microsoft Graph',
-    attributes,
-    update: {},
-  };
-}
-
-function profiles(before: string | null, after: string, key = PROFILES_KEY): AppSettingChange {
-  return {
-    kind: 'appSetting',
-    address: `server["EX01"].webConfig["${REST}"].appSetting["${key}"]`,
-    action: before === null ? 'create' : 'update',
-    server: 'EX01',
-    file: REST,
-    key,
-    before,
-    after,
-  };
-}
+const graph = graphChange;
+const profiles = (before: string | null, after: string, key = PROFILES_KEY) => fileChange('EX01', REST, [key, before, after]);
 
 /** The text a reader sees, roughly: tags dropped, entities decoded. */
 function visibleText(page: string): string {
@@ -139,7 +98,7 @@ describe('renderPlanHtml', () => {
         restarts: [{ server: evil, mode: 'appPools', appPools: [evil], reasons: [evil] }],
         spec: { path: evil, digest: '' },
       }),
-      { title: evil, applied: { status: 'failed', servers: [{ server: evil, outcome: 'failed', restarted: false, message: evil, backups: [evil] }] } },
+      { title: evil, applied: { status: 'failed', servers: [{ server: evil, outcome: 'failed', restarted: false, written: [], message: evil, backups: [evil] }] } },
     );
     expect(page).not.toMatch(/<script|<img|onerror=alert\(1\)>/i);
     expect(page.match(/<\/style>/g)).toHaveLength(1);
@@ -168,19 +127,19 @@ describe('renderPlanHtml', () => {
     expect(page).not.toContain('data-testid="token-diff"');
   });
 
-  test('granting app-only permissions says plainly what that allows', () => {
-    const page = renderPlanHtml(plan([graph({ name: 'AppOnlyPermissions', before: null, after: ['Mail.Read', 'Calendars.Read'] })]));
+  test("granting app-only permissions shows the planner's warning, tied to the change it is about", () => {
+    const change = graph({ name: 'AppOnlyPermissions', before: null, after: ['Mail.Read', 'Calendars.Read'] });
+    const grant = warning('plan.app-only-access', 'This grants app-only access through partner application "Microsoft Graph".', 'every on-premises mailbox', { address: change.address });
+    const page = renderPlanHtml(plan([change], { warnings: [grant] }));
     const text = visibleText(page);
-    expect(text).toContain('App-only access granted');
-    expect(text).toContain('Microsoft Graph 00000003-0000-0000-c000-000000000000 gets 2 app-only permissions: Mail.Read, Calendars.Read.');
-    expect(text).toContain(APP_ONLY_RISK);
+    expect(page).toContain(`data-code="plan.app-only-access" data-for="partnerApplication[&quot;${GRAPH_APPLICATION_IDENTIFIER}&quot;]"`);
+    expect(text).toContain('This grants app-only access through partner application "Microsoft Graph". every on-premises mailbox');
     expect(text).toContain('AppOnlyPermissions not set → 2 permissions');
   });
 
-  test('removing app-only permissions (restore defaults) is a set diff with no grant warning', () => {
+  test('removing app-only permissions (restore defaults) is a set diff', () => {
     const page = renderPlanHtml(plan([graph({ name: 'AppOnlyPermissions', before: ['Mail.Read', 'Tasks.Read'], after: null })]));
     const text = visibleText(page);
-    expect(text).not.toContain(APP_ONLY_RISK);
     expect(text).toContain('AppOnlyPermissions 2 permissions → not set');
     expect(text).toMatch(/Removed: Mail\.Read Tasks\.Read/);
   });
@@ -210,12 +169,13 @@ describe('renderPlanHtml', () => {
     const page = renderPlanHtml(plan([profiles('A', 'A|B', 'Other'), graph({ name: 'Enabled', before: false, after: true })]), {
       applied: {
         status: 'failed',
-        partnerApplications: [{ name: 'Microsoft Graph', applicationIdentifier: GRAPH_APPLICATION_IDENTIFIER, done: true }],
+        organization: [{ kind: 'partnerApplication', title: 'Microsoft Graph', address: `partnerApplication["${GRAPH_APPLICATION_IDENTIFIER}"]`, done: true }],
         servers: [
           {
             server: 'EX01',
             outcome: 'rolledBack',
             restarted: true,
+            written: [REST],
             message: 'Health check /owa failed; restored the backup.',
             backups: ['C:\\Program Files\\Microsoft\\Exchange Server\\V15\\FrontEnd\\HttpProxy\\rest\\web.config.hybridcfg-1.bak'],
           },
@@ -236,8 +196,8 @@ describe('renderPlanHtml', () => {
     // Compile-time: fails `tsc` if ApplyResult stops being assignable to ApplyOutcome.
     const result: ApplyResult = {
       status: 'succeeded',
-      partnerApplications: [],
-      servers: [{ server: 'EX01', outcome: 'restarted', filesWritten: [REST], backups: ['b'], restarted: true }],
+      organization: [],
+      servers: [{ server: 'EX01', outcome: 'restarted', written: [REST], backups: ['b'], restarted: true }],
       diagnostics: [],
     };
     const outcome: ApplyOutcome = result;

@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import { DiagnosticError } from '../../src/diag/diagnostic';
 import { parseClixml } from '../../src/targets/lab/clixml';
 import { readLabOrganization } from '../../src/targets/lab/format';
-import { initLab, packageRoot } from '../../src/targets/lab/init';
+import { packageRoot } from '../../src/targets/lab/captures';
+import { initLab } from '../helpers/targets';
+import type { LabPartnerApplication } from '../../src/resources/partner-application/lab';
 import { LAB_VDIRS } from '../../src/targets/lab/vdirs';
 
 const GRAPH = '00000003-0000-0000-c000-000000000000';
@@ -55,14 +57,14 @@ describe('initLab', () => {
     const dir = path.join(await tempDir(), 'lab');
     await initLab(dir, { servers: ['EX01'] });
     const org = await readLabOrganization(dir);
-    expect(org.partnerApplications.map((a) => a.Name)).toEqual([
+    expect((org.partnerApplications as readonly LabPartnerApplication[]).map((a) => a.Name)).toEqual([
       'Exchange Online',
       'Microsoft Graph',
       'TeamsScheduler',
       'CloudVoicemail',
       'SfBLegacy',
     ]);
-    const graph = org.partnerApplications.find((a) => a.ApplicationIdentifier === GRAPH)!;
+    const graph = (org.partnerApplications as readonly LabPartnerApplication[]).find((a) => a.ApplicationIdentifier === GRAPH)!;
     expect(graph.ActAsPermissions).toHaveLength(29);
     expect(graph.ActAsPermissions![0]).toBe('Mail.Read');
     expect(graph.ActAsPermissions![28]).toBe('Tasks.ReadWrite');
@@ -70,7 +72,7 @@ describe('initLab', () => {
     expect(graph.LinkedAccount).toBeNull();
     expect(graph.IssuerIdentifier).toBe('');
     expect(graph.UseAuthServer).toBe(true);
-    for (const app of org.partnerApplications) {
+    for (const app of (org.partnerApplications as readonly LabPartnerApplication[])) {
       expect(app.AppOnlyPermissions).not.toEqual([]);
       expect(app.ActAsPermissions).not.toEqual([]);
     }
@@ -80,11 +82,11 @@ describe('initLab', () => {
     const dir = path.join(await tempDir(), 'lab');
     await initLab(dir, { servers: ['EX01', 'ex-02'] });
     const org = await readLabOrganization(dir);
-    expect(org.authConfig.CurrentCertificateThumbprint).toBe('C3EDCF181EF4F9B53D01768ECA99564014BCA6E7');
-    expect(org.authConfig.ServiceName).toBe('00000002-0000-0ff1-ce00-000000000000');
-    expect(org.authServers).toHaveLength(1);
-    expect(org.authServers[0].Name).toMatch(/^EvoSts - [0-9a-f-]{36}$/);
-    expect(org.authServers[0].IssuerIdentifier).toBe('00000001-0000-0000-c000-000000000000');
+    expect((org.authConfig as Record<string, unknown>).CurrentCertificateThumbprint).toBe('C3EDCF181EF4F9B53D01768ECA99564014BCA6E7');
+    expect((org.authConfig as Record<string, unknown>).ServiceName).toBe('00000002-0000-0ff1-ce00-000000000000');
+    expect((org.authServers as readonly Record<string, unknown>[])).toHaveLength(1);
+    expect((org.authServers as readonly Record<string, unknown>[])[0].Name).toMatch(/^EvoSts - [0-9a-f-]{36}$/);
+    expect((org.authServers as readonly Record<string, unknown>[])[0].IssuerIdentifier).toBe('00000001-0000-0000-c000-000000000000');
     expect(org.servers).toEqual([
       { Name: 'EX01', Fqdn: 'EX01.contoso.lab', AdminDisplayVersion: 'Version 15.2 (Build 986.5)', ServerRole: 'Mailbox' },
       { Name: 'ex-02', Fqdn: 'ex-02.contoso.lab', AdminDisplayVersion: 'Version 15.2 (Build 986.5)', ServerRole: 'Mailbox' },

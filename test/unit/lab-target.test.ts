@@ -4,10 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DiagnosticError } from '../../src/diag/diagnostic';
 import type { Diagnostic } from '../../src/diag/diagnostic';
-import { readLabOrganization, sha256 } from '../../src/targets/lab/format';
+import { readLabOrganization } from '../../src/targets/lab/format';
+import { sha256 } from '../../src/util/hash';
 import type { LabOrganization } from '../../src/targets/lab/format';
-import { initLab } from '../../src/targets/lab/init';
-import { createLabTarget } from '../../src/targets/lab/lab-target';
+import type { LabPartnerApplication } from '../../src/resources/partner-application/lab';
+
+const appsOf = (org: LabOrganization) => org.partnerApplications as readonly LabPartnerApplication[];
+import { initLab, kindCalls, labTarget } from '../helpers/targets';
 import type { ExchangeServer } from '../../src/targets/types';
 
 const GRAPH = '00000003-0000-0000-c000-000000000000';
@@ -71,7 +74,7 @@ async function exists(p: string): Promise<boolean> {
 describe('R: reading the lab', () => {
   it('R2: a missing lab names the path and says how to create one', async () => {
     const missing = path.join(path.dirname(dir), 'nothing-here');
-    const d = await diagnosticOf(createLabTarget(missing).readOrganization());
+    const d = await diagnosticOf(kindCalls(labTarget(missing)).readOrganization());
     expect(d.code).toBe('lab.missing');
     expect(d.summary).toContain(missing);
     expect(d.detail).toContain(`hybridcfg lab init ${missing}`);
@@ -81,7 +84,7 @@ describe('R: reading the lab', () => {
   it('R2: a folder without organization.json is not a lab', async () => {
     const empty = path.join(path.dirname(dir), 'empty');
     await fs.mkdir(empty);
-    const d = await diagnosticOf(createLabTarget(empty).readOrganization());
+    const d = await diagnosticOf(kindCalls(labTarget(empty)).readOrganization());
     expect(d.code).toBe('lab.missing');
     expect(d.summary).toBe(`${empty} is not a hybridcfg lab: it has no organization.json`);
   });
@@ -89,7 +92,7 @@ describe('R: reading the lab', () => {
   it('R2: malformed JSON is lab.invalid at the line of the fault', async () => {
     const file = path.join(dir, 'organization.json');
     await fs.writeFile(file, '{\n  "formatVersion": 1,\n  "servers": []\n  "partnerApplications": []\n}\n');
-    const d = await diagnosticOf(createLabTarget(dir).readOrganization());
+    const d = await diagnosticOf(kindCalls(labTarget(dir)).readOrganization());
     expect(d.code).toBe('lab.invalid');
     expect(d.source?.file).toBe(file);
     // The parser stops at the token after the missing comma: line 4, column 3.
@@ -100,13 +103,13 @@ describe('R: reading the lab', () => {
   it('R2: a wrong shape is lab.invalid naming what is wrong', async () => {
     const valid = await readLabOrganization(dir);
     await editOrg((org) => ({ ...org, formatVersion: 7 as unknown as 1 }));
-    expect((await diagnosticOf(createLabTarget(dir).readOrganization())).summary).toContain('formatVersion is 7');
+    expect((await diagnosticOf(kindCalls(labTarget(dir)).readOrganization())).summary).toContain('formatVersion is 7');
     await fs.writeFile(path.join(dir, 'organization.json'), JSON.stringify({ ...valid, cmdlets: {} }));
-    expect((await diagnosticOf(createLabTarget(dir).readOrganization())).summary).toContain('"cmdlets"."Set-PartnerApplication".parameters');
+    expect((await diagnosticOf(kindCalls(labTarget(dir)).readOrganization())).summary).toContain('"cmdlets"."Set-PartnerApplication".parameters');
   });
 
   it('R1: a change to organization.json between calls shows on the next call', async () => {
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     expect((await target.readOrganization()).servers.map((s) => s.Name)).toEqual(['EX01', 'EX02']);
     await editOrg((org) => ({ ...org, servers: org.servers.slice(0, 1) }));
     expect((await target.readOrganization()).servers.map((s) => s.Name)).toEqual(['EX01']);
@@ -117,11 +120,11 @@ describe('O1 readOrganization', () => {
   it('returns partner applications without faults, front-end servers only, and the cmdlet parameters; logs the call', async () => {
     await editOrg((org) => ({
       ...org,
-      partnerApplications: org.partnerApplications.map((a) => (a.ApplicationIdentifier === GRAPH ? { ...a, faults: { set: 'fail' } } : a)),
+      partnerApplications: appsOf(org).map((a) => (a.ApplicationIdentifier === GRAPH ? { ...a, faults: { set: 'fail' } } : a)),
       servers: [...org.servers, { Name: 'EDGE01', Fqdn: 'EDGE01.contoso.lab', AdminDisplayVersion: 'Version 15.2 (Build 986.5)', ServerRole: 'Edge' }],
       cmdlets: { 'Set-PartnerApplication': { parameters: ['Identity', 'ActAsPermissions'] } },
     }));
-    const state = await createLabTarget(dir).readOrganization();
+    const state = await kindCalls(labTarget(dir)).readOrganization();
     const graph = state.partnerApplications.find((a) => a.ApplicationIdentifier === GRAPH)!;
     expect(Object.keys(graph)).not.toContain('faults');
     expect(graph.AppOnlyPermissions).toBeNull();
@@ -133,13 +136,13 @@ describe('O1 readOrganization', () => {
 
   it('concerns no server: an unreachable server does not stop it', async () => {
     await setServerFaults('EX02', { unreachable: true });
-    expect((await createLabTarget(dir).readOrganization()).servers).toHaveLength(2);
+    expect((await kindCalls(labTarget(dir)).readOrganization()).servers).toHaveLength(2);
   });
 });
 
 describe('O2 readServer', () => {
   it('gives the install path with a trailing separator and each file as requested, bytes and sha256', async () => {
-    const state = await createLabTarget(dir).readServer(server('EX01'), [REST, 'FrontEnd\\HttpProxy\\ews\\web.config', 'FrontEnd/HttpProxy/none/web.config']);
+    const state = await kindCalls(labTarget(dir)).readServer(server('EX01'), [REST, 'FrontEnd\\HttpProxy\\ews\\web.config', 'FrontEnd/HttpProxy/none/web.config']);
     expect(state.name).toBe('EX01');
     expect(state.installPath).toBe(path.join(path.resolve(dir), 'servers', 'EX01') + path.sep);
     expect(Object.keys(state.files)).toEqual([REST, 'FrontEnd\\HttpProxy\\ews\\web.config', 'FrontEnd/HttpProxy/none/web.config']);
@@ -155,7 +158,7 @@ describe('O2 readServer', () => {
   });
 
   it('refuses a server the lab does not have, and logs the failed call with its code', async () => {
-    const d = await diagnosticOf(createLabTarget(dir).readServer(server('EX09'), [REST]));
+    const d = await diagnosticOf(kindCalls(labTarget(dir)).readServer(server('EX09'), [REST]));
     expect(d.code).toBe('target.unknown-server');
     expect(d.detail).toContain('EX01, EX02');
     expect(await untimed('calls')).toEqual([{ call: 'readServer', server: 'EX09', error: 'target.unknown-server' }]);
@@ -163,14 +166,14 @@ describe('O2 readServer', () => {
 
   it('refuses paths outside the server folder', async () => {
     for (const bad of ['../EX02/' + REST, '..\\..\\organization.json', '/etc/passwd', 'C:\\Windows\\win.ini', '']) {
-      expect((await diagnosticOf(createLabTarget(dir).readServer(server('EX01'), [bad]))).code).toBe('target.path-outside-install');
+      expect((await diagnosticOf(kindCalls(labTarget(dir)).readServer(server('EX01'), [bad]))).code).toBe('target.path-outside-install');
     }
   });
 });
 
 describe('O3 setPartnerApplication', () => {
   it('sets the given properties, replaces organization.json atomically and logs the event', async () => {
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     const orgFile = path.join(dir, 'organization.json');
     const inodeBefore = (await fs.stat(orgFile)).ino;
     const actAs = (await target.readOrganization()).partnerApplications.find((a) => a.ApplicationIdentifier === GRAPH)!.ActAsPermissions;
@@ -204,7 +207,7 @@ describe('O3 setPartnerApplication', () => {
       cmdlets: { 'Set-PartnerApplication': { parameters: org.cmdlets['Set-PartnerApplication'].parameters.filter((p) => p !== 'AppOnlyPermissions') } },
     }));
     const before = await fs.readFile(path.join(dir, 'organization.json'), 'utf8');
-    const d = await diagnosticOf(createLabTarget(dir).setPartnerApplication(GRAPH, { AppOnlyPermissions: ['Mail.Read'] }));
+    const d = await diagnosticOf(kindCalls(labTarget(dir)).setPartnerApplication(GRAPH, { AppOnlyPermissions: ['Mail.Read'] }));
     expect(d.code).toBe('target.parameter-missing');
     expect(d.summary).toContain("A parameter cannot be found that matches parameter name 'AppOnlyPermissions'.");
     expect(await fs.readFile(path.join(dir, 'organization.json'), 'utf8')).toBe(before);
@@ -213,35 +216,35 @@ describe('O3 setPartnerApplication', () => {
   });
 
   it('an unknown ApplicationIdentifier is target.unknown-application', async () => {
-    const d = await diagnosticOf(createLabTarget(dir).setPartnerApplication('11111111-0000-0000-0000-000000000000', { Enabled: false }));
+    const d = await diagnosticOf(kindCalls(labTarget(dir)).setPartnerApplication('11111111-0000-0000-0000-000000000000', { Enabled: false }));
     expect(d.code).toBe('target.unknown-application');
     expect(d.detail).toContain('Microsoft Graph (00000003-0000-0000-c000-000000000000)');
   });
 
   it('finds the application by ApplicationIdentifier whatever its position and case', async () => {
-    await editOrg((org) => ({ ...org, partnerApplications: [...org.partnerApplications].reverse() }));
-    const disabled = async () => (await readLabOrganization(dir)).partnerApplications.filter((a) => !a.Enabled).map((a) => a.Name);
+    await editOrg((org) => ({ ...org, partnerApplications: [...appsOf(org)].reverse() }));
+    const disabled = async () => appsOf(await readLabOrganization(dir)).filter((a) => !a.Enabled).map((a) => a.Name);
     const before = await disabled();
     expect(before).not.toContain('Microsoft Graph');
-    await createLabTarget(dir).setPartnerApplication(GRAPH.toUpperCase(), { Enabled: false });
+    await kindCalls(labTarget(dir)).setPartnerApplication(GRAPH.toUpperCase(), { Enabled: false });
     expect((await disabled()).sort()).toEqual([...before, 'Microsoft Graph'].sort());
   });
 
   it('F5, F6: the set fault fails the call and changes nothing', async () => {
     await editOrg((org) => ({
       ...org,
-      partnerApplications: org.partnerApplications.map((a) => (a.ApplicationIdentifier === GRAPH ? { ...a, faults: { set: 'fail' } } : a)),
+      partnerApplications: appsOf(org).map((a) => (a.ApplicationIdentifier === GRAPH ? { ...a, faults: { set: 'fail' } } : a)),
     }));
     const before = await fs.readFile(path.join(dir, 'organization.json'), 'utf8');
-    expect((await diagnosticOf(createLabTarget(dir).setPartnerApplication(GRAPH, { Enabled: false }))).code).toBe('target.set-failed');
+    expect((await diagnosticOf(kindCalls(labTarget(dir)).setPartnerApplication(GRAPH, { Enabled: false }))).code).toBe('target.set-failed');
     expect(await fs.readFile(path.join(dir, 'organization.json'), 'utf8')).toBe(before);
     expect(await untimed('events')).toEqual([]);
   });
 
   it('an empty permission list is stored as null; a set that changes nothing writes nothing and logs no event', async () => {
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     await target.setPartnerApplication(GRAPH, { ActAsPermissions: [] });
-    expect((await readLabOrganization(dir)).partnerApplications.find((a) => a.ApplicationIdentifier === GRAPH)!.ActAsPermissions).toBeNull();
+    expect(appsOf(await readLabOrganization(dir)).find((a) => a.ApplicationIdentifier === GRAPH)!.ActAsPermissions).toBeNull();
     const before = await fs.stat(path.join(dir, 'organization.json'));
     await target.setPartnerApplication(GRAPH, { ActAsPermissions: null, Enabled: true });
     expect((await fs.stat(path.join(dir, 'organization.json'))).ino).toBe(before.ino);
@@ -249,16 +252,16 @@ describe('O3 setPartnerApplication', () => {
   });
 
   it('concurrent sets through one target do not lose each other', async () => {
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     await Promise.all([target.setPartnerApplication(GRAPH, { Realm: 'a' }), target.setPartnerApplication(GRAPH, { AuthMetadataUrl: 'https://b' })]);
-    const graph = (await readLabOrganization(dir)).partnerApplications.find((a) => a.ApplicationIdentifier === GRAPH)!;
+    const graph = appsOf(await readLabOrganization(dir)).find((a) => a.ApplicationIdentifier === GRAPH)!;
     expect([graph.Realm, graph.AuthMetadataUrl]).toEqual(['a', 'https://b']);
   });
 });
 
 describe('O4 writeFiles', () => {
   it('backs up, keeps the first original, writes atomically and logs one event per file', async () => {
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     const first = await serverFile('EX01', REST);
     const ews = await serverFile('EX01', EWS);
     const second = Buffer.concat([first, Buffer.from('<!-- 2 -->\r\n')]);
@@ -301,7 +304,7 @@ describe('O4 writeFiles', () => {
     const rest = await serverFile('EX01', REST);
     const ews = await serverFile('EX01', EWS);
     const d = await diagnosticOf(
-      createLabTarget(dir).writeFiles(server('EX01'), [
+      kindCalls(labTarget(dir)).writeFiles(server('EX01'), [
         { file: REST, bytes: Buffer.from('new'), expectedSha256: sha256(rest) },
         { file: EWS, bytes: Buffer.from('new'), expectedSha256: sha256(Buffer.from('what the plan saw')) },
       ]),
@@ -317,7 +320,7 @@ describe('O4 writeFiles', () => {
 
   it('a missing file is target.file-missing: hybridcfg never creates web.configs', async () => {
     const file = 'FrontEnd/HttpProxy/owa/web.config';
-    const d = await diagnosticOf(createLabTarget(dir).writeFiles(server('EX01'), [{ file, bytes: Buffer.from('x'), expectedSha256: sha256(Buffer.from('')) }]));
+    const d = await diagnosticOf(kindCalls(labTarget(dir)).writeFiles(server('EX01'), [{ file, bytes: Buffer.from('x'), expectedSha256: sha256(Buffer.from('')) }]));
     expect(d.code).toBe('target.file-missing');
     expect(await exists(path.join(dir, 'servers/EX01', file))).toBe(false);
   });
@@ -325,7 +328,7 @@ describe('O4 writeFiles', () => {
   it('a path escaping the server folder is refused and nothing is written', async () => {
     const org = await fs.readFile(path.join(dir, 'organization.json'));
     const d = await diagnosticOf(
-      createLabTarget(dir).writeFiles(server('EX01'), [{ file: '../../organization.json', bytes: Buffer.from('{}'), expectedSha256: sha256(org) }]),
+      kindCalls(labTarget(dir)).writeFiles(server('EX01'), [{ file: '../../organization.json', bytes: Buffer.from('{}'), expectedSha256: sha256(org) }]),
     );
     expect(d.code).toBe('target.path-outside-install');
     expect((await fs.readFile(path.join(dir, 'organization.json'))).equals(org)).toBe(true);
@@ -334,7 +337,7 @@ describe('O4 writeFiles', () => {
 
 describe('O5 restart', () => {
   it('iisreset logs one event; appPools one per pool, in order', async () => {
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     await target.restart(server('EX01'), { mode: 'iisreset' });
     await target.restart(server('EX02'), { mode: 'appPools', appPools: ['MSExchangeRestFrontEndAppPool', 'MSExchangeServicesAppPool'] });
     expect(await untimed('events')).toEqual([
@@ -349,12 +352,12 @@ describe('O5 restart', () => {
   });
 
   it('appPools without a pool is refused', async () => {
-    expect((await diagnosticOf(createLabTarget(dir).restart(server('EX01'), { mode: 'appPools', appPools: [] }))).code).toBe('target.restart-invalid');
+    expect((await diagnosticOf(kindCalls(labTarget(dir)).restart(server('EX01'), { mode: 'appPools', appPools: [] }))).code).toBe('target.restart-invalid');
   });
 
   it('F2, F6: the restart fault fails the restart and logs no event', async () => {
     await setServerFaults('EX02', { restart: 'fail' });
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     const d = await diagnosticOf(target.restart(server('EX02'), { mode: 'iisreset' }));
     expect(d.code).toBe('target.restart-failed');
     expect(d.detail).toContain('--server EX02 --clear');
@@ -366,7 +369,7 @@ describe('O5 restart', () => {
 describe('Faults', () => {
   it('F1: every call concerning an unreachable server fails with the WinRM message; others are served', async () => {
     await setServerFaults('EX02', { unreachable: true });
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     const rest = await serverFile('EX02', REST);
     const calls: Promise<unknown>[] = [
       target.readServer(server('EX02'), [REST]),
@@ -385,7 +388,7 @@ describe('Faults', () => {
   });
 
   it('F3, O6: health checks pass, and fail per path with the fault', async () => {
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     expect(await target.healthCheck(server('EX01'), ['owa', 'ews'], 30)).toEqual({ ok: true, failures: [] });
     await setServerFaults('EX01', { healthCheck: 'fail' });
     const result = await target.healthCheck(server('EX01'), ['owa', '/ews'], 30);
@@ -398,7 +401,7 @@ describe('Faults', () => {
 
   it('F4: latency delays only calls to that server (parallel calls overlap) and changes no result', async () => {
     await setServerFaults('EX01', { latencyMs: 1500 });
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     const [slow, fast] = await Promise.all([target.readServer(server('EX01'), [REST]), target.readServer(server('EX02'), [REST])]);
     expect(slow.files[REST].exists && fast.files[REST].exists).toBe(true);
     // The server without latency is served first although it was asked second.
@@ -408,7 +411,7 @@ describe('Faults', () => {
 
 describe('Events and calls', () => {
   it('E1, E3: time comes first on every line; events come before the call that caused them', async () => {
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     await target.restart(server('EX01'), { mode: 'iisreset' });
     const event = (await lines('events'))[0];
     const call = (await lines('calls'))[0];

@@ -9,8 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DiagnosticError } from '../../src/diag/diagnostic';
 import { readLabOrganization, writeLabOrganization } from '../../src/targets/lab/format';
-import { initLab } from '../../src/targets/lab/init';
-import { createLabTarget } from '../../src/targets/lab/lab-target';
+import { initLab, kindCalls, labTarget } from '../helpers/targets';
 import type { ExchangeServer } from '../../src/targets/types';
 
 const REST = 'FrontEnd/HttpProxy/rest/web.config';
@@ -27,7 +26,7 @@ afterEach(() => fs.rm(dir, { recursive: true, force: true }));
 
 describe('the lab sees every change of organization.json on the next call', () => {
   it('a fault set by replacing the file (rename)', async () => {
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     expect(await codeOf(target.readServer(ex('EX02'), [REST]))).toBe('ok');
     const org = await readLabOrganization(dir);
     await writeLabOrganization(dir, { ...org, servers: org.servers.map((s) => (s.Name === 'EX02' ? { ...s, faults: { unreachable: true } } : s)) });
@@ -43,7 +42,7 @@ describe('the lab sees every change of organization.json on the next call', () =
         value,
       );
     await fs.writeFile(file(), withFault('false'));
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     expect(await codeOf(target.readServer(ex('EX03'), [REST]))).toBe('ok');
     const before = await fs.stat(file());
     await fs.writeFile(file(), withFault('true '));
@@ -53,7 +52,7 @@ describe('the lab sees every change of organization.json on the next call', () =
   });
 
   it('a broken file is reported on every call until it is repaired, then read again', async () => {
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     const good = await fs.readFile(file(), 'utf8');
     await fs.writeFile(file(), good.slice(0, 100));
     expect(await codeOf(target.readOrganization())).toBe('lab.invalid');
@@ -63,7 +62,7 @@ describe('the lab sees every change of organization.json on the next call', () =
   });
 
   it('a server removed from the file is unknown on the next call; servers match case-insensitively', async () => {
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     expect(await codeOf(target.readServer(ex('ex01'), [REST]))).toBe('ok');
     const org = await readLabOrganization(dir);
     await writeLabOrganization(dir, { ...org, servers: org.servers.filter((s) => s.Name !== 'EX01') });
@@ -71,7 +70,7 @@ describe('the lab sees every change of organization.json on the next call', () =
   });
 
   it('calls that arrive together all see the organisation, and each is logged once', async () => {
-    const target = createLabTarget(dir);
+    const target = kindCalls(labTarget(dir));
     const names = ['EX01', 'EX02', 'EX03', 'EX01', 'EX02', 'EX03'];
     const states = await Promise.all(names.map((n) => target.readServer(ex(n), [REST])));
     expect(states.map((s) => s.name)).toEqual(names);

@@ -4,10 +4,13 @@
  * timestamps, so the test says the same thing on a busy machine.
  */
 import { DiagnosticError, fail } from '../../src/diag/diagnostic';
-import { DEFAULT_PARALLELISM, readLive } from '../../src/engine/live';
-import { mapLimit } from '../../src/engine/limit';
-import type { ExchangeServer, ServerState, Target } from '../../src/targets/types';
+import { REGISTRY } from '../../src/resources/registry';
+import { DEFAULT_PARALLELISM, readLive as read } from '../../src/session/live';
+import type { ExchangeServer, KindQueries, ServerRead, Target } from '../../src/targets/types';
+import { mapLimit } from '../../src/util/limit';
 import { graph, loaded, REST, server } from '../helpers/live';
+
+const readLive = (spec: Parameters<typeof read>[0], target: Target, opts?: Parameters<typeof read>[3]) => read(spec, target, REGISTRY, opts);
 
 /** Resolves the promise it hands out only when the test says so, so that overlap is under control. */
 function gate() {
@@ -39,23 +42,27 @@ function countingTarget(names: readonly string[], delay: () => Promise<void>, un
     description: 'counting',
     async readOrganization() {
       calls.push('readOrganization');
-      return { partnerApplications: [graph()], servers, setPartnerApplicationParameters: null };
+      return { servers, resources: { partnerApplication: { applications: [graph()], parameters: null, originals: {} } }, lock: null, lastRun: null };
     },
-    async readServer(s: ExchangeServer, files: readonly string[]): Promise<ServerState> {
+    async readServer(s: ExchangeServer, queries: KindQueries): Promise<ServerRead> {
+      const files = (queries.webConfig as { files: readonly string[] }).files;
       calls.push(`readServer ${s.Name}`);
       inFlight++;
       max = Math.max(max, inFlight);
       try {
         await delay();
         if (unreachable.includes(s.Name)) fail('target.unreachable', `${s.Name} is unreachable`);
-        return { name: s.Name, installPath: '/x/', files: Object.fromEntries(files.map((f) => [f, { exists: false as const }])) };
+        return { name: s.Name, installPath: '/x/', resources: { webConfig: { files: Object.fromEntries(files.map((f) => [f, { exists: false as const }])) } }, backup: { possible: true } };
       } finally {
         inFlight--;
       }
     },
-    setPartnerApplication: () => Promise.reject(new Error('a read must not set')),
-    writeFiles: () => Promise.reject(new Error('a read must not write')),
+    setOrganization: () => Promise.reject(new Error('a read must not set')),
+    setServer: () => Promise.reject(new Error('a read must not write')),
     restart: () => Promise.reject(new Error('a read must not restart')),
+    acquireLock: () => Promise.reject(new Error('a read must not lock')),
+    releaseLock: () => Promise.reject(new Error('a read must not unlock')),
+    appendJournal: () => Promise.reject(new Error('a read must not journal')),
     close: async () => undefined,
   };
   return { target, calls, maxInFlight: () => max };

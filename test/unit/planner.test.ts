@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { DiagnosticError } from '../../src/diag/diagnostic';
-import { plan } from '../../src/plan/planner';
 import { readAppSettings, decodeWebConfig } from '../../src/webconfig/appsettings';
-import { ACT_AS, CTX, fixtureBytes, graph, GRAPH_ID, live, loaded, REST } from '../helpers/live';
+import { ACT_AS, fixtureBytes, graph, GRAPH_ID, live, loaded, newBytes, planOf, REST } from '../helpers/live';
+
+const plan = (spec: Parameters<typeof planOf>[0], state: Parameters<typeof planOf>[1]) => planOf(spec, state);
 
 const QUICKSTART = loaded({
   partnerApplications: [{ name: 'Microsoft Graph', applicationIdentifier: GRAPH_ID, enabled: true, appOnlyPermissions: { sameAs: 'actAsPermissions' } }],
@@ -23,35 +25,36 @@ function thrown(fn: () => unknown): DiagnosticError {
 
 describe('plan on a fresh organisation (the quick start)', () => {
   const state = live({ servers: { EX01: { [REST]: restFile() }, EX02: { [REST]: restFile() } } });
-  const p = plan(QUICKSTART, state, CTX);
+  const p = plan(QUICKSTART, state);
 
   it('copies ActAsPermissions into AppOnlyPermissions on the Graph partner application', () => {
     const app = p.changes.find((c) => c.kind === 'partnerApplication');
     expect(app).toMatchObject({
       address: `partnerApplication["${GRAPH_ID}"]`,
       action: 'update',
-      update: { AppOnlyPermissions: ACT_AS },
+      data: { update: { AppOnlyPermissions: ACT_AS } },
     });
     // enabled is already true: not a change
-    expect(app && 'attributes' in app ? app.attributes.map((a) => a.name) : []).toEqual(['AppOnlyPermissions']);
+    expect(app?.attributes.map((a) => a.name)).toEqual(['AppOnlyPermissions']);
   });
 
   it('appends V1S2SAppOnly to the profiles on every server, keeping the existing order', () => {
-    const settings = p.changes.filter((c) => c.kind === 'appSetting');
-    expect(settings.map((c) => c.address)).toEqual([
-      `server["EX01"].webConfig["${REST}"].appSetting["OAuthHttpModule.Profiles"]`,
-      `server["EX02"].webConfig["${REST}"].appSetting["OAuthHttpModule.Profiles"]`,
-    ]);
-    expect(settings[0]).toMatchObject({
+    const files = p.changes.filter((c) => c.kind === 'webConfig');
+    expect(files.map((c) => c.address)).toEqual([`server["EX01"].webConfig["${REST}"]`, `server["EX02"].webConfig["${REST}"]`]);
+    expect(files[0].attributes).toHaveLength(1);
+    expect(files[0].attributes[0]).toMatchObject({
+      name: 'OAuthHttpModule.Profiles',
+      format: 'tokens',
       action: 'update',
       before: 'S2SAppActAs|S2SAppOnly|V1AppActAs|V1AppOnly|Callback|V1S2SActAs|CallbackV2',
       after: 'S2SAppActAs|S2SAppOnly|V1AppActAs|V1AppOnly|Callback|V1S2SActAs|CallbackV2|V1S2SAppOnly',
     });
   });
 
-  it('carries the new file bytes, which differ only in that value', () => {
-    const edit = p.fileEdits[0];
-    const after = Buffer.from(edit.afterBase64, 'base64');
+  it('apply writes bytes that differ only in that value, and hash to what the plan says', () => {
+    const change = p.changes.find((c) => c.kind === 'webConfig')!;
+    const after = newBytes(QUICKSTART, state, change);
+    expect(createHash('sha256').update(after).digest('hex')).toBe(change.digest?.after);
     const settings = readAppSettings(decodeWebConfig(after, 'x'), 'x');
     expect(settings.find((s) => s.key === 'OAuthHttpModule.Profiles')?.value).toMatch(/\|V1S2SAppOnly$/);
     expect(after.length - restFile().length).toBe('|V1S2SAppOnly'.length);
@@ -77,25 +80,24 @@ describe('plan on a converged organisation', () => {
       restFile().toString('utf8').replace('|CallbackV2"', '|CallbackV2|V1S2SAppOnly"'),
       'utf8',
     );
-    const p = plan(QUICKSTART, live({ apps: [graph({ AppOnlyPermissions: [...ACT_AS].reverse() })], servers: { EX01: { [REST]: converged } } }), CTX);
+    const p = plan(QUICKSTART, live({ apps: [graph({ AppOnlyPermissions: [...ACT_AS].reverse() })], servers: { EX01: { [REST]: converged } } }));
     expect(p.changes).toEqual([]);
     expect(p.restarts).toEqual([]);
-    expect(p.fileEdits).toEqual([]);
   });
 });
 
 describe('restarts', () => {
   it('restart only the server whose file changed when no partner application changes', () => {
     const done = Buffer.from(restFile().toString('utf8').replace('|CallbackV2"', '|CallbackV2|V1S2SAppOnly"'), 'utf8');
-    const p = plan(QUICKSTART, live({ apps: [graph({ AppOnlyPermissions: ACT_AS })], servers: { EX01: { [REST]: done }, EX02: { [REST]: restFile() } } }), CTX);
+    const p = plan(QUICKSTART, live({ apps: [graph({ AppOnlyPermissions: ACT_AS })], servers: { EX01: { [REST]: done }, EX02: { [REST]: restFile() } } }));
     expect(p.restarts.map((r) => r.server)).toEqual(['EX02']);
     expect(p.restarts[0].reasons).toEqual([`web.config changed: ${REST}`]);
   });
 
   it('mode appPools names the pools; mode none restarts nothing and warns', () => {
-    const pools = plan(loaded({ ...QUICKSTART.spec, restart: { mode: 'appPools', appPools: ['MSExchangeRestFrontEndAppPool'] } }), live({ servers: { EX01: { [REST]: restFile() } } }), CTX);
+    const pools = plan(loaded({ ...QUICKSTART.spec, restart: { mode: 'appPools', appPools: ['MSExchangeRestFrontEndAppPool'] } }), live({ servers: { EX01: { [REST]: restFile() } } }));
     expect(pools.restarts[0]).toMatchObject({ mode: 'appPools', appPools: ['MSExchangeRestFrontEndAppPool'] });
-    const none = plan(loaded({ ...QUICKSTART.spec, restart: { mode: 'none' } }), live({ servers: { EX01: { [REST]: restFile() } } }), CTX);
+    const none = plan(loaded({ ...QUICKSTART.spec, restart: { mode: 'none' } }), live({ servers: { EX01: { [REST]: restFile() } } }));
     expect(none.summary.restarts).toBe(0);
     expect(none.warnings.map((w) => w.code)).toContain('plan.restart-none');
   });
@@ -104,44 +106,44 @@ describe('restarts', () => {
 describe('partner applications', () => {
   it('compares permission lists as sets', () => {
     const spec = loaded({ partnerApplications: [{ applicationIdentifier: GRAPH_ID, appOnlyPermissions: ['Mail.ReadWrite', 'Mail.Read'] }] });
-    const p = plan(spec, live({ apps: [graph({ AppOnlyPermissions: ['Mail.Read', 'Mail.ReadWrite'] })] }), CTX);
+    const p = plan(spec, live({ apps: [graph({ AppOnlyPermissions: ['Mail.Read', 'Mail.ReadWrite'] })] }));
     expect(p.changes).toEqual([]);
   });
 
   it('include/exclude edit the live list; an empty result is null, as Exchange stores it', () => {
     const spec = loaded({ partnerApplications: [{ applicationIdentifier: GRAPH_ID, appOnlyPermissions: { include: ['Mail.Read'], exclude: ['Calendars.Read'] } }] });
-    const p = plan(spec, live({ apps: [graph({ AppOnlyPermissions: ['Calendars.Read'] })] }), CTX);
-    expect(p.changes[0]).toMatchObject({ update: { AppOnlyPermissions: ['Mail.Read'] } });
+    const p = plan(spec, live({ apps: [graph({ AppOnlyPermissions: ['Calendars.Read'] })] }));
+    expect(p.changes[0]).toMatchObject({ data: { update: { AppOnlyPermissions: ['Mail.Read'] } } });
     const clear = loaded({ partnerApplications: [{ applicationIdentifier: GRAPH_ID, appOnlyPermissions: [] }] });
-    expect(plan(clear, live({ apps: [graph({ AppOnlyPermissions: ['Mail.Read'] })] }), CTX).changes[0]).toMatchObject({
-      update: { AppOnlyPermissions: null },
+    expect(plan(clear, live({ apps: [graph({ AppOnlyPermissions: ['Mail.Read'] })] })).changes[0]).toMatchObject({
+      data: { update: { AppOnlyPermissions: null } },
     });
   });
 
   it('sameAs follows the desired value of the other list when the spec sets both', () => {
     const spec = loaded({ partnerApplications: [{ applicationIdentifier: GRAPH_ID, actAsPermissions: ['Mail.Read'], appOnlyPermissions: { sameAs: 'actAsPermissions' } }] });
-    const p = plan(spec, live({}), CTX);
-    expect(p.changes[0]).toMatchObject({ update: { ActAsPermissions: ['Mail.Read'], AppOnlyPermissions: ['Mail.Read'] } });
+    const p = plan(spec, live({}));
+    expect(p.changes[0]).toMatchObject({ data: { update: { ActAsPermissions: ['Mail.Read'], AppOnlyPermissions: ['Mail.Read'] } } });
   });
 
   it('leaves properties the spec omits alone, and matches by name alone', () => {
     const spec = loaded({ partnerApplications: [{ name: 'Microsoft Graph', realm: 'contoso.com' }] });
-    const p = plan(spec, live({}), CTX);
+    const p = plan(spec, live({}));
     expect(p.changes).toHaveLength(1);
-    expect(p.changes[0]).toMatchObject({ update: { Realm: 'contoso.com' } });
-    expect(Object.keys((p.changes[0] as { update: object }).update)).toEqual(['Realm']);
+    expect(p.changes[0]).toMatchObject({ data: { update: { Realm: 'contoso.com' } } });
+    expect(Object.keys((p.changes[0].data as { update: object }).update)).toEqual(['Realm']);
   });
 
   it('an unknown application is a plan error that lists what exists', () => {
     const spec = loaded({ partnerApplications: [{ name: 'Microsoft Grahp' }] });
-    const e = thrown(() => plan(spec, live({}), CTX));
+    const e = thrown(() => plan(spec, live({})));
     expect(e.diagnostics[0].code).toBe('plan.unknown-partner-application');
     expect(e.diagnostics[0].detail).toContain('Did you mean "Microsoft Graph"?');
   });
 
   it('fails the plan, not the apply, when Set-PartnerApplication does not expose -AppOnlyPermissions', () => {
     const params = ['Identity', 'Name', 'Enabled', 'ActAsPermissions'];
-    const e = thrown(() => plan(QUICKSTART, live({ parameters: params, servers: { EX01: { [REST]: restFile() } } }), CTX));
+    const e = thrown(() => plan(QUICKSTART, live({ parameters: params, servers: { EX01: { [REST]: restFile() } } })));
     const d = e.diagnostics.find((x) => x.code === 'plan.parameter-not-exposed');
     expect(d?.summary).toContain('-AppOnlyPermissions');
     expect(d?.detail).toContain("A parameter cannot be found that matches parameter name 'AppOnlyPermissions'");
@@ -151,22 +153,22 @@ describe('partner applications', () => {
 
 describe('web.config problems are plan errors', () => {
   it('a missing file names the server and the path', () => {
-    const e = thrown(() => plan(QUICKSTART, live({ servers: { EX01: { [REST]: null } } }), CTX));
+    const e = thrown(() => plan(QUICKSTART, live({ servers: { EX01: { [REST]: null } } })));
     expect(e.diagnostics[0]).toMatchObject({ code: 'plan.file-missing' });
     expect(e.diagnostics[0].summary).toContain('EX01');
   });
 
   it('a file that is not well-formed XML is reported with its server', () => {
     const broken = Buffer.from(restFile().toString('utf8').replace('</appSettings>', '</appSetting>'), 'utf8');
-    const e = thrown(() => plan(QUICKSTART, live({ servers: { EX01: { [REST]: broken } } }), CTX));
+    const e = thrown(() => plan(QUICKSTART, live({ servers: { EX01: { [REST]: broken } } })));
     expect(e.diagnostics[0].code).toBe('webconfig.malformed');
     expect(e.diagnostics[0].source?.file).toContain('EX01');
   });
 
   it('a key that is missing is created; an exact value replaces the whole value', () => {
     const spec = loaded({ webConfigs: [{ file: REST, appSettings: { 'Custom.Key': 'a&b', 'OAuthHttpModule.V1AppScopes': 'Mail.Read' } }] });
-    const p = plan(spec, live({ servers: { EX01: { [REST]: restFile() } } }), CTX);
-    expect(p.changes.map((c) => (c.kind === 'appSetting' ? [c.key, c.action, c.before, c.after] : []))).toEqual([
+    const p = plan(spec, live({ servers: { EX01: { [REST]: restFile() } } }));
+    expect(p.changes.flatMap((c) => c.attributes.map((a) => [a.name, a.action, a.before, a.after]))).toEqual([
       ['Custom.Key', 'create', null, 'a&b'],
       ['OAuthHttpModule.V1AppScopes', 'update', '*', 'Mail.Read'],
     ]);
@@ -175,10 +177,10 @@ describe('web.config problems are plan errors', () => {
 
 describe('fingerprint', () => {
   it('changes when a file read changes and not otherwise', () => {
-    const a = plan(QUICKSTART, live({ servers: { EX01: { [REST]: restFile() } } }), CTX);
-    const b = plan(QUICKSTART, live({ servers: { EX01: { [REST]: restFile() } } }), { ...CTX, now: new Date() });
+    const a = plan(QUICKSTART, live({ servers: { EX01: { [REST]: restFile() } } }));
+    const b = plan(QUICKSTART, live({ servers: { EX01: { [REST]: restFile() } } }));
     const other = Buffer.concat([restFile(), Buffer.from('\r\n')]);
-    const c = plan(QUICKSTART, live({ servers: { EX01: { [REST]: other } } }), CTX);
+    const c = plan(QUICKSTART, live({ servers: { EX01: { [REST]: other } } }));
     expect(a.fingerprint).toBe(b.fingerprint);
     expect(c.fingerprint).not.toBe(a.fingerprint);
   });
@@ -187,10 +189,10 @@ describe('fingerprint', () => {
 describe('appSetting keys', () => {
   it('match the file case-insensitively, as .NET reads them, so no duplicate key is planned', () => {
     const spec = loaded({ webConfigs: [{ file: REST, appSettings: { 'oauthhttpmodule.profiles': { include: ['V1S2SAppOnly'] } } }] });
-    const p = plan(spec, live({ servers: { EX01: { [REST]: restFile() } } }), CTX);
+    const p = plan(spec, live({ servers: { EX01: { [REST]: restFile() } } }));
     expect(p.changes).toHaveLength(1);
-    expect(p.changes[0]).toMatchObject({ action: 'update', before: expect.stringContaining('CallbackV2') });
-    const after = Buffer.from(p.fileEdits[0].afterBase64, 'base64');
+    expect(p.changes[0].attributes).toEqual([expect.objectContaining({ action: 'update', before: expect.stringContaining('CallbackV2') })]);
+    const after = newBytes(spec, live({ servers: { EX01: { [REST]: restFile() } } }), p.changes[0]);
     expect(readAppSettings(decodeWebConfig(after, 'x'), 'x').filter((s) => s.key.toLowerCase() === 'oauthhttpmodule.profiles')).toHaveLength(1);
   });
 });

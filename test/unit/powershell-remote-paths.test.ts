@@ -38,7 +38,7 @@ type Envelope = { ok: true; result: any } | { ok: false; error: PsError };
 
 function run(prelude: string, script: ScriptName, data: unknown, call = 'acquireLock'): Envelope {
   const nonce = 'n' + Math.random().toString(16).slice(2);
-  const line = commandLine(script, data, { nonce, call, transport: 'session' });
+  const line = commandLine(script, data, { nonce, call, transport: 'session', log: { call }, failCode: 'target.read-failed' });
   const file = path.join(os.tmpdir(), `hybridcfg-remote-${nonce}.ps1`);
   writeFileSync(file, `${prelude}\n${line}\n`);
   const r = spawnSync(pwsh, ['-NoProfile', '-NonInteractive', '-File', file], { encoding: 'utf8', timeout: 60_000 });
@@ -68,8 +68,8 @@ describe('the run state on the lock server, through WinRM', () => {
     const again = run(SERVERS + winrm(root), 'state-call', { state: state('winrm'), operation: { op: 'acquire', text: '{}' } });
     expect(again).toEqual({ ok: true, result: { acquired: false, holder: text } });
 
-    const org = run(`${SERVERS}${winrm(root)}\nfunction global:Get-PartnerApplication { }`, 'read-organization', { state: state('winrm') }, 'readOrganization');
-    expect(org).toMatchObject({ ok: true, result: { state: { lock: text, originals: null, lastRunStart: null, lastRunEnd: null } } });
+    const org = run(`${SERVERS}${winrm(root)}`, 'read-organization', { state: state('winrm'), stateFiles: [], kinds: [] }, 'readOrganization');
+    expect(org).toMatchObject({ ok: true, result: { state: { lock: text, lastRunStart: null, lastRunEnd: null } } });
     if (org.ok) expect(org.result.servers.map((s: { Name: string }) => s.Name)).toEqual(['EX2', 'EX10', 'EX-9']);
   });
 
@@ -80,7 +80,7 @@ function global:Invoke-Command([string]$ComputerName) {
 }`;
     const r = run(SERVERS + down, 'state-call', { state: state('winrm'), operation: { op: 'append', line: '{}\n' } }, 'appendJournal');
     if (r.ok) throw new Error('expected a failure');
-    const d = classifyError(r.error, { call: 'appendJournal', runId: 'r1' });
+    const d = classifyError(r.error, { call: 'appendJournal' });
     expect(d.code).toBe('target.lock-server-unreachable');
     expect(d.summary).toContain('The lock server EX-9 (ex-9.contoso.lab) keeps the lock, the journal and the partner application originals');
     expect(d.summary).toContain('WinRM cannot reach it');

@@ -7,6 +7,7 @@ import { classifyError } from '../../src/targets/powershell/errors';
 import type { CallContext } from '../../src/targets/powershell/errors';
 import { POWERSHELL_DIR, commandLine, extractFrame, scriptText } from '../../src/targets/powershell/scripts';
 import type { ScriptName } from '../../src/targets/powershell/scripts';
+import { REGISTRY } from '../../src/resources/registry';
 import { findShell } from '../../src/targets/powershell/shell';
 
 export const HOSTILE = [
@@ -22,7 +23,10 @@ export const HOSTILE = [
   "'; exit; '",
 ];
 
-const SCRIPTS: readonly ScriptName[] = ['connect', 'read-organization', 'set-partner-application', 'state-call', 'read-server', 'write-files', 'restart', 'state'];
+const SCRIPTS: readonly ScriptName[] = ['connect', 'read-organization', 'set-organization', 'state-call', 'read-server', 'set-server', 'restart', 'state'];
+
+/** Every resource kind's script, as the target sends them with the generic scripts. */
+const KIND_SCRIPTS = REGISTRY.kinds.map((k) => k.drivers.powershell.script);
 
 const decode = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8');
 
@@ -35,40 +39,42 @@ describe('command lines carry values as data only', () => {
     appPools: HOSTILE,
     connectionUri: HOSTILE[6],
   };
-  const route = { nonce: 'abc', call: 'readServer', transport: 'winrm' as const, server: { name: HOSTILE[7]!, fqdn: HOSTILE[8]! }, applicationIdentifier: HOSTILE[9] };
+  const route = { nonce: 'abc', call: 'readServer', transport: 'winrm' as const, server: { name: HOSTILE[7]!, fqdn: HOSTILE[8]! }, log: { call: 'x', applicationIdentifier: HOSTILE[9] }, failCode: 'target.read-failed' };
+  const blob = Buffer.from(HOSTILE.join(''), 'utf8');
 
   test.each(SCRIPTS)('%s: no hostile value appears in the line or in the script it runs', (name) => {
-    const line = commandLine(name, data, route);
+    const line = commandLine(name, data, route, KIND_SCRIPTS, blob);
     for (const h of HOSTILE) {
       expect(line).not.toContain(h);
-      expect(scriptText(name)).not.toContain(h);
+      expect(scriptText(name, KIND_SCRIPTS)).not.toContain(h);
     }
     // Outside the fixed prefix the line is quoted base64 only: nothing PowerShell could expand.
     const args = line.slice(line.indexOf(')))) ') + 5);
-    expect(args).toMatch(/^'[A-Za-z0-9+/=]+' '[A-Za-z0-9+/=]+' '[A-Za-z0-9+/=]+'$/);
+    expect(args).toMatch(/^'[A-Za-z0-9+/=]+' '[A-Za-z0-9+/=]+' '[A-Za-z0-9+/=]+' '[A-Za-z0-9+/=]*'$/);
     expect(line).not.toMatch(/[\r\n"`$]/);
   });
 
-  test('the data and route arrive intact', () => {
-    const line = commandLine('set-partner-application', data, route);
-    const [script, d, r] = [...line.matchAll(/'([A-Za-z0-9+/=]+)'/g)].slice(1).map((m) => m[1]!);
-    expect(decode(script!)).toBe(scriptText('set-partner-application'));
+  test('the data, the route and the blob arrive intact', () => {
+    const line = commandLine('set-organization', data, route, KIND_SCRIPTS, blob);
+    const [script, d, r, b] = [...line.matchAll(/'([A-Za-z0-9+/=]*)'/g)].slice(1).map((m) => m[1]!);
+    expect(decode(script!)).toBe(scriptText('set-organization', KIND_SCRIPTS));
     expect(JSON.parse(decode(d!))).toEqual(data);
     expect(JSON.parse(decode(r!))).toEqual(route);
+    expect(Buffer.from(b!, 'base64')).toEqual(blob);
   });
 
   test('server scripts carry their helpers after param()', () => {
-    for (const name of ['read-server', 'write-files', 'restart', 'state'] as const) {
-      const text = scriptText(name);
-      expect(text).toMatch(/^(#.*\n)*param\(\[string\]\$DataB64\)\n/);
+    for (const name of ['read-server', 'set-server', 'restart', 'state'] as const) {
+      const text = scriptText(name, KIND_SCRIPTS);
+      expect(text).toMatch(/^(#.*\n)*param\(\[string\]\$DataB64(, \[string\]\$BlobB64)?\)\n/);
       expect(text).toContain('function Get-HcInstallPath');
     }
   });
 
   test('organisation scripts carry the lock server and state helpers after param()', () => {
-    for (const name of ['read-organization', 'set-partner-application', 'state-call'] as const) {
+    for (const name of ['read-organization', 'set-organization', 'state-call'] as const) {
       const text = scriptText(name);
-      expect(text).toMatch(/^(#.*\n)*param\(\[string\]\$DataB64\)\n/);
+      expect(text).toMatch(/^(#.*\n)*param\(\[string\]\$DataB64(, \[string\]\$BlobB64)?\)\n/);
       expect(text).toContain('function Invoke-HcState');
       expect(text).not.toContain('function Get-HcInstallPath');
     }
@@ -92,6 +98,8 @@ describe('every shipped script runs on Windows PowerShell 5.1', () => {
     }
   };
   walk(POWERSHELL_DIR);
+  // The resource kinds' scripts live beside their code.
+  files.push(...KIND_SCRIPTS);
 
   /** Code only: comments removed, so that prose may mention anything. */
   const code = (text: string): string =>
@@ -113,7 +121,7 @@ describe('every shipped script runs on Windows PowerShell 5.1', () => {
 
   test('the scan covers the scripts and the fake module', () => {
     const names = files.map((f) => path.basename(f));
-    expect(names).toEqual(expect.arrayContaining(['envelope.ps1', 'write-files.ps1', 'FakeExchange.psm1', 'FakeExchange.psd1']));
+    expect(names).toEqual(expect.arrayContaining(['envelope.ps1', 'set-server.ps1', 'web-config.ps1', 'partner-application.ps1', 'FakeExchange.psm1', 'FakeExchange.psd1']));
   });
 
   test.each(PS7_ONLY)('no %s', (_what, pattern) => {
@@ -146,7 +154,7 @@ describe('PowerShell errors become diagnostics an administrator understands', ()
     ],
     [
       'Connecting to remote server EX02.contoso.lab failed with the following error message : Access is denied. For more information, see the about_Remote_Troubleshooting Help topic.',
-      { call: 'writeFiles', server: ex02 },
+      { call: 'writeFiles', server: ex02, what: 'Writing web.config', failCode: 'target.write-failed' },
       'target.access-denied',
       'Access denied on EX02 (EX02.contoso.lab)',
     ],
@@ -164,19 +172,19 @@ describe('PowerShell errors become diagnostics an administrator understands', ()
     ],
     [
       "A parameter cannot be found that matches parameter name 'AppOnlyPermissions'.",
-      { call: 'setPartnerApplication', applicationIdentifier: '00000003-0000-0000-c000-000000000000' },
+      { call: 'setPartnerApplication', subject: 'partner application 00000003-0000-0000-c000-000000000000', what: 'Set-PartnerApplication', failCode: 'target.set-failed' },
       'target.parameter-missing',
       'Set-PartnerApplication in this session has no -AppOnlyPermissions parameter',
     ],
     [
       '[target.file-changed] FrontEnd/HttpProxy/rest/web.config changed since the plan was made (sha256 a, plan expected b). Nothing was written.',
-      { call: 'writeFiles', server: ex02 },
+      { call: 'writeFiles', server: ex02, what: 'Writing web.config', failCode: 'target.write-failed' },
       'target.file-changed',
       'FrontEnd/HttpProxy/rest/web.config changed since the plan was made',
     ],
     [
       'Active Directory operation failed on DC01.contoso.lab. This error is not retriable.',
-      { call: 'setPartnerApplication', applicationIdentifier: '00000003-0000-0000-c000-000000000000' },
+      { call: 'setPartnerApplication', subject: 'partner application 00000003-0000-0000-c000-000000000000', what: 'Set-PartnerApplication', failCode: 'target.set-failed' },
       'target.set-failed',
       'Set-PartnerApplication failed on partner application 00000003-0000-0000-c000-000000000000',
     ],

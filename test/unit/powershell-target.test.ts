@@ -4,8 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GRAPH_APPLICATION_IDENTIFIER, REST_FRONTEND_WEB_CONFIG } from '../../src/domain/exchange';
-import { initLab } from '../../src/targets/lab/init';
-import { createPowerShellTarget } from '../../src/targets/powershell';
+import { initLab, kindCalls, powershellTarget } from '../helpers/targets';
 import type { Target } from '../../src/targets/types';
 import { readLines, rejectsWith } from '../contract/target.contract';
 import { requirePwsh } from '../helpers/pwsh';
@@ -27,7 +26,7 @@ const HOSTILE = [
 describe('PowerShell target on pwsh with the fake Exchange module', () => {
   let dir: string;
   let lab: string;
-  let target: Target;
+  let target: ReturnType<typeof kindCalls<Target>>;
   const marker = () => fs.stat(path.join(dir, 'marker')).then(() => true, () => false);
   const setFaults = async (name: string, faults: Record<string, unknown>) => {
     const file = path.join(lab, 'organization.json');
@@ -40,7 +39,7 @@ describe('PowerShell target on pwsh with the fake Exchange module', () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hybridcfg-pwsh-'));
     lab = path.join(dir, 'lab');
     await initLab(lab, { servers: ['EX01', 'EX02'] });
-    target = await createPowerShellTarget({ shell: pwsh, lab, timeoutSeconds: 3 }, { specDir: dir });
+    target = kindCalls(await powershellTarget(lab, pwsh, { timeoutSeconds: 3 }));
   });
   afterAll(async () => {
     await target.close();
@@ -134,13 +133,13 @@ describe('PowerShell target on pwsh with the fake Exchange module', () => {
 describe('PowerShell target with --parallelism: server calls run side by side in their own shells', () => {
   let dir: string;
   let lab: string;
-  let target: Target;
+  let target: ReturnType<typeof kindCalls<Target>>;
 
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hybridcfg-pwsh-pool-'));
     lab = path.join(dir, 'lab');
     await initLab(lab, { servers: ['EX01', 'EX02'] });
-    target = await createPowerShellTarget({ shell: pwsh, lab, timeoutSeconds: 8 }, { specDir: dir, parallelism: 2 });
+    target = kindCalls(await powershellTarget(lab, pwsh, { timeoutSeconds: 8, parallelism: 2 }));
   });
   afterAll(async () => {
     await target.close();

@@ -1,8 +1,6 @@
 /** planRollback(originals, live): pure; restores what hybridcfg first found, and nothing once restored. */
-import { planRollback } from '../../src/plan/rollback';
-import { originalOf } from '../../src/targets/types';
 import { setAppSetting } from '../../src/webconfig/appsettings';
-import { ACT_AS, CTX, fixtureBytes, graph, live, loaded, REST } from '../helpers/live';
+import { ACT_AS, fixtureBytes, graph, live, loaded, newBytes, REST, rollbackOf } from '../helpers/live';
 
 const ORIGINAL = fixtureBytes('E19/IIS/DefaultWebSite-Rest_web.config');
 const CHANGED = Buffer.from(
@@ -12,36 +10,32 @@ const CHANGED = Buffer.from(
 const SPEC = loaded({ webConfigs: [{ file: REST, appSettings: { 'OAuthHttpModule.Profiles': { include: ['V1S2SAppOnly'] } } }] });
 
 function state(current: Buffer, original: Buffer | null, appOnly: string[] | null) {
-  const base = live({ apps: [graph({ AppOnlyPermissions: appOnly })], servers: { EX01: { [REST]: current, [originalOf(REST)]: original } } });
-  return { ...base, organization: { ...base.organization, partnerApplicationOriginals: { [graph().ApplicationIdentifier]: { AppOnlyPermissions: null } } } };
+  return live({
+    apps: [graph({ AppOnlyPermissions: appOnly })],
+    servers: { EX01: { [REST]: current } },
+    originals: { EX01: { [REST]: original } },
+    appOriginals: { [graph().ApplicationIdentifier]: { AppOnlyPermissions: null } },
+  });
 }
 
 test('a changed file and partner application are planned back to their originals, byte for byte', () => {
-  const plan = planRollback(SPEC, state(CHANGED, ORIGINAL, ACT_AS), CTX);
-  expect(plan.fileEdits).toHaveLength(1);
-  expect(Buffer.from(plan.fileEdits[0].afterBase64, 'base64')).toEqual(ORIGINAL);
-  expect(plan.changes.map((c) => c.address)).toEqual([
-    'partnerApplication["00000003-0000-0000-c000-000000000000"]',
-    `server["EX01"].webConfig["${REST}"].appSetting["OAuthHttpModule.Profiles"]`,
-  ]);
-  const app = plan.changes[0];
-  expect(app.kind === 'partnerApplication' && app.update).toEqual({ AppOnlyPermissions: null });
+  const s = state(CHANGED, ORIGINAL, ACT_AS);
+  const plan = rollbackOf(SPEC, s);
+  expect(plan.purpose).toBe('rollback');
+  expect(plan.changes.map((c) => c.address)).toEqual(['partnerApplication["00000003-0000-0000-c000-000000000000"]', `server["EX01"].webConfig["${REST}"]`]);
+  expect(plan.changes[0].data).toMatchObject({ update: { AppOnlyPermissions: null } });
+  expect(plan.changes[1].attributes.map((a) => [a.name, a.after])).toEqual([['OAuthHttpModule.Profiles', 'S2SAppActAs|S2SAppOnly|V1AppActAs|V1AppOnly|Callback|V1S2SActAs|CallbackV2']]);
+  expect(newBytes(SPEC, s, plan.changes[1])).toEqual(ORIGINAL);
   expect(plan.restarts.map((r) => r.server)).toEqual(['EX01']);
 });
 
 test('once restored, a rollback plans nothing', () => {
-  const plan = planRollback(SPEC, state(ORIGINAL, ORIGINAL, null), CTX);
+  const plan = rollbackOf(SPEC, state(ORIGINAL, ORIGINAL, null));
   expect(plan.changes).toEqual([]);
-  expect(plan.fileEdits).toEqual([]);
   expect(plan.restarts).toEqual([]);
 });
 
 test('a file hybridcfg never changed (no original) is left alone', () => {
-  const plan = planRollback(SPEC, state(CHANGED, null, null), CTX);
-  expect(plan.fileEdits).toEqual([]);
-});
-
-test('a target that records no partner application originals says so', () => {
-  const base = live({ servers: { EX01: { [REST]: ORIGINAL, [originalOf(REST)]: ORIGINAL } } });
-  expect(planRollback(SPEC, base, CTX).warnings.map((w) => w.code)).toContain('rollback.no-partner-application-originals');
+  const plan = rollbackOf(SPEC, state(CHANGED, null, null));
+  expect(plan.changes.filter((c) => c.kind === 'webConfig')).toEqual([]);
 });

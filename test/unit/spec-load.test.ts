@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DiagnosticError, type Diagnostic } from '../../src/diag/diagnostic';
-import { loadSpec, parseSpec } from '../../src/spec/load';
+import { loadSpec, parseSpec } from '../helpers/spec';
+import { partnerApplicationsOf, webConfigsOf } from '../helpers/spec';
 
 const SPECS = path.join(__dirname, '..', 'fixtures', 'specs');
 const EXAMPLE = readFileSync(path.join(SPECS, 'example.yaml'), 'utf8');
@@ -51,7 +52,7 @@ describe('the example spec', () => {
         appOnlyPermissions: { sameAs: 'actAsPermissions' },
       },
     ]);
-    expect(loaded.spec.webConfigs?.[0].appSettings['OAuthHttpModule.Profiles']).toEqual({ include: ['V1S2SAppOnly'] });
+    expect(webConfigsOf(loaded.spec)[0].appSettings['OAuthHttpModule.Profiles']).toEqual({ include: ['V1S2SAppOnly'] });
     expect(loaded.spec.restart).toEqual({ mode: 'iisreset' });
     expect(loaded.path).toBe(path.join(SPECS, 'example.yaml'));
     expect(loaded.dir).toBe(SPECS);
@@ -95,7 +96,7 @@ describe('a spec with every section', () => {
         timeoutSeconds: 300,
       },
     });
-    expect(spec.webConfigs?.map((w) => [w.file, w.fileAsWritten])).toEqual([
+    expect(webConfigsOf(spec).map((w) => [w.file, w.fileAsWritten])).toEqual([
       ['FrontEnd/HttpProxy/rest/web.config', 'FrontEnd\\HttpProxy\\rest\\web.config'],
       ['ClientAccess/exchweb/ews/web.config', 'ClientAccess/exchweb/ews/./web.config'],
     ]);
@@ -103,7 +104,7 @@ describe('a spec with every section', () => {
       certificateFile: path.join(SPECS, 'certs', 'verify.pem'),
       privateKeyFile: path.join(SPECS, 'certs', 'verify.key'),
     });
-    expect(spec.partnerApplications?.[1].linkedAccount).toBeNull();
+    expect(partnerApplicationsOf(spec)[1].linkedAccount).toBeNull();
   });
 });
 
@@ -261,7 +262,7 @@ describe('semantic problems', () => {
 
   test('allowUnknown lets a name through', () => {
     const text = EXAMPLE.replace('include: [V1S2SAppOnly]', 'include: [V2Future]\n        allowUnknown: [V2Future]');
-    expect(parseSpec(text, FILE).spec.webConfigs?.[0].appSettings['OAuthHttpModule.Profiles']).toEqual({
+    expect(webConfigsOf(parseSpec(text, FILE).spec)[0].appSettings['OAuthHttpModule.Profiles']).toEqual({
       include: ['V2Future'],
       allowUnknown: ['V2Future'],
     });

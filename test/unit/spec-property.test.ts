@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { DiagnosticError } from '../../src/diag/diagnostic';
-import { parseSpec } from '../../src/spec/load';
+import { parseSpec } from '../helpers/spec';
 
 const SPECS = path.join(__dirname, '..', 'fixtures', 'specs');
 const SEEDS = ['example.yaml', 'full.yaml'].map((f) => readFileSync(path.join(SPECS, f), 'utf8'));

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { REGISTRY } from '../../src/resources/registry';
+import { schemaText } from '../../src/spec/assemble';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SCHEMA = JSON.parse(readFileSync(path.join(ROOT, 'schemas', 'hybridcfg.schema.json'), 'utf8'));
@@ -79,4 +81,8 @@ describe('docs/spec.md', () => {
     expect(gen.render(changed)).not.toBe(doc);
     expect(gen.render(changed)).toContain('Changed.');
   });
+});
+
+test('the published schema is the one the core, the resource kinds and the assumptions assemble (npm run schema)', () => {
+  expect(readFileSync(path.join(ROOT, 'schemas', 'hybridcfg.schema.json'), 'utf8')).toBe(schemaText(REGISTRY.kinds));
 });

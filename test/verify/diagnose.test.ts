@@ -1,4 +1,4 @@
-import { parseSpec } from '../../src/spec/load';
+import { parseSpec } from '../helpers/spec';
 import { diagnoseExchange, diagnoseGraphAnswer, diagnoseRoles, diagnoseTokenFailure, retryAfterSeconds, type DiagnoseContext } from '../../src/verify/diagnose';
 import { parseMsDiagnostics } from '../../src/verify/headers';
 

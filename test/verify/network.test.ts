@@ -1,7 +1,7 @@
 /** No answer from the identity provider or Graph: a diagnosis, never a hang or a crash. */
 import { createServer as createTlsServer } from 'node:tls';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { parseSpec } from '../../src/spec/load';
+import { parseSpec } from '../helpers/spec';
 import { renderVerifyText, runVerify } from '../../src/verify';
 import { CLIENT, SECRET, TENANT, withCloud, workdir } from './harness';
 

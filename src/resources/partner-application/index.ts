@@ -21,6 +21,7 @@ export const partnerApplication: ResourceKind<PartnerApplicationSpec, PartnerApp
   specKey: 'partnerApplications',
   scope: 'organization',
   noun: ['partner application', 'partner applications'],
+  verb: 'Set-PartnerApplication',
   // Before any server: servers cache partner applications and pick the change up at their restart [M].
   applyOrder: 10,
   schema,

@@ -118,7 +118,11 @@ export const partnerApplicationLab: LabOrganizationDriver<unknown, PartnerApplic
       const apps = applicationsOf(org);
       const index = apps.findIndex((a) => a.ApplicationIdentifier.toLowerCase() === applicationIdentifier.toLowerCase());
       if (index < 0) {
-        fail('target.unknown-application', `No partner application has ApplicationIdentifier ${applicationIdentifier}`, `The lab's partner applications: ${apps.map((a) => a.Name).join(', ')}.`);
+        fail(
+          'target.unknown-application',
+          `No partner application has ApplicationIdentifier ${applicationIdentifier}`,
+          `The organisation has: ${apps.map((a) => `${a.Name} (${a.ApplicationIdentifier})`).join(', ') || '(none)'}.`,
+        );
       }
       const app = apps[index];
       if (app.faults?.set === 'fail') {

@@ -1,0 +1,63 @@
+/** Targets as the session opens them (with the registry's drivers), for tests that drive a target directly. */
+import * as path from 'node:path';
+import { REGISTRY, type Registry } from '../../src/resources/registry';
+import { initLab as initLabWith } from '../../src/session/lab';
+import type { TargetContext } from '../../src/targets';
+import { createLabTarget } from '../../src/targets/lab/lab-target';
+import { createPowerShellTarget } from '../../src/targets/powershell';
+import type { PartnerApplicationsLive, PartnerApplicationUpdate } from '../../src/resources/partner-application/types';
+import type { WebConfigLive, WebConfigRequest, WebConfigResult } from '../../src/resources/web-config/types';
+import type { ExchangeServer, Target } from '../../src/targets/types';
+
+export function drivers(registry: Registry = REGISTRY): TargetContext['drivers'] {
+  return {
+    lab: Object.fromEntries(registry.kinds.map((k) => [k.id, k.drivers.lab])),
+    powershell: Object.fromEntries(registry.kinds.map((k) => [k.id, k.drivers.powershell])),
+  };
+}
+
+export function labTarget(dir: string, registry: Registry = REGISTRY) {
+  return createLabTarget(dir, drivers(registry).lab);
+}
+
+export function powershellTarget(dir: string, pwsh: string, opts: { timeoutSeconds?: number; parallelism?: number } = {}, registry: Registry = REGISTRY) {
+  return createPowerShellTarget(
+    { shell: pwsh, lab: dir, timeoutSeconds: opts.timeoutSeconds ?? 60 },
+    { specDir: path.dirname(dir), drivers: drivers(registry), ...(opts.parallelism !== undefined ? { parallelism: opts.parallelism } : {}) },
+  );
+}
+
+/** A new lab with the built-in kinds. */
+export function initLab(dir: string, opts: { servers: readonly string[] }, registry: Registry = REGISTRY): Promise<void> {
+  return initLabWith(dir, opts, registry);
+}
+
+/** What the session asks each kind to read, for tests that call a target's reads by hand. */
+export const ORG = { partnerApplication: {} } as const;
+export const files = (...f: string[]) => ({ webConfig: { files: f } });
+
+/**
+ * A target seen through the calls the kinds of the quick start make: the organisation read with the
+ * partner applications, a server read of web.config files, Set-PartnerApplication, a write of files.
+ * Thin: each is one call of the Target interface with the kind's request, as the session makes it.
+ */
+export function kindCalls<T extends Target>(target: T) {
+  const calls = {
+    target,
+    async readOrganization() {
+      const org = await target.readOrganization(ORG);
+      const apps = org.resources.partnerApplication as PartnerApplicationsLive;
+      return { ...org, partnerApplications: apps.applications, setPartnerApplicationParameters: apps.parameters, partnerApplicationOriginals: apps.originals };
+    },
+    async readServer(server: ExchangeServer, f: readonly string[]) {
+      const state = await target.readServer(server, f.length > 0 ? files(...f) : {});
+      return { ...state, files: f.length > 0 ? (state.resources.webConfig as WebConfigLive).files : {} };
+    },
+    setPartnerApplication: (applicationIdentifier: string, update: PartnerApplicationUpdate) =>
+      target.setOrganization('partnerApplication', { applicationIdentifier, update }) as Promise<void>,
+    writeFiles: async (server: ExchangeServer, writes: readonly WebConfigRequest[]) =>
+      (await target.setServer(server, writes.map((request) => ({ kind: 'webConfig', request })))) as WebConfigResult[],
+  };
+  // Target objects are plain objects whose methods use no `this`: the rest of the interface is kept as is.
+  return { ...(target as Omit<T, keyof typeof calls>), ...calls };
+}
