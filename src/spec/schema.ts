@@ -23,6 +23,24 @@ export const GENERATED_VALIDATOR = 'schema-validator.js';
 
 let compiled: ValidateFunction | undefined;
 
+/**
+ * Annotations in the schema for editors (yaml-language-server, VS Code): a description per enum value
+ * and a readable message for a pattern. They validate nothing; ajv's strict mode must be told of them.
+ */
+export const EDITOR_KEYWORDS: readonly string[] = ['markdownEnumDescriptions', 'enumDescriptions', 'patternErrorMessage'];
+
+/**
+ * Where the schema checks profile names of OAuthHttpModule.Profiles: the enum of known names and the
+ * pattern of the exact `|` value. They are there so that an editor flags a misspelt name as it is
+ * typed; hybridcfg's own check of those names (src/spec/checks.ts) says more (a name with a space,
+ * did you mean, the allowUnknown escape), so the schema's errors for them are left to it.
+ */
+function isProfileNameCheck(e: ErrorObject): boolean {
+  // By place, not by schemaPath: ajv inlines referenced definitions, which changes their schemaPath.
+  const under = /^\/webConfigs\/\d+\/appSettings\/OAuthHttpModule\.Profiles(\/(include|exclude)\/\d+)?$/.exec(e.instancePath);
+  return under !== null && ((e.keyword === 'enum' && under[1] !== undefined) || (e.keyword === 'pattern' && under[1] === undefined));
+}
+
 export function schemaSha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
@@ -38,6 +56,7 @@ export function compileSchema(opts: { source?: boolean } = {}): { ajv: import('a
   // verbose: errors carry the failing value and the schema around it, which the messages below use.
   const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true, code: { source: opts.source === true } });
   addFormats(ajv);
+  ajv.addVocabulary([...EDITOR_KEYWORDS]);
   return { ajv, validate: ajv.compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object) };
 }
 
@@ -58,7 +77,7 @@ function validator(): ValidateFunction {
 export function schemaProblems(data: unknown): Problem[] {
   const validate = validator();
   if (validate(data)) return [];
-  return explain(validate.errors ?? []);
+  return explain((validate.errors ?? []).filter((e) => !isProfileNameCheck(e)));
 }
 
 type SchemaNode = {

@@ -9,6 +9,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { parseDocument } from 'yaml';
 import { parseSpec } from '../../src/spec/load';
+import { EDITOR_KEYWORDS } from '../../src/spec/schema';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -157,6 +158,7 @@ describe('example specs', () => {
   const schema = JSON.parse(readFileSync(join(ROOT, 'schemas/hybridcfg.schema.json'), 'utf8')) as object;
   const ajv = new Ajv2020({ allErrors: true, strict: true });
   addFormats(ajv);
+  ajv.addVocabulary([...EDITOR_KEYWORDS]);
   const validate = ajv.compile(schema);
 
   test('the three documented examples are there', () => {
