@@ -27,6 +27,7 @@ function resolveRef(schema, node) {
 function typeText(schema, raw) {
   const node = resolveRef(schema, raw);
   if (node.oneOf) return node.oneOf.map((b) => b.title || typeText(schema, b)).join(', or ');
+  if (node.anyOf) return node.anyOf.map((b) => b.title || typeText(schema, b)).join(', or ');
   if (node.const !== undefined) return `\`${node.const}\``;
   // A long enum with a description per value is listed, with them, under the first key that uses it.
   if (node.enum && node.markdownEnumDescriptions && node.title) return node.title;
@@ -54,8 +55,10 @@ function typeText(schema, raw) {
 /** The values and their descriptions of an enum that carries them, here or in the list's items. */
 function enumWithDescriptions(schema, node) {
   const own = resolveRef(schema, node);
-  const target = own.enum ? own : own.items ? resolveRef(schema, own.items) : undefined;
-  if (!target || !target.enum || !target.markdownEnumDescriptions || !target.title) return undefined;
+  const items = own.items ? resolveRef(schema, own.items) : undefined;
+  const candidates = [own, items, ...((items && items.anyOf) || []).map((b) => resolveRef(schema, b))];
+  const target = candidates.find((c) => c && c.enum && c.markdownEnumDescriptions && c.title);
+  if (!target) return undefined;
   return { title: target.title, list: target.enum.map((v, i) => [v, target.markdownEnumDescriptions[i]]) };
 }
 

@@ -30,15 +30,20 @@ let compiled: ValidateFunction | undefined;
 export const EDITOR_KEYWORDS: readonly string[] = ['markdownEnumDescriptions', 'enumDescriptions', 'patternErrorMessage'];
 
 /**
- * Where the schema checks profile names of OAuthHttpModule.Profiles: the enum of known names and the
- * pattern of the exact `|` value. They are there so that an editor flags a misspelt name as it is
- * typed; hybridcfg's own check of those names (src/spec/checks.ts) says more (a name with a space,
- * did you mean, the allowUnknown escape), so the schema's errors for them are left to it.
+ * Where the schema checks profile names of OAuthHttpModule.Profiles: the enum of known names (in the
+ * `else` of "has allowUnknown") and the pattern of the exact `|` value. They are there so that an
+ * editor flags a misspelt name where it is written; hybridcfg's own check of those names
+ * (src/spec/checks.ts) says more (a name with a space, did you mean, the allowUnknown escape), so the
+ * schema's errors for them are left to it. Recognised by place and keyword, not by schemaPath: ajv
+ * inlines referenced definitions, which changes their schemaPath.
  */
 function isProfileNameCheck(e: ErrorObject): boolean {
-  // By place, not by schemaPath: ajv inlines referenced definitions, which changes their schemaPath.
   const under = /^\/webConfigs\/\d+\/appSettings\/OAuthHttpModule\.Profiles(\/(include|exclude)\/\d+)?$/.exec(e.instancePath);
-  return under !== null && ((e.keyword === 'enum' && under[1] !== undefined) || (e.keyword === 'pattern' && under[1] === undefined));
+  if (under === null) return false;
+  if (under[1] !== undefined) return e.keyword === 'enum';
+  // `if` only says that its `else` failed, whose own errors are reported (or are the enum's above);
+  // the `else` repeats the edit's unknown-key check, which the edit itself reports.
+  return e.keyword === 'pattern' || e.keyword === 'if' || (e.keyword === 'additionalProperties' && e.schemaPath.endsWith('/else/additionalProperties'));
 }
 
 export function schemaSha256(text: string): string {
