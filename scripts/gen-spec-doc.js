@@ -27,7 +27,10 @@ function resolveRef(schema, node) {
 function typeText(schema, raw) {
   const node = resolveRef(schema, raw);
   if (node.oneOf) return node.oneOf.map((b) => b.title || typeText(schema, b)).join(', or ');
+  if (node.anyOf) return node.anyOf.map((b) => b.title || typeText(schema, b)).join(', or ');
   if (node.const !== undefined) return `\`${node.const}\``;
+  // A long enum with a description per value is listed, with them, under the first key that uses it.
+  if (node.enum && node.markdownEnumDescriptions && node.title) return node.title;
   if (node.enum) return `one of ${node.enum.map((v) => `\`${v}\``).join(', ')}`;
   const base = {
     string: 'text',
@@ -49,6 +52,16 @@ function typeText(schema, raw) {
   return limits.length > 0 ? `${base} (${limits.join(', ')})` : base;
 }
 
+/** The values and their descriptions of an enum that carries them, here or in the list's items. */
+function enumWithDescriptions(schema, node) {
+  const own = resolveRef(schema, node);
+  const items = own.items ? resolveRef(schema, own.items) : undefined;
+  const candidates = [own, items, ...((items && items.anyOf) || []).map((b) => resolveRef(schema, b))];
+  const target = candidates.find((c) => c && c.enum && c.markdownEnumDescriptions && c.title);
+  if (!target) return undefined;
+  return { title: target.title, list: target.enum.map((v, i) => [v, target.markdownEnumDescriptions[i]]) };
+}
+
 function example(key, value) {
   return YAML.stringify({ [key]: value }, { lineWidth: 0, flowCollectionPadding: false }).trimEnd();
 }
@@ -64,6 +77,14 @@ function walk(schema, node, prefix, out) {
       const prop = resolveRef(schema, raw);
       const name = prefix ? `${prefix}.${key}` : key;
       out.push({ name, key, prop, required: required.has(key) });
+      walk(schema, prop, name, out);
+    }
+    // A key matched by an exact pattern (`^OAuthHttpModule\\.Profiles$`) is documented under its name.
+    for (const [pattern, raw] of Object.entries(obj.patternProperties || {})) {
+      const key = pattern.replace(/^\^|\$$/g, '').replace(/\\(.)/g, '$1');
+      const name = `${prefix}.${key}`;
+      const prop = resolveRef(schema, raw);
+      out.push({ name, key, prop, required: false });
       walk(schema, prop, name, out);
     }
     if (obj.additionalProperties && typeof obj.additionalProperties === 'object') {
@@ -96,10 +117,21 @@ function render(schema) {
     '## Keys',
     '',
   ];
+  const seen = new Set();
+  const listed = new Set();
   for (const { name, key, prop, required } of walk(schema, schema, '', [])) {
+    // Alternative forms of one mapping (oneOf) can share a key: the first form's entry documents it.
+    if (seen.has(name)) continue;
+    seen.add(name);
     lines.push(`### \`${name}\``, '');
     lines.push(`${required ? '**Required.** ' : ''}Type: ${typeText(schema, prop)}.`, '');
     if (prop.description) lines.push(prop.description, '');
+    const values = enumWithDescriptions(schema, prop);
+    if (values && !listed.has(values.title)) {
+      listed.add(values.title);
+      lines.push(`${values.title[0].toUpperCase()}${values.title.slice(1)} is one of:`, '');
+      lines.push(...values.list.map(([v, d]) => `- \`${v}\`: ${d.replace(/^\*\*[^*]+\*\*: /, '')}`), '');
+    }
     const examples = prop.examples || [];
     if (examples.length > 0) {
       lines.push(examples.length === 1 ? 'Example:' : 'Examples:', '', '```yaml');

@@ -157,6 +157,8 @@ export interface ResourceKind<E = any, OL = any, SL = any, D = any> {
   readonly schema: SchemaFragment;
   /** What the schema cannot say about the entries (pure, on data that passed the schema). */
   checkSpec?(entries: readonly E[], ctx: { readonly pointer: string; readonly spec: Spec }): readonly Problem[];
+  /** Schema errors the kind's checkSpec reports better (SpecSection.leavesToChecks). */
+  leavesToChecks?(instancePath: string, keyword: string, schemaPath: string): boolean;
   /** Normalises entries after validation (paths, separators), with the spec file's folder. */
   normalize?(entries: readonly E[], ctx: { readonly dir: string }): readonly E[];
   /** The organisation-wide read (organisation-scope kinds); undefined: nothing to read. */

@@ -24,6 +24,12 @@ export const GENERATED_VALIDATOR = 'schema-validator.js';
 const compiled = new Map<string, ValidateFunction>();
 const bySections = new WeakMap<readonly SpecSection[], ValidateFunction>();
 
+/**
+ * Annotations in the schema for editors (yaml-language-server, VS Code): a description per enum value
+ * and a readable message for a pattern. They validate nothing; ajv's strict mode must be told of them.
+ */
+export const EDITOR_KEYWORDS: readonly string[] = ['markdownEnumDescriptions', 'enumDescriptions', 'patternErrorMessage'];
+
 export function schemaSha256(text: string): string {
   return sha256(text);
 }
@@ -39,6 +45,7 @@ export function compileSchema(text: string, opts: { source?: boolean } = {}): { 
   // verbose: errors carry the failing value and the schema around it, which the messages below use.
   const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true, code: { source: opts.source === true } });
   addFormats(ajv);
+  ajv.addVocabulary([...EDITOR_KEYWORDS]);
   return { ajv, validate: ajv.compile(JSON.parse(text) as object) };
 }
 
@@ -69,7 +76,9 @@ function validator(sections: readonly SpecSection[]): ValidateFunction {
 export function schemaProblems(data: unknown, sections: readonly SpecSection[]): Problem[] {
   const validate = validator(sections);
   if (validate(data)) return [];
-  return explain(validate.errors ?? []);
+  // A kind may leave some of the schema's errors to its own checks, which say more (its schema has them for editors).
+  const leftToKinds = (e: ErrorObject) => sections.some((s) => s.leavesToChecks?.(e.instancePath, e.keyword, e.schemaPath) === true);
+  return explain((validate.errors ?? []).filter((e) => !leftToKinds(e)));
 }
 
 type SchemaNode = {

@@ -26,6 +26,11 @@ export interface SpecSection {
   readonly schema: { readonly section: Readonly<Record<string, unknown>>; readonly defs?: Readonly<Record<string, unknown>> };
   checkSpec?(entries: readonly unknown[], ctx: { readonly pointer: string; readonly spec: Spec }): readonly Problem[];
   normalize?(entries: readonly unknown[], ctx: { readonly dir: string }): readonly unknown[];
+  /**
+   * Schema errors the kind's own checks report better (its schema has them so that an editor flags the
+   * place): true leaves the error to checkSpec. Given ajv's instancePath, keyword and schemaPath.
+   */
+  leavesToChecks?(instancePath: string, keyword: string, schemaPath: string): boolean;
 }
 
 export type TargetSpec = LabTargetSpec | PowerShellTargetSpec;

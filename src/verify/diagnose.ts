@@ -67,9 +67,10 @@ export function diagnoseTokenFailure(ctx: DiagnoseContext, failure: TokenFailure
       source: 'network',
       code: failure.errorCode,
       cause: `No answer from the identity provider: ${failure.message}`,
-      fix:
-        `Check that the authority host is reachable from here (proxy, firewall, DNS) and that its TLS certificate ` +
-        `is trusted (an extra CA can be given in HYBRIDCFG_CA_FILE).${at(refs)}`,
+      fix: failure.errorCode.startsWith('proxy-')
+        ? `Fix the proxy named in HTTPS_PROXY (or https_proxy), or add the authority host to NO_PROXY if it is reachable without one.${at(refs)}`
+        : `Check that the authority host is reachable from here (proxy, firewall, DNS) and that its TLS certificate ` +
+          `is trusted (an extra CA can be given in HYBRIDCFG_CA_FILE).${at(refs)}`,
       refs,
     };
   }

@@ -34,6 +34,12 @@ export function renderVerifyText(report: VerifyReport, opts: { color: boolean })
   const lines: string[] = [];
   const credential = report.credential === 'clientSecret' ? 'client secret' : 'certificate';
   lines.push(`Verify: app ${report.clientId} in tenant ${report.tenantId}, signing in with a ${credential} at ${report.authorityHost}`);
+  const n = report.network;
+  // Only when a proxy is configured: whether a request took it is the first question when one fails.
+  if (n.proxy !== null) {
+    const route = (via: 'proxy' | 'direct'): string => (via === 'proxy' ? `through ${n.proxy}` : `direct (${n.noProxyFrom ?? 'NO_PROXY'})`);
+    lines.push(`Proxy:  ${n.proxy} from ${n.proxyFrom}; identity provider ${route(n.authorityHost)}, Graph ${route(n.graphEndpoint)}`);
+  }
 
   // Explanations, numbered in order of first use; identical ones share a number.
   const explained: Diagnosis[] = [];

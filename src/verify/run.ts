@@ -17,10 +17,12 @@ import {
   retryAfterSeconds,
   type DiagnoseContext,
 } from './diagnose';
+import { DiagnosticError } from '../diag/diagnostic';
 import { HttpFailure, send, type HttpAnswer, type HttpOptions } from './http';
+import { proxyFor, proxyFromEnv, ProxyConfigError, type ProxySettings } from './proxy';
 import { makeScrubber, scrubDeep } from './scrub';
 import { acquireToken } from './token';
-import { VERIFY_FORMAT_VERSION, type MailboxResult, type TokenResult, type VerifyReport } from './types';
+import { VERIFY_FORMAT_VERSION, type MailboxResult, type NetworkRoute, type TokenResult, type VerifyReport } from './types';
 
 export interface VerifyOptions {
   readonly env: NodeJS.ProcessEnv;
@@ -95,7 +97,9 @@ async function probeMailbox(
           source: 'network',
           code,
           cause: `No answer from Graph: ${(err as Error).message}`,
-          fix: 'Check that graphEndpoint is reachable from here (proxy, firewall, DNS) and that its TLS certificate is trusted',
+          fix: code.startsWith('proxy-')
+            ? `Fix the proxy named in HTTPS_PROXY (or https_proxy), or add the Graph host to NO_PROXY if it is reachable without one`
+            : 'Check that graphEndpoint is reachable from here (proxy, firewall, DNS) and that its TLS certificate is trusted',
           refs: [],
         },
         evidence: {},
@@ -104,11 +108,44 @@ async function probeMailbox(
   }
 }
 
+/** HTTPS_PROXY / NO_PROXY, or a diagnostic naming the variable when it cannot be used. */
+function proxySettings(env: NodeJS.ProcessEnv): ProxySettings | undefined {
+  try {
+    return proxyFromEnv(env);
+  } catch (err) {
+    if (!(err instanceof ProxyConfigError)) throw err;
+    throw new DiagnosticError({
+      severity: 'error',
+      code: 'verify.proxy-config',
+      summary: `The proxy setting ${err.variable} cannot be used`,
+      detail: err.message,
+    });
+  }
+}
+
+/** How each endpoint is reached, for the report: through the proxy or directly. */
+function networkOf(proxy: ProxySettings | undefined, authority: string, graph: string): NetworkRoute {
+  if (!proxy) return { proxy: null };
+  const via = (url: string): 'proxy' | 'direct' => (proxyFor(new URL(url), proxy) ? 'proxy' : 'direct');
+  return {
+    proxy: proxy.display,
+    proxyFrom: proxy.from,
+    ...(proxy.noProxyFrom ? { noProxyFrom: proxy.noProxyFrom } : {}),
+    authorityHost: via(authority),
+    graphEndpoint: via(graph),
+  };
+}
+
 export async function runVerify(loaded: LoadedSpec, opts: VerifyOptions): Promise<VerifyReport> {
   const startedAt = new Date().toISOString();
   const v = verifySection(loaded);
   const credential = await readCredential(loaded, v, opts.env);
-  const http: HttpOptions = { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(opts.caCerts ? { caCerts: opts.caCerts } : {}) };
+  const proxy = proxySettings(opts.env);
+  const http: HttpOptions = {
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...(opts.caCerts ? { caCerts: opts.caCerts } : {}),
+    ...(proxy ? { proxy } : {}),
+  };
   const capSeconds = opts.retryCapSeconds ?? DEFAULT_RETRY_CAP_SECONDS;
   const ctx: DiagnoseContext = {
     loaded,
@@ -161,6 +198,7 @@ export async function runVerify(loaded: LoadedSpec, opts: VerifyOptions): Promis
     credential: credential.kind,
     authorityHost: authorityHost(v),
     graphEndpoint: graphEndpoint(v),
+    network: networkOf(proxy, authorityHost(v), graphEndpoint(v)),
     token,
     mailboxes,
     notes,

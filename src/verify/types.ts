@@ -65,6 +65,21 @@ export interface TokenResult {
   readonly diagnosis: Diagnosis | null;
 }
 
+/**
+ * How verify reached the identity provider and Graph: `proxy: null` when no HTTPS_PROXY / https_proxy
+ * was set; else the proxy (without credentials), the variable it came from, and per endpoint whether
+ * NO_PROXY sent it direct.
+ */
+export type NetworkRoute =
+  | { readonly proxy: null }
+  | {
+      readonly proxy: string;
+      readonly proxyFrom: string;
+      readonly noProxyFrom?: string;
+      readonly authorityHost: 'proxy' | 'direct';
+      readonly graphEndpoint: 'proxy' | 'direct';
+    };
+
 export interface VerifyReport {
   readonly formatVersion: typeof VERIFY_FORMAT_VERSION;
   readonly tool: { readonly name: 'hybridcfg'; readonly version: string };
@@ -75,6 +90,7 @@ export interface VerifyReport {
   readonly credential: 'clientSecret' | 'certificate';
   readonly authorityHost: string;
   readonly graphEndpoint: string;
+  readonly network: NetworkRoute;
   readonly token: TokenResult;
   readonly mailboxes: readonly MailboxResult[];
   /** Notes for people (the end of hybrid REST access, when an on-premises failure was seen). */

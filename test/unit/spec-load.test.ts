@@ -268,6 +268,14 @@ describe('semantic problems', () => {
     });
   });
 
+  test('with allowUnknown the editor accepts any name (the schema cannot compare lists), hybridcfg still refuses one not listed', () => {
+    const text = EXAMPLE.replace('include: [V1S2SAppOnly]', 'include: [V2Future, V1S2SAppOnIy]\n        allowUnknown: [V2Future]');
+    const d = only(text);
+    expect(d.code).toBe('spec.unknown-profile');
+    expect(d.summary).toContain('did you mean `V1S2SAppOnly`?');
+    expect(at(d)).toEqual(posOf(text, 'V1S2SAppOnIy'));
+  });
+
   test('an exact value for the profiles key points at the unknown token inside it', () => {
     const text = EXAMPLE.replace(/OAuthHttpModule.Profiles:\n.*\n/, 'OAuthHttpModule.Profiles: S2SAppActAs|V1S2SAppOnIy\n');
     const d = only(text);

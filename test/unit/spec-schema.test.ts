@@ -4,6 +4,8 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { REGISTRY } from '../../src/resources/registry';
 import { schemaText } from '../../src/spec/assemble';
+import { KNOWN_PROFILES } from '../../src/domain/exchange';
+import { EDITOR_KEYWORDS } from '../../src/spec/schema';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SCHEMA = JSON.parse(readFileSync(path.join(ROOT, 'schemas', 'hybridcfg.schema.json'), 'utf8'));
@@ -50,6 +52,7 @@ test('every mapping with named keys refuses other keys', () => {
 describe('examples in the schema are valid', () => {
   const ajv = new Ajv2020({ allErrors: true, strict: true });
   addFormats(ajv);
+  ajv.addVocabulary([...EDITOR_KEYWORDS]);
   ajv.addSchema(SCHEMA);
   test.each(properties.map(([p, n]) => [p, n]))('%s', (pointer, prop) => {
     const validate = ajv.getSchema(`${SCHEMA.$id}#${pointer}`);
@@ -85,4 +88,44 @@ describe('docs/spec.md', () => {
 
 test('the published schema is the one the core, the resource kinds and the assumptions assemble (npm run schema)', () => {
   expect(readFileSync(path.join(ROOT, 'schemas', 'hybridcfg.schema.json'), 'utf8')).toBe(schemaText(REGISTRY.kinds));
+});
+
+describe('profile names in the schema (for editors)', () => {
+  const profileName = SCHEMA.$defs.profileName;
+  const exact = SCHEMA.$defs.profilesSetting.oneOf[0];
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  addFormats(ajv);
+  ajv.addVocabulary([...EDITOR_KEYWORDS]);
+  const validate = ajv.compile(SCHEMA);
+  const spec = (setting: unknown) => ({
+    apiVersion: 'hybridcfg/v1',
+    kind: 'HybridOAuth',
+    target: { lab: './lab' },
+    servers: 'all',
+    webConfigs: [{ file: 'FrontEnd/HttpProxy/rest/web.config', appSettings: { 'OAuthHttpModule.Profiles': setting, Other: 'anything|goes' } }],
+  });
+
+  test('are exactly the names hybridcfg knows, each with its own description', () => {
+    expect(profileName.enum).toEqual(KNOWN_PROFILES);
+    expect(profileName.markdownEnumDescriptions).toHaveLength(KNOWN_PROFILES.length);
+    expect(profileName.enumDescriptions).toHaveLength(KNOWN_PROFILES.length);
+    KNOWN_PROFILES.forEach((name, i) => {
+      expect(profileName.markdownEnumDescriptions[i]).toMatch(new RegExp(`^\\*\\*${name}\\*\\*: .{30,}`));
+      expect(profileName.enumDescriptions[i]).toMatch(new RegExp(`^${name}: .{30,}`));
+    });
+    const alt = KNOWN_PROFILES.join('|');
+    expect(exact.pattern).toBe(`^(?:${alt})?(?:\\|(?:${alt})?)*$`);
+  });
+
+  test.each([
+    [{ include: ['V1S2SAppOnly'] }, true],
+    [{ include: ['V1S2SAppOnIy'] }, false],
+    [{ exclude: ['v1appOnly'] }, false],
+    [{ include: ['V2S2SAppOnly'], allowUnknown: ['V2S2SAppOnly'] }, true],
+    ['S2SAppActAs|V1S2SAppOnly', true],
+    ['S2SAppActAs|V1S2SAppOnIy', false],
+    ['', true],
+  ])('OAuthHttpModule.Profiles: %j is %s to the schema (other keys take any value)', (setting, ok) => {
+    expect(validate(spec(setting))).toBe(ok);
+  });
 });

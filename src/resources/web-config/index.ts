@@ -33,6 +33,20 @@ export const webConfig: ResourceKind<WebConfigSpec, never, WebConfigLive, WebCon
       const checked = checkWebConfigFile(wc.file);
       return 'file' in checked ? { ...wc, file: checked.file, fileAsWritten: wc.file } : wc;
     }),
+  /**
+   * The schema checks profile names of OAuthHttpModule.Profiles (the enum of known names in the `else`
+   * of "has allowUnknown", the pattern of the exact `|` value) so that an editor flags a misspelt name
+   * where it is written; checkSpec says more (a name with a space, did you mean, the allowUnknown
+   * escape). Recognised by place and keyword, not by schemaPath: ajv inlines referenced definitions.
+   */
+  leavesToChecks: (instancePath, keyword, schemaPath) => {
+    const under = /^\/webConfigs\/\d+\/appSettings\/OAuthHttpModule\.Profiles(\/(include|exclude)\/\d+)?$/.exec(instancePath);
+    if (under === null) return false;
+    if (under[1] !== undefined) return keyword === 'enum';
+    // `if` only says that its `else` failed, whose own errors are reported (or are the enum's above);
+    // the `else` repeats the edit's unknown-key check, which the edit itself reports.
+    return keyword === 'pattern' || keyword === 'if' || (keyword === 'additionalProperties' && schemaPath.endsWith('/else/additionalProperties'));
+  },
   checkScope,
   serverQuery,
   plan: planWebConfigs,
