@@ -182,5 +182,6 @@ export interface ResourceKind<E = any, OL = any, SL = any, D = any> {
   undo(change: Change<D>, input: PlanInput<E, OL, SL>): Change<D> | undefined;
   /** Backups a driver's result names, for the report (a web.config's copy on the server). */
   backupsOf?(result: unknown): readonly string[];
-  readonly drivers: { readonly lab: LabDriver; readonly powershell: PsDriver };
+  /** How each kind of target reads and changes the kind; a kind a target cannot serve has no driver for it. */
+  readonly drivers: { readonly lab?: LabDriver; readonly powershell?: PsDriver };
 }

@@ -4,7 +4,7 @@ import type { LabDriver } from '../targets/lab/driver';
 import { initLab as initLabWith } from '../targets/lab/init';
 
 export function labDrivers(registry: Registry): Record<string, LabDriver> {
-  return Object.fromEntries(registry.kinds.map((k) => [k.id, k.drivers.lab]));
+  return Object.fromEntries(registry.kinds.flatMap((k) => (k.drivers.lab ? [[k.id, k.drivers.lab]] : [])));
 }
 
 /** A new lab with every registered kind's part of the organisation. */

@@ -60,11 +60,10 @@ export async function readLive(loaded: LoadedSpec, target: Target, registry: Reg
       if (q !== undefined) queries[kind.id] = q;
     }
     try {
+      // A server nothing of the spec concerns is not called (and not reported as read).
+      if (Object.keys(queries).length === 0) return { name: server.Name, installPath: '', resources: {}, backup: { possible: true } } as ServerRead;
       const t = Date.now();
-      const state: ServerRead =
-        Object.keys(queries).length === 0
-          ? { name: server.Name, installPath: '', resources: {}, backup: { possible: true } }
-          : await target.readServer(server, queries);
+      const state = await target.readServer(server, queries);
       done++;
       await opts.host?.notify(
         IO.READ_SERVER.msg(`[${done}/${scope.servers.length}] ${server.Name} read ${Date.now() - t} ms`, { server: server.Name, index: done, total: scope.servers.length, ms: Date.now() - t }),

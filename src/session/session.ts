@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { preflight } from '../apply/apply';
 import { lockedError, newHolder, previousRunWarnings } from '../apply/lock';
-import { DiagnosticError, type Diagnostic } from '../diag/diagnostic';
+import { DiagnosticError, error, type Diagnostic } from '../diag/diagnostic';
 import { IO } from '../io/messages';
 import type { IoHost } from '../io/host';
 import { plan as makePlan, type PlanContext, type PlanOutcome } from '../plan/planner';
@@ -17,6 +17,8 @@ import type { LiveState } from '../resources/types';
 import { loadSpec as loadSpecWith } from '../spec/load';
 import type { LoadedSpec } from '../spec/types';
 import { openTarget } from '../targets';
+import type { LabDriver } from '../targets/lab/driver';
+import type { PsDriver } from '../targets/powershell/driver';
 import type { LockHolder, Target } from '../targets/types';
 import { readLive } from './live';
 
@@ -36,14 +38,28 @@ export function loadSpec(file: string, registry: Registry = REGISTRY): Promise<L
   return loadSpecWith(file, registry.kinds);
 }
 
-/** Opens the target a loaded spec names, with the drivers of the registry's kinds. */
+/**
+ * Opens the target a loaded spec names, with the drivers of the registry's kinds. A kind the spec uses
+ * that this kind of target cannot serve is an error before anything is read.
+ */
 export function openSpecTarget(loaded: LoadedSpec, registry: Registry, parallelism?: number): Promise<Target> {
-  const lab: Record<string, (typeof registry.kinds)[number]['drivers']['lab']> = {};
-  const powershell: Record<string, (typeof registry.kinds)[number]['drivers']['powershell']> = {};
+  const lab: Record<string, LabDriver> = {};
+  const powershell: Record<string, PsDriver> = {};
+  const targetKind = 'lab' in loaded.spec.target ? 'lab' : 'powershell';
+  const missing: Diagnostic[] = [];
   for (const k of registry.kinds) {
-    lab[k.id] = k.drivers.lab;
-    powershell[k.id] = k.drivers.powershell;
+    if (k.drivers.lab) lab[k.id] = k.drivers.lab;
+    if (k.drivers.powershell) powershell[k.id] = k.drivers.powershell;
+    const used = Array.isArray(loaded.spec[k.specKey]) && (loaded.spec[k.specKey] as unknown[]).length > 0;
+    if (used && k.drivers[targetKind] === undefined) {
+      missing.push(
+        error('target.kind-unsupported', `The ${targetKind} target cannot manage ${k.noun[1]} (\`${k.specKey}\`).`, `Remove \`${k.specKey}\` from the spec, or use a target that manages them.`, {
+          source: loaded.locate(`/${k.specKey}`),
+        }),
+      );
+    }
   }
+  if (missing.length > 0) throw new DiagnosticError(missing);
   return openTarget(loaded.spec.target, { specDir: loaded.dir, ...(parallelism !== undefined ? { parallelism } : {}), drivers: { lab, powershell } });
 }
 

@@ -11,8 +11,8 @@ import type { ExchangeServer, Target } from '../../src/targets/types';
 
 export function drivers(registry: Registry = REGISTRY): TargetContext['drivers'] {
   return {
-    lab: Object.fromEntries(registry.kinds.map((k) => [k.id, k.drivers.lab])),
-    powershell: Object.fromEntries(registry.kinds.map((k) => [k.id, k.drivers.powershell])),
+    lab: Object.fromEntries(registry.kinds.flatMap((k) => (k.drivers.lab ? [[k.id, k.drivers.lab]] : []))),
+    powershell: Object.fromEntries(registry.kinds.flatMap((k) => (k.drivers.powershell ? [[k.id, k.drivers.powershell]] : []))),
   };
 }
 

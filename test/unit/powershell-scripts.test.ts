@@ -26,7 +26,7 @@ export const HOSTILE = [
 const SCRIPTS: readonly ScriptName[] = ['connect', 'read-organization', 'set-organization', 'state-call', 'read-server', 'set-server', 'restart', 'state'];
 
 /** Every resource kind's script, as the target sends them with the generic scripts. */
-const KIND_SCRIPTS = REGISTRY.kinds.map((k) => k.drivers.powershell.script);
+const KIND_SCRIPTS = REGISTRY.kinds.flatMap((k) => (k.drivers.powershell ? [k.drivers.powershell.script] : []));
 
 const decode = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8');
 
