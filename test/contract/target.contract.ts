@@ -13,8 +13,9 @@ import type { PartnerApplicationsLive, PartnerApplicationUpdate } from '../../sr
 import type { WebConfigLive, WebConfigRequest, WebConfigResult } from '../../src/resources/web-config/types';
 import type { ExchangeServer, JournalEnd, JournalStart, LockHolder, Target } from '../../src/targets/types';
 import { files, initLab, ORG } from '../helpers/targets';
+import { partnerApplicationContract } from './kinds/partner-application';
+import { webConfigContract } from './kinds/web-config';
 import {
-  EXCHANGE_ONLINE_APPLICATION_IDENTIFIER,
   GRAPH_APPLICATION_IDENTIFIER,
   REST_FRONTEND_APP_POOL,
   REST_FRONTEND_WEB_CONFIG,
@@ -42,7 +43,7 @@ export const rejectsWith = async (p: Promise<unknown>, code: string): Promise<vo
   await expect(p).rejects.toMatchObject({ diagnostics: [expect.objectContaining({ code })] });
 };
 
-async function listFiles(dir: string): Promise<string[]> {
+export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string): Promise<void> => {
     for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
@@ -55,23 +56,32 @@ async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-const EWS = 'FrontEnd/HttpProxy/ews/web.config';
+export const EWS = 'FrontEnd/HttpProxy/ews/web.config';
 const HEALTH = { paths: ['/owa/healthcheck.htm', 'ews/healthcheck.htm'], timeoutSeconds: 5 };
 const holder = (runId: string, user = 'alice'): LockHolder => ({ runId, command: 'apply', host: 'admin01', user, pid: 4242, startedAt: '2026-01-02T03:04:05.678Z' });
 
 /** The organisation read with the partner application kind, and its part of it. */
-async function readOrg(target: Target) {
+export async function readOrg(target: Target) {
   const org = await target.readOrganization(ORG);
   return { ...org, apps: org.resources.partnerApplication as PartnerApplicationsLive };
 }
-const readFiles = async (target: Target, server: ExchangeServer, ...f: string[]) => {
+export const readFiles = async (target: Target, server: ExchangeServer, ...f: string[]) => {
   const state = await target.readServer(server, files(...f));
   return { ...state, files: (state.resources.webConfig as WebConfigLive).files };
 };
-const setApp = (target: Target, applicationIdentifier: string, update: PartnerApplicationUpdate) =>
+export const setApp = (target: Target, applicationIdentifier: string, update: PartnerApplicationUpdate) =>
   target.setOrganization('partnerApplication', { applicationIdentifier, update });
-const writeFiles = async (target: Target, server: ExchangeServer, writes: readonly WebConfigRequest[]) =>
+export const writeFiles = async (target: Target, server: ExchangeServer, writes: readonly WebConfigRequest[]) =>
   (await target.setServer(server, writes.map((request) => ({ kind: 'webConfig', request })))) as WebConfigResult[];
+
+/** What a kind's contract scenarios get: the lab and the target of the scenario, fresh for each test. */
+export interface ContractContext {
+  readonly lab: string;
+  readonly target: Target;
+}
+
+/** Each resource kind's scenarios, run on every target after the scenarios every kind shares. */
+const KIND_CONTRACTS: readonly ((c: ContractContext) => void)[] = [partnerApplicationContract, webConfigContract];
 
 export function targetContract(name: string, makeTarget: (labDir: string) => Promise<Target>): void {
   describe(`Target contract: ${name}`, () => {
@@ -88,8 +98,6 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       org.servers = org.servers.map((s: any) => (faults[s.Name] ? { ...s, faults: faults[s.Name] } : s));
       await writeOrganization(org);
     };
-    const originalsFile = () => path.join(lab, 'hybridcfg', 'original', 'partner-applications.json');
-    const originalsText = () => fs.readFile(originalsFile(), 'utf8').catch(() => null);
     const server = async (n: string): Promise<ExchangeServer> => {
       const org = await target.readOrganization({});
       const s = org.servers.find((x) => x.Name === n);
@@ -107,6 +115,14 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       await target.close();
       await fs.rm(dir, { recursive: true, force: true });
     });
+    const context: ContractContext = {
+      get lab() {
+        return lab;
+      },
+      get target() {
+        return target;
+      },
+    };
 
     test('reads the organisation and a server, in one call each', async () => {
       const org = await readOrg(target);
@@ -129,98 +145,6 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       expect(org).toMatchObject({ lock: null, lastRun: null });
       expect(await calls()).toEqual([{ call: 'readOrganization' }, { call: 'readServer', server: 'EX01' }]);
       expect(await events()).toEqual([]);
-    });
-
-    test('sets only the given partner application properties', async () => {
-      const before = await organizationJson();
-      const act = before.partnerApplications.find((a: any) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER).ActAsPermissions;
-      await setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: act, Enabled: true });
-      const after = await organizationJson();
-      const expected = {
-        ...before,
-        partnerApplications: before.partnerApplications.map((a: any) => (a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER ? { ...a, AppOnlyPermissions: act } : a)),
-      };
-      expect(after).toEqual(expected);
-      expect((await readOrg(target)).apps.applications.find((a) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER)?.AppOnlyPermissions).toEqual(act);
-      // Enabled was already true: only what changed is reported.
-      expect(await events()).toEqual([
-        { action: 'set-partnerapplication', applicationIdentifier: GRAPH_APPLICATION_IDENTIFIER, name: 'Microsoft Graph', properties: ['AppOnlyPermissions'] },
-      ]);
-      expect(await calls()).toEqual([{ call: 'setPartnerApplication', applicationIdentifier: GRAPH_APPLICATION_IDENTIFIER }, { call: 'readOrganization' }]);
-    });
-
-    test('an empty permission list is stored as null', async () => {
-      await setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'] });
-      await setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: [] });
-      const app = (await organizationJson()).partnerApplications.find((a: any) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER);
-      expect(app.AppOnlyPermissions).toBeNull();
-      expect((await events()).map((e) => e.properties)).toEqual([['AppOnlyPermissions'], ['AppOnlyPermissions']]);
-    });
-
-    test('a build without -AppOnlyPermissions refuses it and changes nothing', async () => {
-      const org = await organizationJson();
-      org.cmdlets['Set-PartnerApplication'].parameters = org.cmdlets['Set-PartnerApplication'].parameters.filter((p: string) => p !== 'AppOnlyPermissions');
-      await fs.writeFile(path.join(lab, 'organization.json'), JSON.stringify(org, null, 2) + '\n');
-      const live = (await readOrg(target)).apps;
-      expect(live.parameters).not.toContain('AppOnlyPermissions');
-      expect(live.parameters).toContain('ActAsPermissions');
-      await rejectsWith(setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'] }), 'target.parameter-missing');
-      expect(await organizationJson()).toEqual(org);
-      expect(await originalsText()).toBeNull();
-      expect(await events()).toEqual([]);
-      expect(await calls()).toEqual([
-        { call: 'readOrganization' },
-        { call: 'setPartnerApplication', applicationIdentifier: GRAPH_APPLICATION_IDENTIFIER, error: 'target.parameter-missing' },
-      ]);
-    });
-
-    test('a stale sha256 is refused and nothing is written', async () => {
-      const ex01 = await server('EX01');
-      const before = await fs.readFile(restFile('EX01'));
-      await rejectsWith(
-        writeFiles(target, ex01, [{ file: REST_FRONTEND_WEB_CONFIG, bytes: Buffer.from('new'), expectedSha256: sha256(Buffer.from('something else')) }]),
-        'target.file-changed',
-      );
-      expect(await fs.readFile(restFile('EX01'))).toEqual(before);
-      expect(await listFiles(path.join(lab, 'servers', 'EX01', 'hybridcfg'))).toEqual([]);
-      expect(await events()).toEqual([]);
-      expect((await calls()).slice(-1)).toEqual([{ call: 'writeFiles', server: 'EX01', error: 'target.file-changed' }]);
-    });
-
-    test('a missing file is not created', async () => {
-      const ex01 = await server('EX01');
-      await rejectsWith(
-        writeFiles(target, ex01, [{ file: 'FrontEnd/HttpProxy/none/web.config', bytes: Buffer.from('x'), expectedSha256: sha256(Buffer.from('')) }]),
-        'target.file-missing',
-      );
-      expect(await listFiles(path.join(lab, 'servers', 'EX01', 'FrontEnd', 'HttpProxy', 'none'))).toEqual([]);
-    });
-
-    test('writes back up the previous bytes, keep the first original, and replace the file', async () => {
-      const ex01 = await server('EX01');
-      const original = await fs.readFile(restFile('EX01'));
-      const first = Buffer.concat([original, Buffer.from('<!-- 1 -->\r\n')]);
-      const second = Buffer.concat([first, Buffer.from('<!-- 2 -->\r\n')]);
-      const r1 = await writeFiles(target, ex01, [{ file: REST_FRONTEND_WEB_CONFIG, bytes: first, expectedSha256: sha256(original) }]);
-      const r2 = await writeFiles(target, ex01, [{ file: REST_FRONTEND_WEB_CONFIG, bytes: second, expectedSha256: sha256(first) }]);
-      expect(await fs.readFile(restFile('EX01'))).toEqual(second);
-      expect(await fs.readFile(r1[0]!.backupPath)).toEqual(original);
-      expect(await fs.readFile(r2[0]!.backupPath)).toEqual(first);
-      const hc = path.join(lab, 'servers', 'EX01', 'hybridcfg');
-      expect(await fs.readFile(path.join(hc, 'original', ...REST_FRONTEND_WEB_CONFIG.split('/')))).toEqual(original);
-      expect(await listFiles(hc)).toEqual([`backup/<stamp>/${REST_FRONTEND_WEB_CONFIG}`, `backup/<stamp>/${REST_FRONTEND_WEB_CONFIG}`, `original/${REST_FRONTEND_WEB_CONFIG}`]);
-      // Nothing is left behind next to the file (temp files) and EX02 is untouched.
-      expect(await listFiles(path.dirname(restFile('EX01')))).toEqual(['web.config']);
-      expect(await listFiles(path.join(lab, 'servers', 'EX02', 'hybridcfg'))).toEqual([]);
-      const write = (before: Buffer, after: Buffer) => ({
-        action: 'write-file',
-        server: 'EX01',
-        file: REST_FRONTEND_WEB_CONFIG,
-        sha256Before: sha256(before),
-        sha256After: sha256(after),
-        backup: `hybridcfg/backup/<stamp>/${REST_FRONTEND_WEB_CONFIG}`,
-      });
-      expect(await events()).toEqual([write(original, first), write(first, second)]);
     });
 
     test('restarts IIS or recycles the named app pools on the right server', async () => {
@@ -302,54 +226,6 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       ]);
     });
 
-    test('partner application originals: recorded before the first change of each property, never overwritten, read back, restorable with null', async () => {
-      // A live value with characters JSON must escape, as hybridcfg first finds it.
-      const tricky = 'contoso "lab" \\ tab\t line\n\u0001 é ☃ 𝄞';
-      const org = await organizationJson();
-      org.partnerApplications = org.partnerApplications.map((a: any) => (a.ApplicationIdentifier === EXCHANGE_ONLINE_APPLICATION_IDENTIFIER ? { ...a, Realm: tricky } : a));
-      await writeOrganization(org);
-      const act = org.partnerApplications.find((a: any) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER).ActAsPermissions;
-
-      await setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: act });
-      expect(await originalsText()).toBe(JSON.stringify({ [GRAPH_APPLICATION_IDENTIFIER]: { AppOnlyPermissions: null } }, null, 2) + '\n');
-      // A later change keeps the first original of AppOnlyPermissions and adds Enabled's.
-      await setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'], Enabled: false });
-      await setApp(target, EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Realm: 'other' });
-      const expected = {
-        [GRAPH_APPLICATION_IDENTIFIER]: { AppOnlyPermissions: null, Enabled: true },
-        [EXCHANGE_ONLINE_APPLICATION_IDENTIFIER]: { Realm: tricky },
-      };
-      expect(await originalsText()).toBe(JSON.stringify(expected, null, 2) + '\n');
-      expect((await readOrg(target)).apps.originals).toEqual(expected);
-
-      // Restoring sends the recorded values, null included; the originals stay as they were.
-      await setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: null, Enabled: true });
-      await setApp(target, EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Realm: tricky });
-      const graph = (await organizationJson()).partnerApplications.find((a: any) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER);
-      expect(graph).toMatchObject({ AppOnlyPermissions: null, Enabled: true });
-      expect((await organizationJson()).partnerApplications.find((a: any) => a.ApplicationIdentifier === EXCHANGE_ONLINE_APPLICATION_IDENTIFIER).Realm).toBe(tricky);
-      expect(await originalsText()).toBe(JSON.stringify(expected, null, 2) + '\n');
-      expect((await events()).map((e) => e.properties)).toEqual([['AppOnlyPermissions'], ['AppOnlyPermissions', 'Enabled'], ['Realm'], ['AppOnlyPermissions', 'Enabled'], ['Realm']]);
-      expect(await listFiles(path.join(lab, 'hybridcfg'))).toEqual(['original/partner-applications.json']);
-    });
-
-    test('a failing Set-PartnerApplication records no original', async () => {
-      const org = await organizationJson();
-      org.partnerApplications = org.partnerApplications.map((a: any) => (a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER ? { ...a, faults: { set: 'fail' } } : a));
-      await writeOrganization(org);
-      await rejectsWith(setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'] }), 'target.set-failed');
-      expect(await originalsText()).toBeNull();
-      await setApp(target, EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Enabled: false });
-      const before = await originalsText();
-      await rejectsWith(setApp(target, GRAPH_APPLICATION_IDENTIFIER, { Realm: 'x' }), 'target.set-failed');
-      expect(await originalsText()).toBe(before);
-      expect(JSON.parse(before!)).toEqual({ [EXCHANGE_ONLINE_APPLICATION_IDENTIFIER]: { Enabled: true } });
-      expect(await organizationJson()).toEqual({
-        ...org,
-        partnerApplications: org.partnerApplications.map((a: any) => (a.ApplicationIdentifier === EXCHANGE_ONLINE_APPLICATION_IDENTIFIER ? { ...a, Enabled: false } : a)),
-      });
-    });
-
     test('the lock: taken once, a second taker gets the holder, released only by its own run id', async () => {
       const t = target;
       const a = holder('run-a');
@@ -419,22 +295,6 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       ]);
     });
 
-    test('temp files of a write stay out of every vdir folder and out of hybridcfg/tmp afterwards', async () => {
-      const ex02 = await server('EX02');
-      const folder = path.join(lab, 'servers', 'EX02');
-      const before = await listFiles(folder);
-      const writes = await Promise.all(
-        [REST_FRONTEND_WEB_CONFIG, EWS].map(async (file) => {
-          const bytes = await fs.readFile(path.join(folder, ...file.split('/')));
-          return { file, bytes: Buffer.concat([bytes, Buffer.from('<!-- x -->\r\n')]), expectedSha256: sha256(bytes) };
-        }),
-      );
-      await writeFiles(target, ex02, writes);
-      const added = (await listFiles(folder)).filter((f) => !before.includes(f));
-      expect(added.sort()).toEqual(
-        [`hybridcfg/backup/<stamp>/${REST_FRONTEND_WEB_CONFIG}`, `hybridcfg/backup/<stamp>/${EWS}`, `hybridcfg/original/${REST_FRONTEND_WEB_CONFIG}`, `hybridcfg/original/${EWS}`].sort(),
-      );
-      for (const w of writes) expect(await fs.readFile(path.join(folder, ...w.file.split('/')))).toEqual(w.bytes);
-    });
+    for (const kind of KIND_CONTRACTS) kind(context);
   });
 }
