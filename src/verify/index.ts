@@ -1,4 +1,3 @@
-/** What other parts of hybridcfg use of verify (apply --verify, the CLI command). */
+/** What other parts of hybridcfg use of verify (the session's verify, the views). */
 export { runVerify, type VerifyOptions } from './run';
-export { renderVerifyJson, renderVerifyText } from './render';
 export { VERIFY_FORMAT_VERSION, type VerifyReport, type MailboxResult, type Diagnosis } from './types';

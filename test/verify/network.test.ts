@@ -2,7 +2,8 @@
 import { createServer as createTlsServer } from 'node:tls';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { parseSpec } from '../helpers/spec';
-import { renderVerifyText, runVerify } from '../../src/verify';
+import { runVerify } from '../../src/verify';
+import { renderVerifyText } from '../../src/views/verify';
 import { CLIENT, SECRET, TENANT, withCloud, workdir } from './harness';
 
 const { tls } = workdir();

@@ -12,7 +12,8 @@ import { APPLY_USAGE } from '../help';
 import { cliHost } from '../host';
 import { EXIT, out, type CliIo } from '../io';
 import { reportFailures, writeHtmlReport } from '../report';
-import { runVerifyCommand } from './verify';
+import { verifySpec } from '../../session/verify';
+import { renderVerifyJson, renderVerifyText } from '../../views/verify';
 
 /** The JSON document of an apply or a rollback, whatever became of it. */
 export function outcomeDocument(command: 'apply' | 'rollback', outcome: Outcome): ApplyDocument {
@@ -63,11 +64,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (outcome.result?.status === 'failed') io.stderr.write(renderDiagnostics(outcome.result.diagnostics, { color: io.color }));
     return failed ? EXIT.error : EXIT.ok;
   }
+  let report;
   try {
-    return await runVerifyCommand(outcome.loaded, io, { json, ...(json ? { wrap: (verify: unknown) => ({ ...doc, verify }) } : {}) });
+    report = await verifySpec(outcome.loaded, { env: io.env, cwd: io.cwd });
   } catch (err) {
     // Verify could not start (no verify section, no secret): the apply result is still the answer.
     if (json) out(io, JSON.stringify(doc, null, 2));
     throw err;
   }
+  out(io, json ? JSON.stringify({ ...doc, verify: JSON.parse(renderVerifyJson(report)) }, null, 2) : renderVerifyText(report, { color: io.color }));
+  return report.ok ? EXIT.ok : EXIT.error;
 }

@@ -2,8 +2,8 @@
  * Two views of one VerifyReport: a table for people (one row per mailbox, the causes and fixes below it,
  * numbered so that mailboxes with the same problem share one explanation) and JSON for pipelines.
  */
-import { paint } from '../views/style';
-import type { Diagnosis, DiagnosisSource, MailboxResult, VerifyReport } from './types';
+import { paint } from './style';
+import type { Diagnosis, DiagnosisSource, MailboxResult, VerifyReport } from '../verify/types';
 
 const SOURCE_LABEL: Record<DiagnosisSource, string> = {
   'identity-provider': 'identity provider',
