@@ -35,6 +35,12 @@ if ($PSVersionTable.PSVersion.Major -ge 6) {
     # Exchange servers often refuse TLS 1.0, the default of older .NET Framework set-ups.
     [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
     if (-not ('HybridcfgOwnCertificate' -as [type])) {
+        # 5.1's Add-Type compiles C# 5 against mscorlib and "By default, Add-Type references System.dll and
+        # System.Management.Automation.dll" (PowerShell-Docs, reference/5.1/Microsoft.PowerShell.Utility/
+        # Add-Type.md, -ReferencedAssemblies): no System.Core, so no HashSet<T>. The host names are kept in a
+        # Dictionary (mscorlib) rather than naming System.Core in -ReferencedAssemblies: the type then needs only
+        # what 5.1 references on every server, and no assembly name has to be resolved there.
+        # test/unit/powershell-ps51.test.ts compiles this block as 5.1 does.
         Add-Type -TypeDefinition @'
 using System;
 using System.Collections.Generic;
@@ -42,16 +48,16 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 public static class HybridcfgOwnCertificate {
-    static readonly HashSet<string> Hosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+    static readonly Dictionary<string, bool> Hosts = new Dictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
     public static void Trust(string host) {
-        lock (Hosts) { Hosts.Add(host); }
+        lock (Hosts) { Hosts[host] = true; }
         ServicePointManager.ServerCertificateValidationCallback = Check;
     }
     static bool Check(object sender, X509Certificate certificate, X509Chain chain, SslPolicyErrors errors) {
         if (errors == SslPolicyErrors.None) return true;
         HttpWebRequest request = sender as HttpWebRequest;
         if (request == null) return false;
-        lock (Hosts) { return Hosts.Contains(request.RequestUri.Host); }
+        lock (Hosts) { return Hosts.ContainsKey(request.RequestUri.Host); }
     }
 }
 '@

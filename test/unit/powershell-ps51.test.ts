@@ -3,6 +3,7 @@
  * accepts it: C# in Add-Type that 5.1's compiler and default references cannot build (the health check's
  * certificate type once used HashSet<T> and would have failed on every server after IIS had restarted).
  */
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -59,6 +60,7 @@ const samples: PsSource[] = [
 ];
 let scan: AddTypeScan;
 let results: CompileResult[];
+let trusted: Record<string, boolean>;
 const inFile = <T extends { file: string }>(items: readonly T[], prefix: string): T[] => items.filter((i) => i.file.startsWith(prefix));
 const compiled = (file: string): CompileResult => {
   const found = results.filter((r) => r.block.file === `sample/${file}`);
@@ -66,13 +68,45 @@ const compiled = (file: string): CompileResult => {
   return found[0]!;
 };
 
+/**
+ * Loads the health check's certificate type, the very text restart.ps1 compiles, into pwsh 7 and asks its
+ * callback about certificates that fail validation. pwsh 7 warns that ServicePointManager is obsolete in
+ * .NET, hence -IgnoreWarnings here; restart.ps1 loads the type on 5.1 only, where nothing is obsolete.
+ */
+function askCertificateCallback(source: string): Promise<Record<string, boolean>> {
+  const probe = `
+$ErrorActionPreference = 'Stop'
+Add-Type -TypeDefinition ([Console]::In.ReadToEnd()) -IgnoreWarnings -WarningAction SilentlyContinue
+[HybridcfgOwnCertificate]::Trust('EX01.contoso.lab')
+$callback = [Net.ServicePointManager]::ServerCertificateValidationCallback
+$mismatch = [Net.Security.SslPolicyErrors]::RemoteCertificateNameMismatch
+$answers = [ordered]@{}
+foreach ($url in 'https://ex01.contoso.lab/owa/healthcheck.htm', 'https://EX02.contoso.lab/owa/healthcheck.htm', 'https://ex01.contoso.lab.example/owa/healthcheck.htm') {
+    $answers[$url] = $callback.Invoke([Net.WebRequest]::Create($url), $null, $null, $mismatch)
+}
+$answers['a sender that is not a web request'] = $callback.Invoke('EX01.contoso.lab', $null, $null, $mismatch)
+$answers['a certificate with no errors'] = $callback.Invoke('anything', $null, $null, [Net.Security.SslPolicyErrors]::None)
+[Console]::Out.Write((ConvertTo-Json -InputObject $answers -Compress))
+`;
+  return new Promise((resolve, reject) => {
+    const child = execFile(pwsh, ['-NoProfile', '-NonInteractive', '-Command', probe], { encoding: 'utf8' }, (err, stdout, stderr) =>
+      err ? reject(new Error(`the certificate callback probe failed: ${stderr || err.message}`)) : resolve(JSON.parse(stdout) as Record<string, boolean>),
+    );
+    child.stdin!.end(source);
+  });
+}
+
 beforeAll(async () => {
-  // One pwsh reads every source and one batch of compilers builds every block: the suite stays at a few seconds.
+  // One pwsh reads every source; the compilers and the callback probe then run side by side.
   scan = scanAddTypes([...shipped, ...samples], pwsh);
-  results = await compileAs51(
-    scan.blocks.filter((b) => !b.file.startsWith('sample/forms')),
-    locatePs51References(),
-  );
+  const certificate = scan.blocks.find((b) => b.file === 'powershell/scripts/restart.ps1' && b.source.includes('class HybridcfgOwnCertificate'));
+  [results, trusted] = await Promise.all([
+    compileAs51(
+      scan.blocks.filter((b) => !b.file.startsWith('sample/forms')),
+      locatePs51References(),
+    ),
+    certificate ? askCertificateCallback(certificate.source) : Promise.resolve({}),
+  ]);
 });
 
 describe('every Add-Type compiles as Windows PowerShell 5.1 compiles it', () => {
@@ -91,6 +125,16 @@ describe('every Add-Type compiles as Windows PowerShell 5.1 compiles it', () => 
     const mine = results.filter((r) => r.block.file.startsWith('powershell/'));
     expect(mine.map((r) => r.block)).toEqual(inFile(scan.blocks, 'powershell/'));
     expect(mine.filter((r) => !r.ok).map(describeFailure)).toEqual([]);
+  });
+
+  test("the health check's certificate callback trusts a failing certificate only for the host names it was given", () => {
+    expect(trusted).toEqual({
+      'https://ex01.contoso.lab/owa/healthcheck.htm': true,
+      'https://EX02.contoso.lab/owa/healthcheck.htm': false,
+      'https://ex01.contoso.lab.example/owa/healthcheck.htm': false,
+      'a sender that is not a web request': false,
+      'a certificate with no errors': true,
+    });
   });
 });
 
