@@ -14,15 +14,19 @@
  * - The compiler is the one of .NET Framework 4.x, C# 5 at most [M]: `-langversion:5`, against the .NET
  *   Framework 4.8 reference assemblies and PowerShell 5.1's System.Management.Automation.dll (NuGet,
  *   scripts/ps51-refs/ps51-refs.csproj). Roslyn may warn where the old compiler did not: stricter, never laxer.
- * - Each Add-Type is its own compilation with its own references: one csc per block (about 0.5 s each, run
- *   side by side), not one compilation of all blocks, where one block could use another's types or clash
- *   with its names.
+ * - Each Add-Type is its own compilation with its own references: one csc per block, not one compilation of
+ *   all blocks, where one block could use another's types or clash with its names. csc costs about 0.5 s a
+ *   block, so each verdict is cached (.tools/ps51-addtype-cache/) under a hash of everything that decides it:
+ *   the compiler, the reference files, the command line and the C# as written to the compiler. A block that
+ *   did not change since the last run costs nothing; any change to it, its references or the compiler
+ *   compiles it again.
  *
  * Blocks are found with PowerShell's own parser (read-addtype.ps1 beside this file). Anything it cannot turn
  * into a known C# text and reference list (a variable, a here-string that expands `$x`, splatting, -Path,
  * -MemberDefinition, `Add-Type` inside a string run later) is a problem the test reports, never skipped.
  */
 import { execFile, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -55,17 +59,29 @@ export interface AddTypeScan {
   readonly problems: readonly string[];
 }
 
-/** Every PowerShell script and module that ships: powershell/**\/*.ps1 and *.psm1. */
-export function powershellSources(): PsSource[] {
+/**
+ * Where PowerShell that runs on the servers lives: powershell/ (the scripts and the fake Exchange module) and
+ * src/ (the resource kinds keep their scripts beside their TypeScript, src/resources/<kind>/<kind>.ps1).
+ */
+export const POWERSHELL_ROOTS: readonly string[] = ['powershell', 'src'];
+/** Folders never searched: installed packages and build output hold copies, not the sources. */
+const SKIPPED_FOLDERS: ReadonlySet<string> = new Set(['node_modules', 'dist']);
+
+/** Every *.ps1 and *.psm1 under POWERSHELL_ROOTS of `root`, named relative to `root`. */
+export function powershellSources(root: string = REPO_ROOT): PsSource[] {
   const out: PsSource[] = [];
   const walk = (dir: string): void => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.psm?1$/i.test(e.name)) out.push({ file: path.relative(REPO_ROOT, p).split(path.sep).join('/'), text: fs.readFileSync(p, 'utf8').replace(/^\uFEFF/, '') });
+      if (e.isDirectory()) {
+        if (!SKIPPED_FOLDERS.has(e.name)) walk(p);
+      } else if (/\.psm?1$/i.test(e.name)) {
+        out.push({ file: path.relative(root, p).split(path.sep).join('/'), text: fs.readFileSync(p, 'utf8').replace(/^\uFEFF/, '') });
+      }
     }
   };
-  walk(path.join(REPO_ROOT, 'powershell'));
+  // A root may not exist (yet, or any more, while the scripts move): what exists is searched.
+  for (const r of POWERSHELL_ROOTS) if (fs.existsSync(path.join(root, r))) walk(path.join(root, r));
   return out.sort((a, b) => a.file.localeCompare(b.file));
 }
 
@@ -217,15 +233,21 @@ function readCommand(file: string, cmd: Scanned['commands'][number]): { block?: 
   };
 }
 
-/** Reads every Add-Type of the sources with pwsh's parser (one pwsh for all of them). */
-export function scanAddTypes(sources: readonly PsSource[], pwsh: string): AddTypeScan {
-  const run = spawnSync(pwsh, ['-NoProfile', '-NonInteractive', '-File', path.join(__dirname, 'read-addtype.ps1')], {
-    input: JSON.stringify(sources),
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+/**
+ * Reads every Add-Type of the sources with pwsh's parser (one pwsh for all of them). Asynchronous, so that
+ * a caller can start other pwsh work while this one starts up.
+ */
+export async function scanAddTypes(sources: readonly PsSource[], pwsh: string): Promise<AddTypeScan> {
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = execFile(
+      pwsh,
+      ['-NoProfile', '-NonInteractive', '-File', path.join(__dirname, 'read-addtype.ps1')],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      (err, out, stderr) => (err ? reject(new Error(`read-addtype.ps1 failed: ${stderr || err.message}`)) : resolve(out)),
+    );
+    child.stdin!.end(JSON.stringify(sources));
   });
-  if (run.status !== 0) throw new Error(`read-addtype.ps1 failed (exit ${run.status}): ${run.stderr || run.error?.message}`);
-  const scanned = JSON.parse(run.stdout) as Scanned[];
+  const scanned = JSON.parse(stdout) as Scanned[];
   const blocks: AddTypeBlock[] = [];
   const problems: string[] = [];
   for (const s of scanned) {
@@ -306,7 +328,19 @@ export interface CompileResult {
   readonly ok: boolean;
   /** The compiler's diagnostics, positioned in the script (`file(line,col): error CS...`). */
   readonly messages: readonly string[];
+  /** The verdict is one an earlier run of the compiler gave for the same input (see compileAs51). */
+  readonly cached: boolean;
 }
+
+export interface CompileOptions {
+  /** A csc.dll; findCsc() when not given. */
+  readonly csc?: string;
+  /** Where verdicts are kept between runs; null keeps none. */
+  readonly cacheDir?: string | null;
+}
+
+/** Beside the restored packages, ignored by git like them; CI may keep it between runs, or not. */
+export const DEFAULT_COMPILE_CACHE = path.join(REPO_ROOT, '.tools', 'ps51-addtype-cache');
 
 /** Turns -ReferencedAssemblies names into reference assemblies of .NET Framework 4.8, as 5.1 resolves them from the GAC. */
 function resolveReferences(names: readonly string[], refs: Ps51References): { files: string[]; unknown: string[] } {
@@ -328,28 +362,62 @@ function resolveReferences(names: readonly string[], refs: Ps51References): { fi
   return { files, unknown };
 }
 
-function compileOne(block: AddTypeBlock, index: number, dir: string, refs: Ps51References, csc: string): Promise<CompileResult> {
+/** What a file is, for the cache key: a changed SDK or package changes its path, size or time. */
+function identity(file: string): string {
+  const st = fs.statSync(file);
+  return `${file}|${st.size}|${st.mtimeMs}`;
+}
+
+interface Cached {
+  readonly ok: boolean;
+  readonly messages: readonly string[];
+}
+
+function readCache(file: string | undefined): Cached | undefined {
+  if (file === undefined || !fs.existsSync(file)) return undefined;
+  try {
+    const c = JSON.parse(fs.readFileSync(file, 'utf8')) as Cached;
+    return typeof c.ok === 'boolean' && Array.isArray(c.messages) ? c : undefined;
+  } catch {
+    // A torn or foreign file is no verdict: compile again.
+    return undefined;
+  }
+}
+
+function writeCache(file: string | undefined, c: Cached): void {
+  if (file === undefined) return;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Rename into place, so that a test file run beside this one never reads half a verdict.
+    const temp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, JSON.stringify(c));
+    fs.renameSync(temp, file);
+  } catch {
+    // A cache that cannot be written only makes the next run slower.
+  }
+}
+
+function compileOne(block: AddTypeBlock, index: number, dir: string, refs: Ps51References, csc: string, cacheDir: string | null): Promise<CompileResult> {
   const { files, unknown } = resolveReferences(block.references, refs);
   const names = files.map((f) => path.basename(f));
   if (unknown.length > 0) {
     const messages = unknown.map((u) => `-ReferencedAssemblies names ${u}, which is not an assembly of .NET Framework 4.8 (nor a name this check resolves); a path cannot be checked here`);
-    return Promise.resolve({ block, references: names, ok: false, messages });
+    return Promise.resolve({ block, references: names, ok: false, messages, cached: false });
   }
   // #line makes the compiler report positions in the script itself.
+  const text = `#line ${block.firstLine} "${block.file}"\n${block.source}\n`;
+  const options = ['-nologo', '-noconfig', '-nostdlib+', '-langversion:5', '-target:library', ...(block.ignoreWarnings ? [] : ['-warnaserror+']), ...files.map((f) => `-reference:${f}`)];
+  // Everything the verdict depends on; the messages hold no path of this run (see below), so they can be reused.
+  const key = createHash('sha256')
+    .update(JSON.stringify({ csc: identity(csc), references: files.map(identity), options, text }))
+    .digest('hex');
+  const cacheFile = cacheDir === null ? undefined : path.join(cacheDir, `${key}.json`);
+  const hit = readCache(cacheFile);
+  if (hit) return Promise.resolve({ block, references: names, ok: hit.ok, messages: hit.messages, cached: true });
+
   const cs = path.join(dir, `block${index}.cs`);
-  fs.writeFileSync(cs, `#line ${block.firstLine} "${block.file}"\n${block.source}\n`);
-  const args = [
-    csc,
-    '-nologo',
-    '-noconfig',
-    '-nostdlib+',
-    '-langversion:5',
-    '-target:library',
-    ...(block.ignoreWarnings ? [] : ['-warnaserror+']),
-    `-out:${path.join(dir, `block${index}.dll`)}`,
-    ...files.map((f) => `-reference:${f}`),
-    cs,
-  ];
+  fs.writeFileSync(cs, text);
+  const args = [csc, ...options, `-out:${path.join(dir, `block${index}.dll`)}`, cs];
   return new Promise((resolve) => {
     execFile('dotnet', args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       // The compiler places a #line file name in the folder of the .cs file: put it back beside the repository.
@@ -357,13 +425,27 @@ function compileOne(block: AddTypeBlock, index: number, dir: string, refs: Ps51R
         .split(/\r?\n/)
         .map((l) => l.trim().split(dir + path.sep).join(''))
         .filter((l) => l !== '');
-      resolve({ block, references: names, ok: err === null, messages: err && messages.length === 0 ? [String(err.message)] : messages });
+      // csc answers 0 (compiled) or 1 (did not, and says why); anything else is no verdict on the C#
+      // (dotnet missing, killed, out of memory), so it is reported but never kept.
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : undefined;
+      if (code === 0 || (code === 1 && messages.length > 0)) {
+        const verdict = { ok: code === 0, messages };
+        writeCache(cacheFile, verdict);
+        resolve({ block, references: names, ...verdict, cached: false });
+      } else {
+        resolve({ block, references: names, ok: false, messages: [...messages, String(err?.message)], cached: false });
+      }
     });
   });
 }
 
-/** Compiles every block as 5.1 would, one compiler per block, as many at once as there are cores. */
-export async function compileAs51(blocks: readonly AddTypeBlock[], refs: Ps51References, csc: string = findCsc()): Promise<CompileResult[]> {
+/**
+ * Compiles every block as 5.1 would, one compiler per block that the cache does not answer, as many at
+ * once as there are cores.
+ */
+export async function compileAs51(blocks: readonly AddTypeBlock[], refs: Ps51References, options: CompileOptions = {}): Promise<CompileResult[]> {
+  const csc = options.csc ?? findCsc();
+  const cacheDir = options.cacheDir === undefined ? DEFAULT_COMPILE_CACHE : options.cacheDir;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hybridcfg-ps51-'));
   try {
     const results: CompileResult[] = new Array(blocks.length);
@@ -371,7 +453,7 @@ export async function compileAs51(blocks: readonly AddTypeBlock[], refs: Ps51Ref
     const worker = async (): Promise<void> => {
       while (next < blocks.length) {
         const i = next++;
-        results[i] = await compileOne(blocks[i]!, i, dir, refs, csc);
+        results[i] = await compileOne(blocks[i]!, i, dir, refs, csc, cacheDir);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(os.availableParallelism(), blocks.length)) }, worker));

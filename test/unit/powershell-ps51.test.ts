@@ -98,7 +98,7 @@ $answers['a certificate with no errors'] = $callback.Invoke('anything', $null, $
 
 beforeAll(async () => {
   // One pwsh reads every source; the compilers and the callback probe then run side by side.
-  scan = scanAddTypes([...shipped, ...samples], pwsh);
+  scan = await scanAddTypes([...shipped, ...samples], pwsh);
   const certificate = scan.blocks.find((b) => b.file === 'powershell/scripts/restart.ps1' && b.source.includes('class HybridcfgOwnCertificate'));
   [results, trusted] = await Promise.all([
     compileAs51(
@@ -182,3 +182,4 @@ describe('the 5.1 compile check itself', () => {
     }
   });
 });
+

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { DiagnosticError } from '../../src/diag/diagnostic';
 import { classifyError } from '../../src/targets/powershell/errors';
 import type { CallContext } from '../../src/targets/powershell/errors';
-import { POWERSHELL_DIR, commandLine, extractFrame, scriptText } from '../../src/targets/powershell/scripts';
+import { DATA_MAX_CHARS, POWERSHELL_DIR, PS51_CONVERTFROM_JSON_MAX_CHARS, commandLine, extractFrame, scriptText } from '../../src/targets/powershell/scripts';
 import type { ScriptName } from '../../src/targets/powershell/scripts';
 import { REGISTRY } from '../../src/resources/registry';
 import { findShell } from '../../src/targets/powershell/shell';
@@ -61,6 +61,25 @@ describe('command lines carry values as data only', () => {
     expect(JSON.parse(decode(d!))).toEqual(data);
     expect(JSON.parse(decode(r!))).toEqual(route);
     expect(Buffer.from(b!, 'base64')).toEqual(blob);
+  });
+
+  test("data Windows PowerShell 5.1's ConvertFrom-Json could refuse is not sent: the error says how many characters and what to do", () => {
+    const journal = { op: 'append', line: 'x'.repeat(DATA_MAX_CHARS) };
+    let thrown: unknown;
+    try {
+      commandLine('state-call', journal, route);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(DiagnosticError);
+    const d = (thrown as DiagnosticError).diagnostics[0]!;
+    expect(d.code).toBe('powershell.data-too-large');
+    expect(d.summary).toMatch(/^The data for state-call\.ps1 is 1,048,601 characters of JSON, more than the 1,048,576/);
+    expect(d.detail).toContain('2,097,152');
+    expect(d.detail).toContain('--servers');
+    // One character under the bound goes through: the limit is the bound, not a round number near it.
+    expect(() => commandLine('state-call', { ...journal, line: 'x'.repeat(DATA_MAX_CHARS - JSON.stringify({ op: 'append', line: '' }).length) }, route)).not.toThrow();
+    expect(DATA_MAX_CHARS * 2).toBe(PS51_CONVERTFROM_JSON_MAX_CHARS);
   });
 
   test('server scripts carry their helpers after param()', () => {

@@ -14,6 +14,8 @@ export interface ClixmlRecord {
 export interface ClixmlObject {
   readonly toString: string | null;
   readonly props: ClixmlRecord;
+  /** Properties that are objects themselves, whole (an ADObjectId's DistinguishedName, not only its text). */
+  readonly objects: Readonly<Record<string, ClixmlObject>>;
 }
 
 /** In preserveOrder form a node is `{ tag: children, ':@'?: attributes }` or `{ '#text': text }`. */
@@ -53,13 +55,17 @@ interface Decoder {
   readonly refs: Map<string, ClixmlValue>;
 }
 
-function decodeProps(children: readonly XmlNode[], d: Decoder): Record<string, ClixmlValue> {
+function decodeProps(children: readonly XmlNode[], d: Decoder, objects: Record<string, ClixmlObject>): Record<string, ClixmlValue> {
   const props: Record<string, ClixmlValue> = {};
   for (const child of children) {
     const tag = tagOf(child);
     const name = attr(child, 'N');
     if (tag === undefined || name === undefined) continue;
-    props[name] = decodeValue(child, tag, d);
+    if (tag === 'Obj') {
+      const { value, object } = decodeObj(child, d);
+      props[name] = value;
+      objects[name] = object;
+    } else props[name] = decodeValue(child, tag, d);
   }
   return props;
 }
@@ -69,6 +75,7 @@ function decodeObj(node: XmlNode, d: Decoder): { value: ClixmlValue; object: Cli
   let toString: string | null = null;
   let list: ClixmlValue[] | undefined;
   let props: Record<string, ClixmlValue> = {};
+  const objects: Record<string, ClixmlObject> = {};
   for (const child of children) {
     const tag = tagOf(child);
     if (tag === 'ToString') toString = unescapeClixml(textOf(childrenOf(child, tag)));
@@ -78,7 +85,7 @@ function decodeObj(node: XmlNode, d: Decoder): { value: ClixmlValue; object: Cli
         return t === undefined ? [] : [decodeValue(item, t, d)];
       });
     } else if (tag === 'Props' || tag === 'MS') {
-      props = { ...props, ...decodeProps(childrenOf(child, tag), d) };
+      props = { ...props, ...decodeProps(childrenOf(child, tag), d, objects) };
     }
   }
   // As a property value an object reads the way PowerShell shows it: a list as its items, an enum or an
@@ -86,7 +93,7 @@ function decodeObj(node: XmlNode, d: Decoder): { value: ClixmlValue; object: Cli
   const value: ClixmlValue = list ?? toString ?? props;
   const refId = attr(node, 'RefId');
   if (refId !== undefined) d.refs.set(refId, value);
-  return { value, object: { toString, props } };
+  return { value, object: { toString, props, objects } };
 }
 
 function decodeValue(node: XmlNode, tag: string, d: Decoder): ClixmlValue {

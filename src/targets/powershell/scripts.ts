@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fail } from '../../diag/diagnostic';
 
 /** powershell/ at the package root: three levels up from both src/targets/powershell and dist/targets/powershell. */
 export const POWERSHELL_DIR = path.resolve(__dirname, '..', '..', '..', 'powershell');
@@ -86,9 +87,30 @@ export interface Route {
  */
 export function commandLine(name: ScriptName, data: unknown, route: Route, kindScripts: readonly string[] = [], blob?: Buffer): string {
   const envelope = toBase64Text(readScript('envelope.ps1'));
+  const json = JSON.stringify(data);
+  assertFitsConvertFromJson(name, json);
   return (
     `& ([ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${envelope}')))) ` +
-    `'${toBase64Text(scriptText(name, kindScripts))}' '${toBase64Json(data)}' '${toBase64Json(route)}' '${(blob ?? Buffer.alloc(0)).toString('base64')}'`
+    `'${toBase64Text(scriptText(name, kindScripts))}' '${toBase64Text(json)}' '${toBase64Json(route)}' '${(blob ?? Buffer.alloc(0)).toString('base64')}'`
+  );
+}
+
+/**
+ * Windows PowerShell 5.1's ConvertFrom-Json refuses a text longer than 2,097,152 characters
+ * (JavaScriptSerializer.MaxJsonLength; docs/powershell-5.1.md). Every script parses its data first, and the
+ * state scripts parse what they hand on once more (re-serialised by 5.1's ConvertTo-Json, which escapes no
+ * more than JSON.stringify does for the ASCII hybridcfg writes), so half of the limit leaves the margin for
+ * that second parse. A call above it is refused here, before anything is sent, with the way out.
+ */
+export const PS51_CONVERTFROM_JSON_MAX_CHARS = 2_097_152;
+export const DATA_MAX_CHARS = PS51_CONVERTFROM_JSON_MAX_CHARS / 2;
+export function assertFitsConvertFromJson(name: ScriptName, json: string): void {
+  if (json.length <= DATA_MAX_CHARS) return;
+  fail(
+    'powershell.data-too-large',
+    `The data for ${name}.ps1 is ${json.length.toLocaleString('en-US')} characters of JSON, more than the ${DATA_MAX_CHARS.toLocaleString('en-US')} hybridcfg sends in one call`,
+    `Windows PowerShell 5.1's ConvertFrom-Json refuses texts over ${PS51_CONVERTFROM_JSON_MAX_CHARS.toLocaleString('en-US')} characters, and the scripts parse their data with it before doing anything, so nothing was sent. ` +
+      'This happens when one run changes thousands of files (the run journal lists each): plan and apply a part of the servers at a time (--servers EX01,EX02,... or a spec per site).',
   );
 }
 
