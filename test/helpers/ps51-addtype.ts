@@ -21,7 +21,8 @@
  *   did not change since the last run costs nothing; any change to it, its references or the compiler
  *   compiles it again.
  *
- * Blocks are found with PowerShell's own parser (read-addtype.ps1 beside this file). Anything it cannot turn
+ * Blocks are found with PowerShell's own parser (read-addtype.ps1 beside this file; what it finds in a
+ * source is kept the same way, so that an unchanged repository needs no pwsh for it). Anything it cannot turn
  * into a known C# text and reference list (a variable, a here-string that expands `$x`, splatting, -Path,
  * -MemberDefinition, `Add-Type` inside a string run later) is a problem the test reports, never skipped.
  */
@@ -234,20 +235,78 @@ function readCommand(file: string, cmd: Scanned['commands'][number]): { block?: 
 }
 
 /**
- * Reads every Add-Type of the sources with pwsh's parser (one pwsh for all of them). Asynchronous, so that
- * a caller can start other pwsh work while this one starts up.
+ * Where scans and verdicts are kept between runs: beside the restored packages, ignored by git like them.
+ * CI may keep it between runs, or not; a missing or emptied folder only makes the next run slower.
  */
-export async function scanAddTypes(sources: readonly PsSource[], pwsh: string): Promise<AddTypeScan> {
-  const stdout = await new Promise<string>((resolve, reject) => {
-    const child = execFile(
-      pwsh,
-      ['-NoProfile', '-NonInteractive', '-File', path.join(__dirname, 'read-addtype.ps1')],
-      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-      (err, out, stderr) => (err ? reject(new Error(`read-addtype.ps1 failed: ${stderr || err.message}`)) : resolve(out)),
-    );
-    child.stdin!.end(JSON.stringify(sources));
-  });
-  const scanned = JSON.parse(stdout) as Scanned[];
+export const DEFAULT_CACHE_DIR = path.join(REPO_ROOT, '.tools', 'ps51-addtype-cache');
+
+const sha256 = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+
+function readCache<T>(file: string | undefined, valid: (v: T) => boolean): T | undefined {
+  if (file === undefined || !fs.existsSync(file)) return undefined;
+  try {
+    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+    return valid(v) ? v : undefined;
+  } catch {
+    // A torn or foreign file is no answer: do the work again.
+    return undefined;
+  }
+}
+
+function writeCache(file: string | undefined, value: unknown): void {
+  if (file === undefined) return;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Rename into place, so that a test file run beside this one never reads half an entry.
+    const temp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, JSON.stringify(value));
+    fs.renameSync(temp, file);
+  } catch {
+    // A cache that cannot be written only makes the next run slower.
+  }
+}
+
+export interface CacheOptions {
+  /** Where answers are kept between runs (DEFAULT_CACHE_DIR when not given); null keeps none. */
+  readonly cacheDir?: string | null;
+}
+const cacheDirOf = (o: CacheOptions): string | null => (o.cacheDir === undefined ? DEFAULT_CACHE_DIR : o.cacheDir);
+
+const READ_ADDTYPE = path.join(__dirname, 'read-addtype.ps1');
+
+/**
+ * Reads every Add-Type of the sources with pwsh's parser: one pwsh for all the sources the cache does not
+ * answer, none when it answers them all. What pwsh found in a source is kept under a hash of the source's
+ * name and text and of read-addtype.ps1; pwsh's version is not part of it, as PowerShell's syntax tree for
+ * what read-addtype.ps1 reads has not changed since 3.0 (empty the cache folder if that ever changes).
+ * Asynchronous, so that a caller can start other pwsh work while this one starts up.
+ */
+export async function scanAddTypes(sources: readonly PsSource[], pwsh: string, options: CacheOptions = {}): Promise<AddTypeScan> {
+  const cacheDir = cacheDirOf(options);
+  const reader = fs.readFileSync(READ_ADDTYPE, 'utf8');
+  const cacheFiles = sources.map((s) => (cacheDir === null ? undefined : path.join(cacheDir, `scan-${sha256({ reader, file: s.file, text: s.text })}.json`)));
+  const found = cacheFiles.map((f) => readCache<Scanned>(f, (v) => Array.isArray(v.commands) && Array.isArray(v.mentions) && Array.isArray(v.parseErrors)));
+  const missing = sources.filter((_s, i) => found[i] === undefined);
+  if (missing.length > 0) {
+    const stdout = await new Promise<string>((resolve, reject) => {
+      const child = execFile(
+        pwsh,
+        ['-NoProfile', '-NonInteractive', '-File', READ_ADDTYPE],
+        { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+        (err, out, stderr) => (err ? reject(new Error(`read-addtype.ps1 failed: ${stderr || err.message}`)) : resolve(out)),
+      );
+      child.stdin!.end(JSON.stringify(missing));
+    });
+    const read = JSON.parse(stdout) as Scanned[];
+    if (read.length !== missing.length) throw new Error(`read-addtype.ps1 answered for ${read.length} of ${missing.length} sources`);
+    let next = 0;
+    for (let i = 0; i < sources.length; i++) {
+      if (found[i] !== undefined) continue;
+      found[i] = read[next++]!;
+      writeCache(cacheFiles[i], found[i]);
+    }
+  }
+  const scanned = found as Scanned[];
   const blocks: AddTypeBlock[] = [];
   const problems: string[] = [];
   for (const s of scanned) {
@@ -332,15 +391,10 @@ export interface CompileResult {
   readonly cached: boolean;
 }
 
-export interface CompileOptions {
+export interface CompileOptions extends CacheOptions {
   /** A csc.dll; findCsc() when not given. */
   readonly csc?: string;
-  /** Where verdicts are kept between runs; null keeps none. */
-  readonly cacheDir?: string | null;
 }
-
-/** Beside the restored packages, ignored by git like them; CI may keep it between runs, or not. */
-export const DEFAULT_COMPILE_CACHE = path.join(REPO_ROOT, '.tools', 'ps51-addtype-cache');
 
 /** Turns -ReferencedAssemblies names into reference assemblies of .NET Framework 4.8, as 5.1 resolves them from the GAC. */
 function resolveReferences(names: readonly string[], refs: Ps51References): { files: string[]; unknown: string[] } {
@@ -368,35 +422,6 @@ function identity(file: string): string {
   return `${file}|${st.size}|${st.mtimeMs}`;
 }
 
-interface Cached {
-  readonly ok: boolean;
-  readonly messages: readonly string[];
-}
-
-function readCache(file: string | undefined): Cached | undefined {
-  if (file === undefined || !fs.existsSync(file)) return undefined;
-  try {
-    const c = JSON.parse(fs.readFileSync(file, 'utf8')) as Cached;
-    return typeof c.ok === 'boolean' && Array.isArray(c.messages) ? c : undefined;
-  } catch {
-    // A torn or foreign file is no verdict: compile again.
-    return undefined;
-  }
-}
-
-function writeCache(file: string | undefined, c: Cached): void {
-  if (file === undefined) return;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    // Rename into place, so that a test file run beside this one never reads half a verdict.
-    const temp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, JSON.stringify(c));
-    fs.renameSync(temp, file);
-  } catch {
-    // A cache that cannot be written only makes the next run slower.
-  }
-}
-
 function compileOne(block: AddTypeBlock, index: number, dir: string, refs: Ps51References, csc: string, cacheDir: string | null): Promise<CompileResult> {
   const { files, unknown } = resolveReferences(block.references, refs);
   const names = files.map((f) => path.basename(f));
@@ -408,11 +433,9 @@ function compileOne(block: AddTypeBlock, index: number, dir: string, refs: Ps51R
   const text = `#line ${block.firstLine} "${block.file}"\n${block.source}\n`;
   const options = ['-nologo', '-noconfig', '-nostdlib+', '-langversion:5', '-target:library', ...(block.ignoreWarnings ? [] : ['-warnaserror+']), ...files.map((f) => `-reference:${f}`)];
   // Everything the verdict depends on; the messages hold no path of this run (see below), so they can be reused.
-  const key = createHash('sha256')
-    .update(JSON.stringify({ csc: identity(csc), references: files.map(identity), options, text }))
-    .digest('hex');
-  const cacheFile = cacheDir === null ? undefined : path.join(cacheDir, `${key}.json`);
-  const hit = readCache(cacheFile);
+  const key = sha256({ csc: identity(csc), references: files.map(identity), options, text });
+  const cacheFile = cacheDir === null ? undefined : path.join(cacheDir, `compile-${key}.json`);
+  const hit = readCache<{ ok: boolean; messages: string[] }>(cacheFile, (v) => typeof v.ok === 'boolean' && Array.isArray(v.messages));
   if (hit) return Promise.resolve({ block, references: names, ok: hit.ok, messages: hit.messages, cached: true });
 
   const cs = path.join(dir, `block${index}.cs`);
@@ -445,7 +468,7 @@ function compileOne(block: AddTypeBlock, index: number, dir: string, refs: Ps51R
  */
 export async function compileAs51(blocks: readonly AddTypeBlock[], refs: Ps51References, options: CompileOptions = {}): Promise<CompileResult[]> {
   const csc = options.csc ?? findCsc();
-  const cacheDir = options.cacheDir === undefined ? DEFAULT_COMPILE_CACHE : options.cacheDir;
+  const cacheDir = cacheDirOf(options);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hybridcfg-ps51-'));
   try {
     const results: CompileResult[] = new Array(blocks.length);

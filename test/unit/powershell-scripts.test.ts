@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { DiagnosticError } from '../../src/diag/diagnostic';
 import { classifyError } from '../../src/targets/powershell/errors';
 import type { CallContext } from '../../src/targets/powershell/errors';
-import { DATA_MAX_CHARS, POWERSHELL_DIR, PS51_CONVERTFROM_JSON_MAX_CHARS, commandLine, extractFrame, scriptText } from '../../src/targets/powershell/scripts';
+import { DATA_MAX_CHARS, DATA_MAX_DEPTH, POWERSHELL_DIR, PS51_CONVERTFROM_JSON_MAX_CHARS, PS51_CONVERTFROM_JSON_MAX_DEPTH, commandLine, jsonDepth, extractFrame, scriptText } from '../../src/targets/powershell/scripts';
 import type { ScriptName } from '../../src/targets/powershell/scripts';
 import { REGISTRY } from '../../src/resources/registry';
 import { findShell } from '../../src/targets/powershell/shell';
@@ -80,6 +80,17 @@ describe('command lines carry values as data only', () => {
     // One character under the bound goes through: the limit is the bound, not a round number near it.
     expect(() => commandLine('state-call', { ...journal, line: 'x'.repeat(DATA_MAX_CHARS - JSON.stringify({ op: 'append', line: '' }).length) }, route)).not.toThrow();
     expect(DATA_MAX_CHARS * 2).toBe(PS51_CONVERTFROM_JSON_MAX_CHARS);
+  });
+
+  test("data nested deeper than 5.1's ConvertFrom-Json could be given is not sent either", () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < DATA_MAX_DEPTH; i++) deep = [deep];
+    expect(jsonDepth(deep)).toBe(DATA_MAX_DEPTH + 1);
+    expect(() => commandLine('state-call', deep, route)).toThrow(/nests deeper than 20 levels/);
+    expect(() => commandLine('state-call', (deep as unknown[])[0], route)).not.toThrow();
+    // Depth as 5.1 counts it (test/helpers/ps51-json.ts pins the same rule against its source).
+    expect([jsonDepth(1), jsonDepth([]), jsonDepth({}), jsonDepth([1]), jsonDepth({ a: [1, 2] })]).toEqual([1, 1, 1, 2, 3]);
+    expect(DATA_MAX_DEPTH).toBeLessThan(PS51_CONVERTFROM_JSON_MAX_DEPTH);
   });
 
   test('server scripts carry their helpers after param()', () => {

@@ -88,7 +88,7 @@ export interface Route {
 export function commandLine(name: ScriptName, data: unknown, route: Route, kindScripts: readonly string[] = [], blob?: Buffer): string {
   const envelope = toBase64Text(readScript('envelope.ps1'));
   const json = JSON.stringify(data);
-  assertFitsConvertFromJson(name, json);
+  assertFitsConvertFromJson(name, json, data);
   return (
     `& ([ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${envelope}')))) ` +
     `'${toBase64Text(scriptText(name, kindScripts))}' '${toBase64Text(json)}' '${toBase64Json(route)}' '${(blob ?? Buffer.alloc(0)).toString('base64')}'`
@@ -96,22 +96,47 @@ export function commandLine(name: ScriptName, data: unknown, route: Route, kindS
 }
 
 /**
- * Windows PowerShell 5.1's ConvertFrom-Json refuses a text longer than 2,097,152 characters
- * (JavaScriptSerializer.MaxJsonLength; docs/powershell-5.1.md). Every script parses its data first, and the
- * state scripts parse what they hand on once more (re-serialised by 5.1's ConvertTo-Json, which escapes no
- * more than JSON.stringify does for the ASCII hybridcfg writes), so half of the limit leaves the margin for
- * that second parse. A call above it is refused here, before anything is sent, with the way out.
+ * What Windows PowerShell 5.1's ConvertFrom-Json is given stays well inside what it parses
+ * (docs/powershell-5.1.md). Its JavaScriptSerializer stops at a nesting depth of 102 (RecursionLimit
+ * 100 + 2 in its source); the length limit of 2,097,152 characters so often reported is
+ * JavaScriptSerializer's default, which 5.1's source lifts but Windows PowerShell 4.0 keeps, and which
+ * EXCHANGE.md records as [M]. hybridcfg honours both: the data of a call is at most half of that length
+ * (the state scripts parse what they hand on a second time) and nests at most 20 deep. A call above
+ * either is refused here, before anything is sent, with the way out.
  */
 export const PS51_CONVERTFROM_JSON_MAX_CHARS = 2_097_152;
 export const DATA_MAX_CHARS = PS51_CONVERTFROM_JSON_MAX_CHARS / 2;
-export function assertFitsConvertFromJson(name: ScriptName, json: string): void {
-  if (json.length <= DATA_MAX_CHARS) return;
-  fail(
-    'powershell.data-too-large',
-    `The data for ${name}.ps1 is ${json.length.toLocaleString('en-US')} characters of JSON, more than the ${DATA_MAX_CHARS.toLocaleString('en-US')} hybridcfg sends in one call`,
-    `Windows PowerShell 5.1's ConvertFrom-Json refuses texts over ${PS51_CONVERTFROM_JSON_MAX_CHARS.toLocaleString('en-US')} characters, and the scripts parse their data with it before doing anything, so nothing was sent. ` +
-      'This happens when one run changes thousands of files (the run journal lists each): plan and apply a part of the servers at a time (--servers EX01,EX02,... or a spec per site).',
-  );
+export const PS51_CONVERTFROM_JSON_MAX_DEPTH = 102;
+export const DATA_MAX_DEPTH = 20;
+
+/** JSON nesting as 5.1 counts it: a scalar is 1, each value inside an array or object one more. */
+export function jsonDepth(value: unknown, limit: number = DATA_MAX_DEPTH + 1): number {
+  if (value === null || typeof value !== 'object') return 1;
+  if (limit <= 1) return 2;
+  let inner = 0;
+  for (const v of Array.isArray(value) ? value : Object.values(value as object)) {
+    inner = Math.max(inner, jsonDepth(v, limit - 1));
+    if (inner >= limit) break;
+  }
+  return 1 + inner;
+}
+
+export function assertFitsConvertFromJson(name: ScriptName, json: string, data?: unknown): void {
+  if (json.length > DATA_MAX_CHARS) {
+    fail(
+      'powershell.data-too-large',
+      `The data for ${name}.ps1 is ${json.length.toLocaleString('en-US')} characters of JSON, more than the ${DATA_MAX_CHARS.toLocaleString('en-US')} hybridcfg sends in one call`,
+      `Windows PowerShell's ConvertFrom-Json may refuse texts over ${PS51_CONVERTFROM_JSON_MAX_CHARS.toLocaleString('en-US')} characters, and the scripts parse their data with it before doing anything, so nothing was sent. ` +
+        'This happens when one run changes thousands of files (the run journal lists each): plan and apply a part of the servers at a time (--servers EX01,EX02,... or a spec per site).',
+    );
+  }
+  if (data !== undefined && jsonDepth(data) > DATA_MAX_DEPTH) {
+    fail(
+      'powershell.data-too-deep',
+      `The data for ${name}.ps1 nests deeper than ${DATA_MAX_DEPTH} levels`,
+      `Windows PowerShell 5.1's ConvertFrom-Json stops at ${PS51_CONVERTFROM_JSON_MAX_DEPTH} levels; nothing was sent. This is a bug in hybridcfg: report it with the command you ran.`,
+    );
+  }
 }
 
 /** Pulls the framed result out of whatever the shell printed; undefined when the frame is missing. */
