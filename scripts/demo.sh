@@ -10,7 +10,7 @@ expect() { local want=$1; shift; step "$@"; hybridcfg "$@"; local got=$?; if [ "
 
 rm -rf "$root/demo" && mkdir -p "$root/demo" && cd "$root/demo" || exit 1
 cp "$root/examples/specs/quickstart.yaml" hybridcfg.yaml
-expect 0 lab init ./lab --servers EX01,EX02
+expect 0 lab init ./lab --servers EX01,EX02 --app-only-exposed
 expect 0 validate hybridcfg.yaml
 expect 2 plan hybridcfg.yaml --detailed-exitcode
 expect 0 apply hybridcfg.yaml --yes

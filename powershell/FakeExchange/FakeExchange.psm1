@@ -70,40 +70,94 @@ function Get-LabProperty($Object, [string]$Name) {
     return $p.Value
 }
 
+# How the session reaches Exchange (connect.ps1): 'rbac' (the Exchange Management Shell or a remote session:
+# RBAC trims every cmdlet to the caller's role entries) or 'snap-in' (the snap-in loaded directly, which
+# bypasses RBAC and shows each cmdlet with all the parameters its build has).
+$script:SessionMode = 'rbac'
+function Set-FakeExchangeSession {
+    [CmdletBinding()]
+    param([ValidateSet('rbac', 'snap-in')][string]$Mode = 'rbac')
+    $script:SessionMode = $Mode
+}
+
+$script:DomainController = 'DC01.contoso.lab'
+function Get-LabNotFoundMessage([string]$Identity) {
+    return ("The operation couldn't be performed because object '" + $Identity + "' couldn't be found on '" + $script:DomainController + "'.")
+}
+
+# An ADObjectId as it arrives: an object whose text is its name (Exchange prints Identity as the Name,
+# LinkedAccount as the canonical name) and that carries its DistinguishedName and ObjectGuid (fixture E19
+# GetPartnerApplication.xml [H]; FX-04 in the research notes).
+function New-LabAdObjectId([string]$Text, [string]$DistinguishedName, [string]$Guid, [string]$Name) {
+    $o = [pscustomobject][ordered]@{ Name = $Name; DistinguishedName = $DistinguishedName; ObjectGuid = $Guid }
+    $o.PSObject.TypeNames.Insert(0, 'Microsoft.Exchange.Data.Directory.ADObjectId')
+    $o | Add-Member -MemberType ScriptMethod -Name ToString -Value ([scriptblock]::Create("'" + ($Text -replace "'", "''") + "'")) -Force
+    return $o
+}
+
 function ConvertTo-PartnerApplicationObject($App) {
     $o = [ordered]@{}
     foreach ($p in $App.PSObject.Properties) {
-        if ($p.Name -ne 'faults') { $o[$p.Name] = $p.Value }
+        if ($p.Name -ne 'faults' -and $p.Name -ne 'LinkedAccountDistinguishedName' -and $p.Name -ne 'Guid' -and $p.Name -ne 'LinkedAccount') { $o[$p.Name] = $p.Value }
     }
-    $o['Identity'] = $App.Name
-    return [pscustomobject]$o
+    $o['Guid'] = [guid][string]$App.Guid
+    $linked = $null
+    if ($null -ne $App.LinkedAccount -and [string]$App.LinkedAccount -ne '') {
+        $dn = [string](Get-LabProperty $App 'LinkedAccountDistinguishedName')
+        $linked = New-LabAdObjectId ([string]$App.LinkedAccount) $dn '' (([string]$App.LinkedAccount) -split '/')[-1]
+    }
+    $o['LinkedAccount'] = $linked
+    $o['Identity'] = New-LabAdObjectId ([string]$App.Name) ([string]$App.DistinguishedName) ([string]$App.Guid) ([string]$App.Name)
+    $out = [pscustomobject]$o
+    $out.PSObject.TypeNames.Insert(0, 'Microsoft.Exchange.Data.Directory.SystemConfiguration.PartnerApplication')
+    return $out
 }
 
-function Find-LabPartnerApplication($Organization, [string]$Identity) {
-    foreach ($a in @($Organization.partnerApplications)) {
-        if ($a.Name -eq $Identity -or $a.ApplicationIdentifier -eq $Identity) { return $a }
+# -Identity as PartnerApplicationIdParameter takes it: Name, ApplicationIdentifier, DistinguishedName or
+# Guid (Set-PartnerApplication.md [H]), or an object that carries its Guid. Several matches are an error,
+# as Exchange gives for an identity that is not unique [M].
+function Find-LabPartnerApplication($Organization, $Identity) {
+    $key = $null
+    if ($null -ne $Identity -and $Identity -isnot [string]) {
+        if ($null -ne $Identity.PSObject.Properties['Guid'] -and [string]$Identity.Guid) { $key = [string]$Identity.Guid }
+        elseif ($null -ne $Identity.PSObject.Properties['ObjectGuid'] -and [string]$Identity.ObjectGuid) { $key = [string]$Identity.ObjectGuid }
     }
-    return $null
+    if ($null -eq $key) { $key = [string]$Identity }
+    $found = @(@($Organization.partnerApplications) | Where-Object {
+        $_.Guid -eq $key -or $_.DistinguishedName -eq $key -or $_.ApplicationIdentifier -eq $key -or $_.Name -eq $key
+    })
+    if ($found.Count -eq 0) { throw (Get-LabNotFoundMessage $key) }
+    if ($found.Count -gt 1) { throw ("The operation couldn't be performed because '" + $key + "' matches multiple entries.") }
+    return $found[0]
 }
 
 function Get-PartnerApplication {
     [CmdletBinding()]
-    param([Parameter(Position = 0, ValueFromPipeline = $true)][string]$Identity)
+    param([Parameter(Position = 0, ValueFromPipeline = $true)]$Identity, [string]$DomainController)
     $org = Read-LabOrganization
-    if ($PSBoundParameters.ContainsKey('Identity')) {
-        $app = Find-LabPartnerApplication $org $Identity
-        if ($null -eq $app) {
-            throw ("The operation couldn't be performed because object '" + $Identity + "' couldn't be found on 'DC01.contoso.lab'.")
-        }
-        return ConvertTo-PartnerApplicationObject $app
+    # $null as -Identity returns every object, as if it had not been given (Get-PartnerApplication.md [H]).
+    if ($PSBoundParameters.ContainsKey('Identity') -and $null -ne $Identity) {
+        return ConvertTo-PartnerApplicationObject (Find-LabPartnerApplication $org $Identity)
     }
     foreach ($a in @($org.partnerApplications)) { ConvertTo-PartnerApplicationObject $a }
 }
 
-# The parameters this "build" exposes come from organization.json (cmdlets.Set-PartnerApplication.parameters),
-# defined as dynamic parameters, so a missing one fails with PowerShell's own ParameterBindingException and
-# Get-Command shows exactly what a real session would show.
+# The parameters a cmdlet shows this session: its role entries' (RBAC), or with the snap-in loaded directly
+# all that its build has (organization.json cmdlets.<name>.parameters and .all; LAB.md, "Builds").
+function Get-LabCmdletParameters([string]$Cmdlet) {
+    $lab = $env:HYBRIDCFG_LAB
+    if (-not $lab -or -not (Test-Path -LiteralPath (Join-Path $lab 'organization.json'))) { return $null }
+    $cmdlets = Get-LabProperty (Read-LabOrganization) 'cmdlets'
+    if ($null -eq $cmdlets) { return $null }
+    $entry = Get-LabProperty $cmdlets $Cmdlet
+    if ($null -eq $entry) { return @() }
+    if ($script:SessionMode -eq 'snap-in' -and $null -ne (Get-LabProperty $entry 'all')) { return @($entry.all) }
+    return @($entry.parameters)
+}
+
+# Set-PartnerApplication's parameters, their types and parameter sets (Set-PartnerApplication.md [H]).
 $script:SetPartnerApplicationTypes = @{
+    Identity                            = [object]
     Name                                = [string]
     Enabled                             = [bool]
     AcceptSecurityIdentifierInformation = [bool]
@@ -114,69 +168,87 @@ $script:SetPartnerApplicationTypes = @{
     IssuerIdentifier                    = [string]
     LinkedAccount                       = [object]
     Realm                               = [string]
+    ApplicationIdentifier               = [string]
     RefreshAuthMetadata                 = [switch]
     TrustAnySSLCertificate              = [switch]
     DomainController                    = [string]
 }
+$script:SetPartnerApplicationSets = @{
+    ApplicationIdentifier  = 'ACSTrustApplication'
+    Realm                  = 'ACSTrustApplication'
+    AuthMetadataUrl        = 'AuthMetadataUrl'
+    TrustAnySSLCertificate = 'AuthMetadataUrl'
+    RefreshAuthMetadata    = 'RefreshAuthMetadata'
+}
 # The properties Set-PartnerApplication changes (the others, like DomainController, steer the call).
-$script:SettableOrder = @('Name', 'Enabled', 'AcceptSecurityIdentifierInformation', 'AccountType', 'ActAsPermissions', 'AppOnlyPermissions', 'AuthMetadataUrl', 'IssuerIdentifier', 'LinkedAccount', 'Realm')
+$script:SettableOrder = @('Name', 'Enabled', 'AcceptSecurityIdentifierInformation', 'AccountType', 'ActAsPermissions', 'AppOnlyPermissions', 'AuthMetadataUrl', 'IssuerIdentifier', 'LinkedAccount', 'Realm', 'ApplicationIdentifier')
 
-function Get-LabSetPartnerApplicationParameters {
-    $lab = $env:HYBRIDCFG_LAB
-    if (-not $lab -or -not (Test-Path -LiteralPath (Join-Path $lab 'organization.json'))) { return @($script:SetPartnerApplicationTypes.Keys) }
-    $org = Read-LabOrganization
-    $cmdlets = Get-LabProperty $org 'cmdlets'
-    if ($null -eq $cmdlets) { return @($script:SetPartnerApplicationTypes.Keys) }
-    $entry = Get-LabProperty $cmdlets 'Set-PartnerApplication'
-    if ($null -eq $entry) { return @($script:SetPartnerApplicationTypes.Keys) }
-    return @($entry.parameters)
+function Resolve-LabAccount($Organization, $Value) {
+    if ($null -eq $Value) { return $null }
+    $key = [string]$Value
+    if ($Value -isnot [string] -and $null -ne $Value.PSObject.Properties['DistinguishedName']) { $key = [string]$Value.DistinguishedName }
+    foreach ($a in @(Get-LabProperty $Organization 'accounts')) {
+        if ($null -ne $a -and ($a.DistinguishedName -eq $key -or $a.CanonicalName -eq $key)) { return $a }
+    }
+    throw (Get-LabNotFoundMessage $key)
 }
 
 function Set-PartnerApplication {
-    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium', DefaultParameterSetName = 'ACSTrustApplication')]
     param()
     DynamicParam {
         $dict = New-Object System.Management.Automation.RuntimeDefinedParameterDictionary
-        $names = @('Identity') + @(Get-LabSetPartnerApplicationParameters | Where-Object { $_ -ne 'Identity' })
-        foreach ($n in $names) {
-            $type = [object]
-            if ($n -ne 'Identity') {
-                if (-not $script:SetPartnerApplicationTypes.ContainsKey($n)) { continue }
-                $type = $script:SetPartnerApplicationTypes[$n]
-            }
+        $names = Get-LabCmdletParameters 'Set-PartnerApplication'
+        if ($null -eq $names) { $names = @($script:SetPartnerApplicationTypes.Keys) }
+        foreach ($n in @('Identity') + @($names | Where-Object { $_ -ne 'Identity' })) {
+            if (-not $script:SetPartnerApplicationTypes.ContainsKey($n) -or $dict.ContainsKey($n)) { continue }
+            $type = $script:SetPartnerApplicationTypes[$n]
             $attributes = New-Object 'System.Collections.ObjectModel.Collection[System.Attribute]'
             $attr = New-Object System.Management.Automation.ParameterAttribute
+            if ($script:SetPartnerApplicationSets.ContainsKey($n)) { $attr.ParameterSetName = $script:SetPartnerApplicationSets[$n] }
             if ($n -eq 'Identity') { $attr.Mandatory = $true; $attr.Position = 0; $attr.ValueFromPipeline = $true }
             $attributes.Add($attr)
             $attributes.Add((New-Object System.Management.Automation.AllowNullAttribute))
             if ($type -eq [string[]]) { $attributes.Add((New-Object System.Management.Automation.AllowEmptyCollectionAttribute)) }
             if ($type -eq [string]) { $attributes.Add((New-Object System.Management.Automation.AllowEmptyStringAttribute)) }
+            if ($n -eq 'AccountType') { $attributes.Add((New-Object System.Management.Automation.ValidateSetAttribute('OrganizationalAccount', 'ConsumerAccount'))) }
             $dict.Add($n, (New-Object System.Management.Automation.RuntimeDefinedParameter($n, $type, $attributes)))
         }
         return $dict
     }
     end {
         $org = Read-LabOrganization
-        $identity = [string]$PSBoundParameters['Identity']
+        $identity = $PSBoundParameters['Identity']
         $app = Find-LabPartnerApplication $org $identity
-        if ($null -eq $app) {
-            throw ("The operation couldn't be performed because object '" + $identity + "' couldn't be found on 'DC01.contoso.lab'.")
-        }
         if ((Get-LabFault $app 'set') -eq 'fail') {
-            throw ("Active Directory operation failed on DC01.contoso.lab. This error is not retriable. Additional information: The object '" + $app.Name + "' could not be updated.")
+            throw ("Active Directory operation failed on " + $script:DomainController + ". This error is not retriable. Additional information: The object '" + $app.Name + "' could not be updated.")
         }
-        if (-not $PSCmdlet.ShouldProcess($identity, 'Set-PartnerApplication')) { return }
+        # [M] The 2013 cmdlet refuses a metadata URL on an application that trusts an auth server
+        # (EXCHANGE.md section 3); the wording is the lab's.
+        if ($PSBoundParameters.ContainsKey('AuthMetadataUrl') -and [bool](Get-LabProperty $app 'UseAuthServer')) {
+            throw ("The partner application '" + $app.Name + "' uses an authorization server; AuthMetadataUrl can't be set on it.")
+        }
+        if (-not $PSCmdlet.ShouldProcess([string]$app.Name, 'Set-PartnerApplication')) { return }
         $oldName = [string]$app.Name
         $changed = @()
         # In the order the parameters were given, as the lab target reports them.
         foreach ($n in @($PSBoundParameters.Keys)) {
             if ($script:SettableOrder -notcontains $n) { continue }
             $value = $PSBoundParameters[$n]
+            if ($n -eq 'LinkedAccount') {
+                $account = Resolve-LabAccount $org $value
+                $canonical = $null; $dn = $null
+                if ($null -ne $account) { $canonical = [string]$account.CanonicalName; $dn = [string]$account.DistinguishedName }
+                if ([string](Get-LabProperty $app 'LinkedAccount') -ceq [string]$canonical -and [string](Get-LabProperty $app 'LinkedAccountDistinguishedName') -ceq [string]$dn) { continue }
+                foreach ($pair in @(@('LinkedAccount', $canonical), @('LinkedAccountDistinguishedName', $dn))) {
+                    if ($null -eq $app.PSObject.Properties[$pair[0]]) { $app | Add-Member -NotePropertyName $pair[0] -NotePropertyValue $pair[1] } else { $app.($pair[0]) = $pair[1] }
+                }
+                $changed += $n
+                continue
+            }
             if ($n -eq 'ActAsPermissions' -or $n -eq 'AppOnlyPermissions') {
                 # [?] Exchange's MultiValuedProperty, once cleared, reads back as null (unconfirmed).
                 if ($null -eq $value -or @($value).Count -eq 0) { $value = $null } else { $value = [string[]]@($value) }
-            } elseif ($n -eq 'LinkedAccount') {
-                if ($null -ne $value) { $value = [string]$value }
             }
             $old = Get-LabProperty $app $n
             if ((ConvertTo-Json -InputObject $old -Compress -Depth 5) -ceq (ConvertTo-Json -InputObject $value -Compress -Depth 5)) { continue }
@@ -196,13 +268,48 @@ function Set-PartnerApplication {
     }
 }
 
+# Get-ManagementRoleEntry "<role>\<cmdlet>" [-Parameters ...]: the role entries of the lab's build
+# (organization.json rbac.roleEntries). Wildcards in the role and the cmdlet; only entries that hold every
+# parameter named; none is the error Exchange gives when "the cmdlet or parameters aren't available in
+# your environment" (find-exchange-cmdlet-permissions.md [H]).
+function Get-ManagementRoleEntry {
+    [CmdletBinding()]
+    param([Parameter(Mandatory = $true, Position = 0)][string]$Identity, [string[]]$Parameters, [string]$DomainController)
+    $org = Read-LabOrganization
+    $rbac = Get-LabProperty $org 'rbac'
+    $parts = $Identity -split '\\', 2
+    if ($parts.Count -ne 2) { $parts = @('*', $Identity) }
+    $found = @()
+    foreach ($e in @(Get-LabProperty $rbac 'roleEntries')) {
+        if ($null -eq $e) { continue }
+        if (-not ([string]$e.role -like $parts[0]) -or -not ([string]$e.cmdlet -like $parts[1])) { continue }
+        $missing = @(@($Parameters) | Where-Object { $_ -and @($e.parameters) -notcontains $_ })
+        if ($missing.Count -gt 0) { continue }
+        $found += [pscustomobject][ordered]@{ Identity = ([string]$e.role + '\' + [string]$e.cmdlet); Role = [string]$e.role; Name = [string]$e.cmdlet; Parameters = [string[]]@($e.parameters); Type = 'Cmdlet' }
+    }
+    if ($found.Count -eq 0) { throw (Get-LabNotFoundMessage $Identity) }
+    $found
+}
+
 function Get-ExchangeServer {
     [CmdletBinding()]
     param([Parameter(Position = 0)][string]$Identity)
     $org = Read-LabOrganization
     foreach ($s in @($org.servers)) {
         if ($PSBoundParameters.ContainsKey('Identity') -and $s.Name -ne $Identity -and $s.Fqdn -ne $Identity) { continue }
-        [pscustomobject][ordered]@{ Name = $s.Name; Fqdn = $s.Fqdn; AdminDisplayVersion = $s.AdminDisplayVersion; ServerRole = $s.ServerRole; Identity = $s.Name }
+        # AdminDisplayVersion is a ServerVersion whose text is `Version 15.2 (Build 1748.10)`, ServerRole an
+        # enum whose text is `Mailbox` (fixture E19 GetExchangeServer.xml [H]).
+        $version = [pscustomobject]@{ Major = 0; Minor = 0; Build = 0; Revision = 0 }
+        if ([string]$s.AdminDisplayVersion -match 'Version (\d+)\.(\d+) \(Build (\d+)\.(\d+)\)') {
+            $version = [pscustomobject][ordered]@{ Major = [int]$Matches[1]; Minor = [int]$Matches[2]; Build = [int]$Matches[3]; Revision = [int]$Matches[4] }
+        }
+        $version | Add-Member -MemberType ScriptMethod -Name ToString -Value ([scriptblock]::Create("'" + ([string]$s.AdminDisplayVersion -replace "'", "''") + "'")) -Force
+        $edge = $false
+        if ($null -ne $s.PSObject.Properties['IsEdgeServer']) { $edge = [bool]$s.IsEdgeServer }
+        [pscustomobject][ordered]@{
+            Name = $s.Name; Fqdn = $s.Fqdn; AdminDisplayVersion = $version; ServerRole = $s.ServerRole; IsEdgeServer = $edge
+            Identity = (New-LabAdObjectId ([string]$s.Name) ('CN=' + [string]$s.Name + ',CN=Servers,CN=Exchange Administrative Group (FYDIBOHF23SPDLT),CN=Administrative Groups,CN=Contoso,CN=Microsoft Exchange,CN=Services,CN=Configuration,DC=contoso,DC=lab') '' ([string]$s.Name))
+        }
     }
 }
 
@@ -222,9 +329,12 @@ function Get-AuthConfig {
 }
 
 # The IIS commands a server script calls, as seen inside Invoke-FakeExchangeCall only (not exported):
-# they log the lab's events instead of restarting anything.
+# they log the lab's events instead of restarting anything. WebAdministration is absent, as on the captured
+# servers (fixture E19 OS/GetWindowsFeature.xml: no Web-Scripting-Tools [H]), so there is no
+# Restart-WebAppPool here unless the lab says the module is installed (organization.json modules).
 function iisreset {
     $server = Find-LabServer (Read-LabOrganization) $script:CurrentServer
+    $timeout = @($args | Where-Object { [string]$_ -like '/timeout:*' })
     if ((Get-LabFault $server 'restart') -eq 'fail') {
         $global:LASTEXITCODE = 1
         return 'Restart attempt failed. The IIS Admin Service or the World Wide Web Publishing Service, or a service dependent on them failed to start.'
@@ -234,19 +344,51 @@ function iisreset {
     'Attempting stop...', 'Internet services successfully stopped', 'Attempting start...', 'Internet services successfully restarted'
 }
 
-function Restart-WebAppPool {
-    [CmdletBinding()]
-    param([Parameter(Mandatory = $true, Position = 0)][string]$Name)
+# %windir%\System32\inetsrv\appcmd.exe, called by its full path: an alias of that path stands for it during
+# a call (Invoke-FakeExchangeCall), while the file itself (an empty stand-in lab init writes) says whether
+# it is there. Its answer is appcmd's documented one: "<pool>" successfully recycled (F3 [H]); exit code 0 [?].
+function Invoke-FakeAppcmd {
     $server = Find-LabServer (Read-LabOrganization) $script:CurrentServer
-    if ((Get-LabFault $server 'restart') -eq 'fail') {
-        throw ('The service cannot accept control messages at this time. (Exception from HRESULT: 0x80070425) [' + $Name + ']')
+    $words = @($args | ForEach-Object { [string]$_ })
+    if ($words.Count -lt 3 -or $words[0] -ne 'recycle' -or $words[1] -ne 'apppool' -or $words[2] -notlike '/apppool.name:*') {
+        $global:LASTEXITCODE = 1
+        return ('ERROR ( message:The lab''s appcmd stand-in knows only "recycle apppool /apppool.name:<pool>", not: ' + ($words -join ' ') + ' )')
     }
-    Add-LabEvent ([ordered]@{ action = 'recycle-apppool'; server = $script:CurrentServer; appPool = $Name })
+    $pool = $words[2].Substring('/apppool.name:'.Length)
+    $known = @()
+    $config = [IO.Path]::Combine([string]$env:windir, 'System32', 'inetsrv', 'config', 'applicationHost.config')
+    if ([IO.File]::Exists($config)) {
+        $xml = New-Object Xml
+        $xml.Load($config)
+        $known = @(@($xml.configuration.'system.applicationHost'.applicationPools.add) | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_.name })
+    }
+    if ($known -notcontains $pool) {
+        $global:LASTEXITCODE = 1
+        return ('ERROR ( message:Cannot find APPPOOL object with identifier "' + $pool + '". )')
+    }
+    if ((Get-LabFault $server 'restart') -eq 'fail') {
+        $global:LASTEXITCODE = 1
+        return ('ERROR ( hresult:80070425, message:Command execution failed. The service cannot accept control messages at this time. )')
+    }
+    Add-LabEvent ([ordered]@{ action = 'recycle-apppool'; server = $script:CurrentServer; appPool = $pool })
+    $global:LASTEXITCODE = 0
+    return ('"' + $pool + '" successfully recycled')
 }
 
-# The health check's web request, as seen inside Invoke-FakeExchangeCall only: every lab server answers
-# 200 OK; the healthCheck fault is applied to the call's result by Invoke-FakeExchangeCall, with the
-# lab target's exact wording and without waiting out the timeout.
+# W3SVC and WAS after an iisreset: running, unless the server has the restart fault.
+function Get-Service {
+    [CmdletBinding()]
+    param([Parameter(Position = 0)][string[]]$Name)
+    $server = Find-LabServer (Read-LabOrganization) $script:CurrentServer
+    $status = 'Running'
+    if ((Get-LabFault $server 'restart') -eq 'fail') { $status = 'Stopped' }
+    foreach ($n in @($Name)) { [pscustomobject][ordered]@{ Name = $n; Status = $status } }
+}
+
+# The health gate's web requests, as seen inside Invoke-FakeExchangeCall only. Every path answers 200 and
+# /api an anonymous request with 401 and a Bearer challenge (assumption health-probes), unless the server
+# has the healthCheck fault or lists the path in unhealthyPaths: then 503. Non-2xx answers are thrown as
+# Invoke-WebRequest throws them (the answer in Exception.Response), without waiting.
 function Invoke-WebRequest {
     [CmdletBinding()]
     param(
@@ -256,19 +398,17 @@ function Invoke-WebRequest {
         [int]$MaximumRedirection,
         [switch]$SkipCertificateCheck
     )
-    [pscustomobject]@{ StatusCode = 200; StatusDescription = 'OK'; Content = '' }
-}
-
-# What the lab target answers for a server with the healthCheck fault (LAB.md O6).
-function Get-LabHealthFailures($Server, $HealthCheck) {
-    $paths = @($HealthCheck.paths)
-    if ($paths.Count -eq 0) { $paths = @('') }
-    $failures = @()
-    foreach ($p in $paths) {
-        $url = 'https://' + [string]$Server.Fqdn + '/' + ([string]$p -replace '^/+', '')
-        $failures += [ordered]@{ path = [string]$p; reason = ($url + ' did not answer 200 OK within ' + [string]$HealthCheck.timeoutSeconds + ' s (lab fault healthCheck=fail)') }
-    }
-    return , $failures
+    $server = Find-LabServer (Read-LabOrganization) $script:CurrentServer
+    $path = ([Uri]$Uri).AbsolutePath
+    $unhealthy = (Get-LabFault $server 'healthCheck') -eq 'fail' -or @(@(Get-LabFault $server 'unhealthyPaths') | Where-Object { $_ -and [string]$_ -eq $path }).Count -gt 0
+    $status = 200
+    $auth = ''
+    if ($unhealthy) { $status = 503 }
+    elseif ($path -match '^/api(/|$)') { $status = 401; $auth = 'Bearer client_id="00000002-0000-0ff1-ce00-000000000000", trusted_issuers="00000001-0000-0000-c000-000000000000@*", token_types="app_asserted_user_v1 service_asserted_app_v1", authorization_uri="https://login.windows.net/common/oauth2/authorize", error="invalid_token"' }
+    if ($status -eq 200) { return [pscustomobject]@{ StatusCode = 200; StatusDescription = 'OK'; Content = '' } }
+    $ex = New-Object System.Net.WebException(('The remote server returned an error: (' + $status + ').'))
+    $ex | Add-Member -NotePropertyName Response -NotePropertyValue ([pscustomobject]@{ StatusCode = $status; Headers = @{ 'WWW-Authenticate' = $auth } }) -Force
+    throw $ex
 }
 
 function Find-LabServer($Organization, [string]$Name) {
@@ -278,18 +418,41 @@ function Find-LabServer($Organization, [string]$Name) {
     return $null
 }
 
-# Stands in for the round trip to Exchange or to a server (Invoke-Command -ComputerName): applies the
-# lab's server faults, maps ExchangeInstallPath to LAB/servers/<NAME>/, runs the script block there and
-# logs the call (and the file writes it made) in the lab's own format. Calls that concern no server run
-# with ExchangeInstallPath at the lab folder itself: the lab keeps the organisation's run state (lock,
-# journal, partner application originals) in LAB/hybridcfg/, where a real organisation keeps it in
-# <ExchangeInstallPath>hybridcfg\ of its lock server. The answers of a server's backup check and health
-# check follow the lab's faults (F3, F7), as the lab target's do.
+# Where hybridcfg's PowerShell runs in the lab (organization.json session, LAB.md "Session"): the computer
+# it is on and whether that is a remote session ($PSSenderInfo on a real machine).
+function Get-FakeExchangeSessionInfo {
+    $org = Read-LabOrganization
+    $session = Get-LabProperty $org 'session'
+    $computer = 'ADMIN01'
+    $remote = $false
+    if ($null -ne $session) {
+        if ([string]$session.computer) { $computer = [string]$session.computer }
+        $remote = [bool](Get-LabProperty $session 'remote')
+    }
+    $fqdn = $computer
+    $s = Find-LabServer $org $computer
+    if ($null -ne $s) { $fqdn = [string]$s.Fqdn }
+    # The server whose IIS hosts the Exchange session: named, else this computer when it is a server
+    # (labExchangeHost in src/targets/lab/format.ts).
+    $exchangeHost = $null
+    if ($null -ne $session -and [string](Get-LabProperty $session 'exchangeHost')) { $exchangeHost = [string](Get-LabProperty $session 'exchangeHost') }
+    elseif ($null -ne $s) { $exchangeHost = [string]$s.Name }
+    return @{ computer = $computer; fqdn = $fqdn; remote = $remote; exchangeHost = $exchangeHost }
+}
+
+# Stands in for the round trip to Exchange or to a server, by the call's transport:
+# - winrm (Invoke-Command -ComputerName): applies the server's faults, maps ExchangeInstallPath and windir
+#   to LAB/servers/<NAME>/, runs the script block there; from a remote session it fails as the Kerberos
+#   double hop does;
+# - session (this PowerShell, on the lab's session computer): runs on THAT computer's folder, whatever
+#   server the call names, exactly as a real in-process call reads the local disk;
+# - no server (organisation calls): ExchangeInstallPath at the lab folder itself, where the lab keeps the
+#   organisation's run state (LAB/hybridcfg/), as a real organisation keeps it on its lock server.
+# It logs the call (and the file writes it made) in the lab's own format; the answers of a server's
+# backup check follow the lab's faults (F3), as the lab target's do.
 function Invoke-FakeExchangeCall {
     [CmdletBinding()]
     param(
-        # The call's route (scripts.ts Route): its name, its server, the calls.jsonl line to write, and the
-        # code of a failure nothing more specific explains.
         [Parameter(Mandatory = $true)]$Route,
         [Parameter(Mandatory = $true)][scriptblock]$ScriptBlock,
         [object[]]$ArgumentList = @()
@@ -299,42 +462,71 @@ function Invoke-FakeExchangeCall {
     if ($null -ne $Route.server) { $Server = [string]$Route.server.name }
     $entry = [ordered]@{ time = (Get-LabTime) }
     foreach ($p in $Route.log.PSObject.Properties) { $entry[$p.Name] = $p.Value }
-    $savedInstall = $env:ExchangeInstallPath
+    $saved = @{ ExchangeInstallPath = $env:ExchangeInstallPath; windir = $env:windir; SystemDrive = $env:SystemDrive }
     $code = $null
+    $aliases = @()
     try {
+        $s = $null
         if ($Server) {
             $org = Read-LabOrganization
-            $s = Find-LabServer $org $Server
-            $fqdn = $Server
-            if ($null -ne $s) { $fqdn = $s.Fqdn }
-            $latency = Get-LabFault $s 'latencyMs'
-            if ($latency) { Start-Sleep -Milliseconds ([int]$latency) }
-            if ($null -eq $s -or (Get-LabFault $s 'unreachable') -eq $true) {
-                $code = 'target.unreachable'
-                throw ('Connecting to remote server ' + $fqdn + ' failed with the following error message : WinRM cannot complete the operation. Verify that the specified computer name is valid, that the computer is accessible over the network, and that a firewall exception for the WinRM service is enabled and allows access from this computer. By default, the WinRM firewall exception for public profiles limits access to remote computers within the same local subnet. For more information, see the about_Remote_Troubleshooting Help topic.')
+            $here = (Get-FakeExchangeSessionInfo)
+            if ([string]$Route.transport -eq 'winrm') {
+                $s = Find-LabServer $org $Server
+                $fqdn = $Server
+                if ($null -ne $s) { $fqdn = $s.Fqdn }
+                $latency = Get-LabFault $s 'latencyMs'
+                if ($latency) { Start-Sleep -Milliseconds ([int]$latency) }
+                if ($null -eq $s -or (Get-LabFault $s 'unreachable') -eq $true) {
+                    $code = 'target.unreachable'
+                    throw ('Connecting to remote server ' + $fqdn + ' failed with the following error message : WinRM cannot complete the operation. Verify that the specified computer name is valid, that the computer is accessible over the network, and that a firewall exception for the WinRM service is enabled and allows access from this computer. By default, the WinRM firewall exception for public profiles limits access to remote computers within the same local subnet. For more information, see the about_Remote_Troubleshooting Help topic.')
+                }
+                if ($here.remote) {
+                    $code = 'target.double-hop'
+                    throw ('Connecting to remote server ' + $fqdn + ' failed with the following error message : Access is denied. For more information, see the about_Remote_Troubleshooting Help topic.')
+                }
+            } else {
+                # In-process: this machine's disk, whichever server the call meant.
+                $s = Find-LabServer $org ([string]$here.computer)
+                if ($null -eq $s) { throw ('FakeExchange: the lab session computer ' + [string]$here.computer + ' is not one of its servers.') }
             }
-            $env:ExchangeInstallPath = (Join-Path (Join-Path (Get-LabRoot) 'servers') $s.Name) + [IO.Path]::DirectorySeparatorChar
+            $folder = (Join-Path (Join-Path (Get-LabRoot) 'servers') $s.Name)
+            $env:ExchangeInstallPath = $folder + [IO.Path]::DirectorySeparatorChar
+            $env:windir = Join-Path $folder 'Windows'
+            $env:SystemDrive = $folder
             $script:CurrentServer = $s.Name
+            $appcmd = [IO.Path]::Combine($env:windir, 'System32', 'inetsrv', 'appcmd.exe')
+            Set-Alias -Name $appcmd -Value Invoke-FakeAppcmd -Scope Script
+            $aliases += $appcmd
         } else {
             $env:ExchangeInstallPath = [IO.Path]::GetFullPath((Get-LabRoot)).TrimEnd([IO.Path]::DirectorySeparatorChar) + [IO.Path]::DirectorySeparatorChar
         }
+        # A health gate the lab knows will fail is not waited out: the call runs with a timeout of zero and
+        # reports the spec's timeout, in restart.ps1's own words.
+        $healthTimeout = $null
+        if ($Call -eq 'restart' -and $null -ne $s) {
+            $request = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String([string]$ArgumentList[0])) | ConvertFrom-Json
+            if ($null -ne $request.healthCheck) {
+                $checks = @(@($request.healthCheck.paths) + @(@($request.healthCheck.probes) | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_.path }))
+                $bad = @(Get-LabFault $s 'unhealthyPaths')
+                if ((Get-LabFault $s 'healthCheck') -eq 'fail' -or @($checks | Where-Object { $bad -contains [string]$_ }).Count -gt 0) {
+                    $healthTimeout = [string]$request.healthCheck.timeoutSeconds
+                    $request.healthCheck.timeoutSeconds = 0
+                    $ArgumentList = @([Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes((ConvertTo-Json -InputObject $request -Depth 10 -Compress)))) + @($ArgumentList | Select-Object -Skip 1)
+                }
+            }
+        }
         $result = & $ScriptBlock @ArgumentList
+        if ($null -ne $healthTimeout) { $result = ([string]$result).Replace(' within 0 s: ', ' within ' + $healthTimeout + ' s: ') }
         if ($Call -eq 'readServer' -and (Get-LabFault $s 'backup') -eq 'fail') {
             $answer = [string]$result | ConvertFrom-Json
             $answer.backup = [ordered]@{ possible = $false; reason = ('lab fault backup=fail on ' + $s.Name) }
             $result = ConvertTo-Json -InputObject $answer -Depth 12 -Compress
         }
-        if ($Call -eq 'restart' -and (Get-LabFault $s 'healthCheck') -eq 'fail') {
-            $request = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String([string]$ArgumentList[0])) | ConvertFrom-Json
-            if ($null -ne $request.healthCheck) {
-                $result = ConvertTo-Json -InputObject @{ health = [ordered]@{ ok = $false; failures = (Get-LabHealthFailures $s $request.healthCheck) } } -Depth 10 -Compress
-            }
-        }
         if ($Call -eq 'writeFiles') {
             # A real server logs nothing: the lab's events are the emulator's record of what changed.
             foreach ($group in @(([string]$result | ConvertFrom-Json).results)) {
                 foreach ($f in @($group.files)) {
-                    Add-LabEvent ([ordered]@{ action = 'write-file'; server = $Server; file = (([string]$f.file -split '[\\/]') -join '/'); sha256Before = $f.sha256Before; sha256After = $f.sha256After; backup = $f.backupPath })
+                    Add-LabEvent ([ordered]@{ action = 'write-file'; server = $script:CurrentServer; file = (([string]$f.file -split '[\\/]') -join '/'); sha256Before = $f.sha256Before; sha256After = $f.sha256After; backup = $f.backupPath })
                 }
             }
         }
@@ -346,7 +538,10 @@ function Invoke-FakeExchangeCall {
         Add-LabLine 'calls.jsonl' $entry
         throw
     } finally {
-        $env:ExchangeInstallPath = $savedInstall
+        foreach ($a in $aliases) { Remove-Item -LiteralPath ('Alias:' + $a) -ErrorAction SilentlyContinue }
+        $env:ExchangeInstallPath = $saved.ExchangeInstallPath
+        $env:windir = $saved.windir
+        $env:SystemDrive = $saved.SystemDrive
         $script:CurrentServer = $null
     }
 }
@@ -360,4 +555,4 @@ function Get-FakeErrorCode([string]$FailCode, $ErrorRecord) {
     return 'target.read-failed'
 }
 
-Export-ModuleMember -Function Get-PartnerApplication, Set-PartnerApplication, Get-ExchangeServer, Get-AuthServer, Get-AuthConfig, Invoke-FakeExchangeCall
+Export-ModuleMember -Function Get-PartnerApplication, Set-PartnerApplication, Get-ManagementRoleEntry, Get-ExchangeServer, Get-AuthServer, Get-AuthConfig, Invoke-FakeExchangeCall, Set-FakeExchangeSession, Get-FakeExchangeSessionInfo

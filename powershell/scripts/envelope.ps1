@@ -11,10 +11,11 @@ Remove-TypeData -TypeName System.Array -ErrorAction SilentlyContinue
 $route = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($RouteB64)) | ConvertFrom-Json
 try {
     $sb = [ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($ScriptB64)))
-    if ($route.transport -eq 'winrm') {
-        $json = Invoke-Command -ComputerName $route.server.fqdn -ScriptBlock $sb -ArgumentList $DataB64, $BlobB64 -ErrorAction Stop
-    } elseif ($route.transport -eq 'lab') {
+    if ($route.lab) {
+        # Lab mode: the fake Exchange module stands in for this machine and for WinRM to each server.
         $json = Invoke-FakeExchangeCall -Route $route -ScriptBlock $sb -ArgumentList @($DataB64, $BlobB64)
+    } elseif ($route.transport -eq 'winrm') {
+        $json = Invoke-Command -ComputerName $route.server.fqdn -ScriptBlock $sb -ArgumentList $DataB64, $BlobB64 -ErrorAction Stop
     } else {
         $json = & $sb $DataB64 $BlobB64
     }

@@ -3,14 +3,18 @@
 # organisation-wide (its Read-Hc* function, sent with this script). Runs where the Exchange cmdlets are.
 param([string]$DataB64, [string]$BlobB64)
 $d = ConvertFrom-HcJson ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($DataB64)))
-$frontEnd = Get-HcFrontEndServers
+$frontEnd = @()
 $servers = @()
-foreach ($s in $frontEnd) {
+$excluded = @()
+foreach ($s in @(Get-ExchangeServer)) {
+    $why = Get-HcOutOfScopeReason $s
+    if ($null -ne $why) { $excluded += @{ Name = [string]$s.Name; reason = $why }; continue }
+    $frontEnd += $s
     $servers += @{ Name = [string]$s.Name; Fqdn = [string]$s.Fqdn; AdminDisplayVersion = [string]$s.AdminDisplayVersion; ServerRole = [string]$s.ServerRole }
 }
 $state = $null
 $stateFiles = @{}
-if ([string]$d.state.transport -ne 'winrm' -or $frontEnd.Count -gt 0) {
+if (@('winrm', 'auto') -notcontains [string]$d.state.transport -or $frontEnd.Count -gt 0) {
     $state = Invoke-HcState $d.state @{ op = 'read'; files = @($d.stateFiles) } $frontEnd
     if ($null -ne $state.files) { foreach ($p in $state.files.PSObject.Properties) { $stateFiles[$p.Name] = $p.Value } }
 }
@@ -18,4 +22,4 @@ $resources = [ordered]@{}
 foreach ($k in @($d.kinds)) { $resources[[string]$k.id] = & (Assert-HcFunction ([string]$k.fn)) $k.data $stateFiles }
 $run = $null
 if ($null -ne $state) { $run = @{ lock = $state.lock; lastRunStart = $state.lastRunStart; lastRunEnd = $state.lastRunEnd } }
-ConvertTo-Json -InputObject @{ servers = $servers; resources = $resources; state = $run } -Depth 12 -Compress
+ConvertTo-Json -InputObject @{ servers = $servers; excluded = $excluded; resources = $resources; state = $run; lockServer = $script:HcLockServer } -Depth 12 -Compress

@@ -30,4 +30,40 @@ if ($backup.possible) {
         $backup = @{ possible = $false; reason = ($drive.Name + ' has ' + [Math]::Floor($drive.AvailableFreeSpace / 1MB) + ' MB free; a backup of these files needs at least ' + [Math]::Ceiling($needed / 1MB) + ' MB.') }
     }
 }
-ConvertTo-Json -InputObject @{ installPath = $install; resources = $resources; backup = $backup } -Depth 12 -Compress
+# The build: ExSetup.exe's FileVersion, as Microsoft's own scripts read it (CSS-Exchange
+# Shared/Get-ExSetupFileVersionInfo.ps1 [H]); AdminDisplayVersion shows the cumulative update only.
+$build = $null
+try {
+    $exsetup = [IO.Path]::Combine($install, 'bin', 'ExSetup.exe')
+    if ([IO.File]::Exists($exsetup)) { $build = [string][Diagnostics.FileVersionInfo]::GetVersionInfo($exsetup).FileVersion }
+} catch { $build = $null }
+# Which application pool serves which folder: IIS's own configuration, read as XML as HealthChecker reads
+# it (CSS-Exchange Get-ExchangeServerIISSettings.ps1 [H]); physical paths with their %variables% expanded
+# here, where they mean something. No WebAdministration: real servers often lack it.
+$iis = $null
+try {
+    $file = [IO.Path]::Combine([string]$env:windir, 'System32', 'inetsrv', 'config', 'applicationHost.config')
+    if ([IO.File]::Exists($file)) {
+        $xml = New-Object Xml
+        $xml.Load($file)
+        $hostNode = $xml.configuration.'system.applicationHost'
+        $globalDefault = 'DefaultAppPool'
+        if ($null -ne $hostNode.sites.applicationDefaults -and [string]$hostNode.sites.applicationDefaults.applicationPool) { $globalDefault = [string]$hostNode.sites.applicationDefaults.applicationPool }
+        $apps = @()
+        foreach ($site in @($hostNode.sites.site)) {
+            $siteDefault = $globalDefault
+            if ($null -ne $site.applicationDefaults -and [string]$site.applicationDefaults.applicationPool) { $siteDefault = [string]$site.applicationDefaults.applicationPool }
+            foreach ($app in @($site.application)) {
+                if ($null -eq $app) { continue }
+                $root = @($app.virtualDirectory | Where-Object { [string]$_.path -eq '/' })
+                if ($root.Count -eq 0) { continue }
+                $pool = [string]$app.applicationPool
+                if (-not $pool) { $pool = $siteDefault }
+                $apps += [ordered]@{ site = [string]$site.name; path = [string]$app.path; pool = $pool; physicalPath = [Environment]::ExpandEnvironmentVariables([string]$root[0].physicalPath) }
+            }
+        }
+        $pools = @(@($hostNode.applicationPools.add) | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_.name })
+        $iis = [ordered]@{ applications = $apps; pools = $pools }
+    }
+} catch { $iis = $null }
+ConvertTo-Json -InputObject @{ installPath = $install; resources = $resources; backup = $backup; build = $build; iis = $iis } -Depth 12 -Compress

@@ -1,20 +1,53 @@
-# hybridcfg: restarts IIS on one server (iisreset /noforce) or recycles the named app pools, then, when
-# asked, waits until every health check path answers 200 OK on https://<fqdn><path> or the time is up.
+# hybridcfg: restarts what a change needs on one server, then, when asked, waits until the health gate
+# passes or the time is up. Runs on that server.
+# - appPools: recycles each pool with %windir%\System32\inetsrv\appcmd.exe (`recycle apppool
+#   /apppool.name:<pool>`), checking its exit code; never WebAdministration, which real servers often lack
+#   (docs/exchange-facts.md#files-iis F3). A recycle starts a new worker process before the old one stops.
+# - iisreset: iisreset /noforce with a stop timeout long enough for Exchange's pools (the default 20 s is not,
+#   F4), then W3SVC and WAS must be running again.
 # An unhealthy server is a result ({health: {ok: false, failures}}), not an error of the call.
 param([string]$DataB64)
 $ErrorActionPreference = 'Stop'
 $d = ConvertFrom-HcJson ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($DataB64)))
+$inetsrv = [IO.Path]::Combine([string]$env:windir, 'System32', 'inetsrv')
 if ($d.mode -eq 'iisreset') {
-    $output = (& iisreset /noforce | Out-String).Trim()
+    $timeout = [int]$d.iisresetTimeoutSeconds
+    $output = (& iisreset /noforce ('/timeout:' + $timeout) 2>&1 | Out-String).Trim()
     if ($LASTEXITCODE -ne 0) {
-        throw ('[target.restart-failed] iisreset /noforce failed (exit code ' + $LASTEXITCODE + '): ' + $output)
+        throw ('[target.restart-failed] iisreset /noforce /timeout:' + $timeout + ' failed (exit code ' + $LASTEXITCODE + '): ' + $output)
+    }
+    # iisreset's exit codes are not documented (F4): the services themselves say whether IIS is back.
+    $wait = 60
+    if ($null -ne $d.serviceWaitSeconds) { $wait = [int]$d.serviceWaitSeconds }
+    $deadline = [DateTime]::UtcNow.AddSeconds($wait)
+    do {
+        $down = @(Get-Service -Name W3SVC, WAS | Where-Object { [string]$_.Status -ne 'Running' })
+        if ($down.Count -eq 0) { break }
+        Start-Sleep -Seconds 2
+    } while ([DateTime]::UtcNow -lt $deadline)
+    if ($down.Count -gt 0) {
+        throw ('[target.restart-failed] After iisreset, ' + (($down | ForEach-Object { [string]$_.Name + ' is ' + [string]$_.Status }) -join ', ') + ' (' + $wait + ' s later). Start them (Start-Service W3SVC, WAS) and check the System event log.')
     }
 } elseif ($d.mode -eq 'appPools') {
-    foreach ($pool in @($d.appPools)) {
-        try {
-            Restart-WebAppPool -Name ([string]$pool)
-        } catch {
-            throw ('[target.restart-failed] Restart-WebAppPool ' + [string]$pool + ' failed: ' + $_.Exception.Message)
+    $appcmd = [IO.Path]::Combine($inetsrv, 'appcmd.exe')
+    if (-not [IO.File]::Exists($appcmd)) {
+        throw ('[target.restart-failed] ' + $appcmd + ' is missing, so no application pool can be recycled. Use restart.mode: iisreset, or repair IIS.')
+    }
+    $pools = New-Object 'System.Collections.Generic.List[string]'
+    foreach ($p in @($d.appPools)) { if ($null -ne $p -and -not $pools.Contains([string]$p)) { $pools.Add([string]$p) } }
+    if ($d.allExchangePools) {
+        # Every MSExchange* pool IIS has here, HealthChecker's filter (CSS-Exchange Get-ExchangeAppPoolsInformation.ps1 [H]).
+        $xml = New-Object Xml
+        $xml.Load([IO.Path]::Combine($inetsrv, 'config', 'applicationHost.config'))
+        foreach ($a in @($xml.configuration.'system.applicationHost'.applicationPools.add)) {
+            if ($null -ne $a -and [string]$a.name -like 'MSExchange*' -and -not $pools.Contains([string]$a.name)) { $pools.Add([string]$a.name) }
+        }
+    }
+    if ($pools.Count -eq 0) { throw '[target.bad-request] No application pool to recycle.' }
+    foreach ($pool in $pools) {
+        $output = (& $appcmd recycle apppool ('/apppool.name:' + $pool) 2>&1 | Out-String).Trim()
+        if ($LASTEXITCODE -ne 0) {
+            throw ('[target.restart-failed] appcmd recycle apppool /apppool.name:' + $pool + ' failed (exit code ' + $LASTEXITCODE + '): ' + $output)
         }
     }
 } else {
@@ -29,6 +62,7 @@ $timeout = [double]$d.healthCheck.timeoutSeconds
 # is accepted for that host name only. PowerShell 7 skips the check per request; Windows PowerShell 5.1
 # has no such switch and gets a validation callback that trusts just this host.
 $web = @{ UseBasicParsing = $true; MaximumRedirection = 0 }
+
 if ($PSVersionTable.PSVersion.Major -ge 6) {
     $web['SkipCertificateCheck'] = $true
 } else {
@@ -64,28 +98,53 @@ public static class HybridcfgOwnCertificate {
     }
     [HybridcfgOwnCertificate]::Trust($fqdn)
 }
-$pending = New-Object 'System.Collections.Generic.List[string]'
-foreach ($p in @($d.healthCheck.paths)) { $pending.Add([string]$p) }
+# What one request answered: its status and WWW-Authenticate, from the answer or from the error that
+# Invoke-WebRequest throws for a status other than 2xx (5.1: WebException.Response, an HttpWebResponse;
+# 7: HttpResponseException.Response, an HttpResponseMessage).
+function Get-HcHttpAnswer([string]$Url, [int]$TimeoutSec) {
+    try {
+        $answer = Invoke-WebRequest -Uri $Url -TimeoutSec $TimeoutSec @web
+        return @{ status = [int]$answer.StatusCode; auth = ''; error = $null }
+    } catch {
+        $r = $_.Exception.Response
+        if ($null -eq $r) { return @{ status = 0; auth = ''; error = [string]$_.Exception.Message } }
+        $auth = ''
+        try { $auth = [string]$r.Headers['WWW-Authenticate'] } catch { $auth = '' }
+        if (-not $auth) { try { $auth = (@($r.Headers.WwwAuthenticate) | ForEach-Object { [string]$_ }) -join ', ' } catch { $auth = '' } }
+        return @{ status = [int]$r.StatusCode; auth = $auth; error = [string]$_.Exception.Message }
+    }
+}
+# Each check: a path the spec lists (200), or a probe of a changed vdir (200, or 401 with a Bearer challenge).
+$pending = New-Object 'System.Collections.Generic.List[object]'
+foreach ($p in @($d.healthCheck.paths)) { $pending.Add(@{ path = [string]$p; expect = 'ok' }) }
+foreach ($p in @($d.healthCheck.probes)) { if ($null -ne $p) { $pending.Add(@{ path = [string]$p.path; expect = [string]$p.expect }) } }
 $last = @{}
 $deadline = [DateTime]::UtcNow.AddSeconds($timeout)
 while ($pending.Count -gt 0) {
-    foreach ($p in @($pending)) {
-        $url = 'https://' + $fqdn + '/' + ($p -replace '^/+', '')
+    # A new list each round: List[object].Remove of a hashtable fails to bind in PowerShell ("Argument
+    # types do not match").
+    $round = $pending
+    $pending = New-Object 'System.Collections.Generic.List[object]'
+    foreach ($c in $round) {
+        $url = 'https://' + $fqdn + '/' + ($c.path -replace '^/+', '')
         $left = [Math]::Ceiling(($deadline - [DateTime]::UtcNow).TotalSeconds)
-        try {
-            $answer = Invoke-WebRequest -Uri $url -TimeoutSec ([int][Math]::Max(1, [Math]::Min(30, $left))) @web
-            if ([int]$answer.StatusCode -eq 200) { [void]$pending.Remove($p) } else { $last[$p] = 'it answered ' + [int]$answer.StatusCode }
-        } catch {
-            $last[$p] = $_.Exception.Message
-        }
+        $a = Get-HcHttpAnswer $url ([int][Math]::Max(1, [Math]::Min(30, $left)))
+        $passed = $false
+        if ($c.expect -eq 'bearer-challenge') { $passed = ($a.status -eq 401 -and $a.auth -match '(^|,\s*)Bearer\b') } else { $passed = ($a.status -eq 200) }
+        if ($passed) { continue }
+        $pending.Add($c)
+        if ($a.status -ne 0) { $last[$c.path] = 'it answered ' + $a.status + $(if ($a.auth) { ' (WWW-Authenticate: ' + $a.auth + ')' } else { '' }) }
+        else { $last[$c.path] = $a.error }
     }
     if ($pending.Count -eq 0 -or [DateTime]::UtcNow -ge $deadline) { break }
     # IIS needs a few seconds to bring the app pools back after a restart.
     Start-Sleep -Seconds 2
 }
 $failures = @()
-foreach ($p in $pending) {
-    $url = 'https://' + $fqdn + '/' + ($p -replace '^/+', '')
-    $failures += [ordered]@{ path = $p; reason = ($url + ' did not answer 200 OK within ' + [string]$d.healthCheck.timeoutSeconds + ' s: ' + [string]$last[$p]) }
+foreach ($c in $pending) {
+    $url = 'https://' + $fqdn + '/' + ($c.path -replace '^/+', '')
+    $want = '200 OK'
+    if ($c.expect -eq 'bearer-challenge') { $want = '401 with a Bearer challenge' }
+    $failures += [ordered]@{ path = $c.path; reason = ($url + ' did not answer ' + $want + ' within ' + [string]$d.healthCheck.timeoutSeconds + ' s: ' + [string]$last[$c.path]) }
 }
 ConvertTo-Json -InputObject @{ health = @{ ok = ($failures.Count -eq 0); failures = $failures } } -Depth 5 -Compress

@@ -2,4 +2,5 @@
 # where the lock server is.
 param([string]$DataB64, [string]$BlobB64)
 $d = ConvertFrom-HcJson ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($DataB64)))
-ConvertTo-Json -InputObject (Invoke-HcState $d.state $d.operation $null) -Depth 5 -Compress
+$result = Invoke-HcState $d.state $d.operation $null
+ConvertTo-Json -InputObject @{ result = $result; lockServer = $script:HcLockServer } -Depth 6 -Compress

@@ -24,6 +24,7 @@ import { kindOf, type Registry } from '../resources/registry';
 import type { Change, LiveState, ResourceKind } from '../resources/types';
 import { assumptions as assumptionsFor } from '../assumptions/register';
 import type { LoadedSpec, RestartSpec } from '../spec/types';
+import type { PlannedRestart } from '../plan/types';
 import type { ExchangeServer, HealthCheckRequest, HealthCheckResult, LockHolder, RestartRequest, Target } from '../targets/types';
 
 export type ServerOutcome = 'changed' | 'restarted' | 'unchanged' | 'failed' | 'not-started' | 'rolledBack';
@@ -78,8 +79,31 @@ function batches<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-export function describeRestart(mode: 'iisreset' | 'appPools', appPools?: readonly string[]): string {
-  return mode === 'iisreset' ? 'iisreset /noforce' : `recycle ${(appPools ?? []).join(', ')}`;
+export function describeRestart(mode: 'iisreset' | 'appPools', appPools?: readonly string[], allExchangePools?: boolean): string {
+  if (mode === 'iisreset') return 'iisreset /noforce';
+  if (allExchangePools) return `recycle every Exchange application pool${appPools && appPools.length > 0 ? ` (and ${appPools.join(', ')})` : ''}`;
+  return `recycle ${(appPools ?? []).join(', ')}`;
+}
+
+/** The target's request for a planned restart, with the health gate's paths and the plan's probes of the changed vdirs. */
+function restartRequestOf(r: PlannedRestart, healthCheck: HealthCheckRequest | undefined): RestartRequest {
+  return {
+    mode: r.mode as 'iisreset' | 'appPools',
+    ...(r.appPools ? { appPools: r.appPools } : {}),
+    ...(r.allExchangePools ? { allExchangePools: true } : {}),
+    ...(healthCheck ? { healthCheck: { ...healthCheck, ...(r.probes && r.probes.length > 0 ? { probes: r.probes } : {}) } } : {}),
+  };
+}
+
+/**
+ * The order servers are changed and restarted in: the plan's, with the server that hosts hybridcfg's own
+ * Exchange session last, so that restarting IIS there cannot cut the session while other servers wait
+ * (remote PowerShell runs in IIS on that server; docs/exchange-facts.md#powershell).
+ */
+export function sessionHostLast(servers: readonly string[], host: string | undefined): string[] {
+  if (host === undefined) return [...servers];
+  const h = host.toUpperCase();
+  return [...servers.filter((s) => s.toUpperCase() !== h), ...servers.filter((s) => s.toUpperCase() === h)];
 }
 
 /** Servers of the plan that have changes but reported they cannot back them up: refused up front. */
@@ -236,7 +260,7 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
     for (const name of restartAgain) {
       const restart = plan.restarts.find((r) => r.server === name);
       if (!restart || restart.mode === 'none') continue;
-      const r = await restartOne(name, { mode: restart.mode, ...(restart.appPools ? { appPools: restart.appPools } : {}), ...(healthCheck ? { healthCheck } : {}) }, 'the rollback restart');
+      const r = await restartOne(name, restartRequestOf(restart, healthCheck), 'the rollback restart');
       const st = serverState.get(name)!;
       if (r.health) st.health = r.health;
       if (r.problem) {
@@ -308,7 +332,7 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
   }
 
   const size = Math.max(1, opts.restart?.rolling?.maxUnavailable ?? 1);
-  for (const batch of batches(plan.servers, size)) {
+  for (const batch of batches(sessionHostLast(plan.servers, target.sessionHost?.()), size)) {
     for (const name of batch) {
       const changes = plan.changes.filter((c) => c.server === name).sort(byOrder);
       const state = serverState.get(name)!;
@@ -332,13 +356,13 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
     // The batch restarts together: maxUnavailable servers at most are down at once.
     const restarts = batch.flatMap((name) => {
       const r = plan.restarts.find((x) => x.server === name);
-      return r && r.mode !== 'none' ? [{ name, mode: r.mode, appPools: r.appPools }] : [];
+      return r && r.mode !== 'none' ? [{ name, mode: r.mode, planned: r }] : [];
     });
     const outcomes = await Promise.all(
       restarts.map(async (r) => {
-        const how = describeRestart(r.mode, r.appPools);
+        const how = describeRestart(r.mode as 'iisreset' | 'appPools', r.planned.appPools, r.planned.allExchangePools);
         await host?.notify(IO.APPLY_RESTART_START.msg(`${r.name}: ${how} ...`, { server: r.name, how }));
-        const answer = await restartOne(r.name, { mode: r.mode, ...(r.appPools ? { appPools: r.appPools } : {}), ...(healthCheck ? { healthCheck } : {}) }, how);
+        const answer = await restartOne(r.name, restartRequestOf(r.planned, healthCheck), how);
         const st = serverState.get(r.name)!;
         if (answer.health) st.health = answer.health;
         // A failed health check still restarted the server; a thrown restart may not have.

@@ -67,6 +67,32 @@ export const ASSUMPTIONS = {
     schema: { type: 'boolean' },
     explain: (v: boolean) => (v ? 'appSetting keys are matched ignoring case.' : 'appSetting keys are matched exactly.'),
   },
+  'partner-application-recycle': {
+    id: 'partner-application-recycle',
+    assumes:
+      'Recycling every Exchange application pool of a server makes it read partner applications again: the cache lives in the worker processes, which a recycle replaces as iisreset does.',
+    confidence: '?',
+    source: `${FACTS}#files-iis`,
+    default: true,
+    schema: { type: 'boolean' },
+    explain: (v: boolean) =>
+      v
+        ? 'A partner application change recycles every MSExchange* application pool of each server (appcmd), one server at a time.'
+        : 'A partner application change restarts IIS on each server (iisreset), one server at a time.',
+  },
+  'health-probes': {
+    id: 'health-probes',
+    assumes:
+      'A vdir answers https://<server>/<vdir>/healthcheck.htm with 200 while it works (owa, ecp, ews, mapi, oab, autodiscover, rpc), and /api answers an anonymous request with 401 and a Bearer challenge.',
+    confidence: '?',
+    source: `${FACTS}#health`,
+    default: true,
+    schema: { type: 'boolean' },
+    explain: (v: boolean) =>
+      v
+        ? 'The health gate of a restart also probes the vdirs whose web.config changed, where one of these answers is known.'
+        : 'The health gate checks only the paths the spec lists.',
+  },
   'empty-permission-list-is-null': {
     id: 'empty-permission-list-is-null',
     assumes: 'An unset permission list is $null (CLIXML Nil), and Set-PartnerApplication with $null clears it.',

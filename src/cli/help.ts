@@ -181,19 +181,26 @@ Examples:
 Run "hybridcfg lab <command> --help" for the options of one command.
 `;
 
-export const LAB_INIT_USAGE = `Usage: hybridcfg lab init DIR [--servers A,B,...]
+export const LAB_INIT_USAGE = `Usage: hybridcfg lab init DIR [--servers A,B,...] [--build BUILD[,SERVER=BUILD...]] [--app-only-exposed]
 
 Create a lab organisation in DIR (created if missing; refused if it exists and is not empty):
-organization.json (partner applications, auth config and servers from real Exchange 2019 captures),
-one folder per server with its vdirs' web.config files, and an empty audit trail.
+organization.json (partner applications, auth config, servers and the role entries of their build, from
+real Exchange 2019 captures), one folder per server with its vdirs' web.config files, IIS configuration
+and ExSetup.exe, and an empty audit trail. LAB.md describes the build profiles and their sources.
 
 Options:
-  --servers A,B  Server names (NetBIOS: letters, digits, hyphen, at most 15). Default: EX01
-  --help, -h     This help
+  --servers A,B       Server names (NetBIOS: letters, digits, hyphen, at most 15). Default: EX01
+  --build B[,S=B]     The servers' build as ExSetup.exe shows it, for all and/or per server.
+                      Default: 15.2.1748.43 (Exchange 2019 CU15 with the February 2026 SU)
+  --app-only-exposed  Rehearse an organisation whose role entry of Set-PartnerApplication exposes
+                      -AppOnlyPermissions (as on the build the 2019 write-up used; not documented for
+                      2016, 2019 or SE)
+  --help, -h          This help
 
 Examples:
   hybridcfg lab init ./lab
   hybridcfg lab init ./lab --servers EX01,EX02,EX03
+  hybridcfg lab init ./lab --servers EX01,EX02 --build 15.2.1748.43,EX02=15.1.2507.66
 `;
 
 export const LAB_EVENTS_USAGE = `Usage: hybridcfg lab events DIR [--json] [--calls]

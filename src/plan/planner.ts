@@ -7,11 +7,12 @@
 import { assumptions as assumptionsFor, type Assumptions } from '../assumptions/register';
 import { warning, type Diagnostic } from '../diag/diagnostic';
 import type { Registry } from '../resources/registry';
-import type { Change, KindContext, KindPlan, LiveState, PlanInput, ResourceKind } from '../resources/types';
+import type { Change, KindContext, KindPlan, LiveState, PlanInput, ResourceKind, RestartEffect } from '../resources/types';
+import { poolsServing } from '../domain/iis';
 import type { LoadedSpec } from '../spec/types';
 import { canonicalJson } from '../util/json';
 import { sha256 } from '../util/hash';
-import { PLAN_FORMAT_VERSION, type Plan, type PlanKind, type PlannedRestart } from './types';
+import { PLAN_FORMAT_VERSION, type HealthProbe, type Plan, type PlanKind, type PlannedRestart } from './types';
 
 export interface PlanContext {
   readonly toolVersion: string;
@@ -82,7 +83,9 @@ function planWith(
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
 
-  const restarts = planRestarts(loaded, live, changes);
+  const planned = planRestarts(loaded, live, changes, assumptions);
+  const restarts = planned.restarts;
+  diagnostics.push(...planned.diagnostics, ...(live.notices ?? []));
   const warnings = diagnostics.filter((d) => d.severity === 'warning');
   if (restarts.length > 0 && (loaded.spec.restart?.mode ?? 'iisreset') === 'none') {
     warnings.push(
@@ -90,7 +93,7 @@ function planWith(
         'plan.restart-none',
         `restart.mode is none: the changes take effect only after IIS restarts on ${restarts.map((r) => r.server).join(', ')}.`,
         'Exchange reads OAuthHttpModule.Profiles once per application pool and caches partner applications; ' +
-          'recycle MSExchangeRestFrontEndAppPool or run iisreset yourself, or set restart.mode.',
+          'recycle the pools yourself (the plan names them with restart.mode: appPools), or set restart.mode.',
         { source: loaded.locate('/restart/mode') },
       ),
     );
@@ -110,6 +113,7 @@ function planWith(
       spec: { path: loaded.path, digest: loaded.digest },
       target: ctx.target,
       servers: live.servers.map((s) => s.Name),
+      builds: Object.fromEntries(live.servers.flatMap((s) => (live.serverStates[s.Name]?.build !== undefined ? [[s.Name, live.serverStates[s.Name]!.build]] : []))),
       changes,
       kinds: planKinds,
       restarts,
@@ -126,25 +130,118 @@ function planWith(
   };
 }
 
+/** What hybridcfg calls every Exchange application pool: IIS's MSExchange* pools (HealthChecker's filter, IIS-1 [H]). */
+export const isExchangePool = (pool: string): boolean => /^MSExchange/i.test(pool);
+
+/**
+ * Health probes for the vdirs a change touched, where an answer is known (docs/exchange-facts.md#health):
+ * `<vdir>/healthcheck.htm` answers 200 for owa, ecp, ews, mapi, oab, autodiscover and rpc [M]; /api
+ * answers an anonymous request with 401 and a Bearer challenge [?].
+ */
+const HEALTHCHECK_VDIRS = new Set(['owa', 'ecp', 'ews', 'mapi', 'oab', 'autodiscover', 'rpc']);
+export function probesFor(appPaths: readonly string[]): HealthProbe[] {
+  const out: HealthProbe[] = [];
+  for (const p of appPaths) {
+    const first = p.split('/').filter((x) => x !== '')[0]?.toLowerCase();
+    if (first === undefined) continue;
+    const probe: HealthProbe | undefined = HEALTHCHECK_VDIRS.has(first)
+      ? { path: `/${first}/healthcheck.htm`, expect: 'ok' }
+      : first === 'api'
+        ? { path: '/api/', expect: 'bearer-challenge' }
+        : undefined;
+    if (probe && !out.some((o) => o.path === probe.path)) out.push(probe);
+  }
+  return out;
+}
+
 /**
  * One restart per server, whatever the number of reasons: the restart effects of every change, merged.
  * A server's own reasons come first, then those of organisation-wide changes (every server caches them).
+ * With `restart.mode: appPools` (the default) and no list of pools, a server recycles the pools that serve
+ * its changed files (from its IIS configuration) and, for what every process caches, every Exchange pool
+ * (assumption partner-application-recycle); when hybridcfg cannot tell a file's pool it restarts IIS on
+ * that server and says why.
  */
-export function planRestarts(loaded: LoadedSpec, live: LiveState, changes: readonly Change[]): PlannedRestart[] {
-  const restart = loaded.spec.restart ?? { mode: 'iisreset' as const };
+export function planRestarts(loaded: LoadedSpec, live: LiveState, changes: readonly Change[], assumptions?: Assumptions): { restarts: PlannedRestart[]; diagnostics: Diagnostic[] } {
+  const spec = loaded.spec.restart;
+  const mode = spec?.mode ?? 'appPools';
   const out: PlannedRestart[] = [];
-  const effects = changes.flatMap((c) => c.effects.filter((e) => e.type === 'restart'));
+  const diagnostics: Diagnostic[] = [];
+  const gate = spec?.rolling?.healthCheck !== undefined;
+  const effects = changes.flatMap((c) => c.effects.filter((e): e is RestartEffect => e.type === 'restart'));
   for (const server of live.servers) {
-    const own = effects.filter((e) => e.servers !== 'all' && e.servers.includes(server.Name)).map((e) => e.why);
-    const all = effects.filter((e) => e.servers === 'all').map((e) => e.why);
+    const mine = effects.filter((e) => e.servers === 'all' || e.servers.includes(server.Name));
+    if (mine.length === 0) continue;
+    const own = mine.filter((e) => e.servers !== 'all').map((e) => e.why);
+    const all = mine.filter((e) => e.servers === 'all').map((e) => e.why);
     const reasons = [...own, ...all];
-    if (reasons.length === 0) continue;
-    out.push({
-      server: server.Name,
-      mode: restart.mode,
-      ...(restart.mode === 'appPools' ? { appPools: [...(restart.appPools ?? [])] } : {}),
-      reasons,
-    });
+    if (mode === 'none') {
+      out.push({ server: server.Name, mode: 'none', reasons });
+      continue;
+    }
+    if (mode === 'iisreset') {
+      out.push({ server: server.Name, mode: 'iisreset', reasons });
+      continue;
+    }
+    const iis = live.serverStates[server.Name]?.iis ?? null;
+    const pools = new Set<string>();
+    const appPaths: string[] = [];
+    let everyPool = false;
+    let iisreset: string | undefined;
+    for (const e of mine) {
+      if (e.pools === 'all') {
+        if (assumptions?.get('partner-application-recycle') === false) iisreset ??= `${e.why}, and recycling pools is assumed not to be enough (assumption partner-application-recycle)`;
+        else everyPool = true;
+      } else if (e.pools !== undefined) {
+        for (const p of e.pools) pools.add(p);
+      }
+      for (const file of e.files ?? []) {
+        const serving = iis ? poolsServing(iis, file) : [];
+        if (serving.length === 0) {
+          iisreset ??= iis
+            ? `no IIS application of ${server.Name} serves the folder of ${file}`
+            : `${server.Name}'s IIS configuration (applicationHost.config) could not be read, so the pool serving ${file} is not known`;
+        }
+        for (const p of serving) pools.add(p);
+        if (iis) appPaths.push(...iis.applications.filter((a) => `${a.folder}/`.toLowerCase() === file.toLowerCase().replace(/[^/]*$/, '')).map((a) => a.path));
+      }
+      if (e.pools === undefined && (e.files ?? []).length === 0) iisreset ??= `${e.why}: no pool is known for it`;
+    }
+    const probes = gate && assumptions?.get('health-probes') !== false ? probesFor(appPaths) : [];
+    const withProbes = probes.length > 0 ? { probes } : {};
+    if (spec?.appPools !== undefined) {
+      // The spec's own list wins; a pool a change needs and the list lacks is said, not silently added.
+      const missing = [...pools].filter((p) => !spec.appPools!.some((q) => q.toLowerCase() === p.toLowerCase()));
+      if (missing.length > 0) {
+        diagnostics.push(
+          warning(
+            'plan.restart-misses-pool',
+            `restart.appPools does not recycle ${missing.join(', ')} on ${server.Name}, which serve${missing.length === 1 ? 's' : ''} a changed file there.`,
+            'Add the pools to restart.appPools, or leave restart.appPools out so that hybridcfg recycles the pools each change needs.',
+            { source: loaded.locate('/restart/appPools') },
+          ),
+        );
+      }
+      out.push({ server: server.Name, mode: 'appPools', appPools: [...spec.appPools], reasons, ...withProbes });
+      continue;
+    }
+    if (iisreset !== undefined) {
+      diagnostics.push(
+        warning('plan.restart-iisreset', `${server.Name} restarts IIS (iisreset) instead of recycling application pools: ${iisreset}.`, 'iisreset stops every application pool of the server for a while; hybridcfg waits for W3SVC and WAS to run again.', {
+          source: loaded.locate('/restart'),
+        }),
+      );
+      out.push({ server: server.Name, mode: 'iisreset', reasons, ...withProbes });
+      continue;
+    }
+    if (everyPool) {
+      if (iis) for (const p of iis.pools.filter(isExchangePool)) pools.add(p);
+      else {
+        out.push({ server: server.Name, mode: 'appPools', allExchangePools: true, ...(pools.size > 0 ? { appPools: [...pools] } : {}), reasons, ...withProbes });
+        continue;
+      }
+    }
+    out.push({ server: server.Name, mode: 'appPools', appPools: [...pools], reasons, ...withProbes });
   }
-  return out;
+  return { restarts: out, diagnostics };
 }

@@ -12,10 +12,21 @@ export const PLAN_FORMAT_VERSION = 2;
 
 export interface PlannedRestart {
   readonly server: string;
+  /** `appPools`: recycle application pools (appcmd); `iisreset`: restart IIS; `none`: the spec says not to. */
   readonly mode: 'iisreset' | 'appPools' | 'none';
   readonly appPools?: readonly string[];
+  /** Every Exchange (MSExchange*) pool of the server, found there when the server was not read. */
+  readonly allExchangePools?: boolean;
   /** For people: why this server restarts. */
   readonly reasons: readonly string[];
+  /** Probes of the changed vdirs the health gate adds to the spec's paths (assumption health-probes). */
+  readonly probes?: readonly HealthProbe[];
+}
+
+/** One request the health gate makes: `ok` expects 200; `bearer-challenge` expects 401 with `WWW-Authenticate: Bearer`. */
+export interface HealthProbe {
+  readonly path: string;
+  readonly expect: 'ok' | 'bearer-challenge';
 }
 
 /** What the views need to know of each kind a plan holds changes of, so that a plan describes itself. */
@@ -34,6 +45,8 @@ export interface Plan {
   readonly target: { readonly kind: string; readonly description: string };
   /** Servers in scope, in the order they will be changed. */
   readonly servers: readonly string[];
+  /** Each read server's build from ExSetup.exe (`15.2.1748.43`), null when it could not be read. */
+  readonly builds?: Readonly<Record<string, string | null>>;
   /** Organisation-wide changes first, in the order they are made, then each server's. */
   readonly changes: readonly Change[];
   readonly kinds: Readonly<Record<string, PlanKind>>;

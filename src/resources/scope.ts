@@ -1,7 +1,7 @@
 /** Which servers a spec (or an entry of it) covers: names resolved against the organisation's servers. */
 import { error, type Diagnostic, type SourceRange } from '../diag/diagnostic';
 import { suggest } from '../domain/tokens';
-import type { ExchangeServer } from '../targets/types';
+import type { ExchangeServer, ExcludedServer } from '../targets/types';
 
 function sameName(a: string, b: string): boolean {
   // Exchange server names are NetBIOS names: case-insensitive.
@@ -14,6 +14,7 @@ export function resolveServers(
   known: readonly ExchangeServer[],
   at: { locate(pointer: string): SourceRange | undefined },
   pointer: string,
+  excluded: readonly ExcludedServer[] = [],
 ): { servers: ExchangeServer[]; diagnostics: Diagnostic[] } {
   if (names === 'all') return { servers: [...known], diagnostics: [] };
   const servers: ExchangeServer[] = [];
@@ -22,6 +23,16 @@ export function resolveServers(
     const found = known.find((s) => sameName(s.Name, name));
     if (found) {
       if (!servers.includes(found)) servers.push(found);
+      return;
+    }
+    const left = excluded.find((s) => sameName(s.Name, name));
+    if (left) {
+      diagnostics.push(
+        error('plan.server-out-of-scope', `Server "${name}" is not one hybridcfg manages: it is ${left.reason}.`, 'hybridcfg manages Exchange 2016, 2019 and SE servers with the client access front end. Remove it from `servers:`.', {
+          source: at.locate(`${pointer}/${i}`),
+          path: `${pointer}/${i}`,
+        }),
+      );
       return;
     }
     const guess = suggest(name, known.map((s) => s.Name));

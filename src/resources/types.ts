@@ -89,6 +89,14 @@ export interface RestartEffect {
   readonly why: string;
   /** The assumption this rests on, when the need for a restart is not confirmed. */
   readonly assumption?: string;
+  /**
+   * The application pools that must recycle for the change to take effect: named pools (those serving a
+   * changed vdir, from the server's IIS configuration), or `all` (every Exchange pool of the server, for
+   * what every process caches). Absent: the kind cannot tell, and the spec's restart mode decides.
+   */
+  readonly pools?: 'all' | readonly string[];
+  /** Files of the server (relative to ExchangeInstallPath, with `/`) whose IIS applications must recycle. */
+  readonly files?: readonly string[];
 }
 
 /** What a kind's planner returns beside its changes. */
@@ -130,6 +138,8 @@ export interface LiveState {
   /** The servers in scope, in the order the spec names them (or Exchange lists them for `all`). */
   readonly servers: readonly ExchangeServer[];
   readonly serverStates: Readonly<Record<string, ServerRead>>;
+  /** Warnings from reading (servers left out, how Exchange was reached) that every plan shows. */
+  readonly notices?: readonly Diagnostic[];
 }
 
 /** What to read for a command: a plan (the spec's resources) or a rollback (their originals as well). */

@@ -4,7 +4,7 @@
  * limit. This is the only I/O the planner depends on; the planner itself is pure.
  */
 import { assumptions as assumptionsFor } from '../assumptions/register';
-import { DiagnosticError, error, type Diagnostic } from '../diag/diagnostic';
+import { DiagnosticError, error, warning, type Diagnostic } from '../diag/diagnostic';
 import { IO, type IoHost } from '../io/messages';
 import { kindContext } from '../plan/planner';
 import type { Registry } from '../resources/registry';
@@ -34,7 +34,19 @@ export async function readLive(loaded: LoadedSpec, target: Target, registry: Reg
   const started = Date.now();
   const organization = await target.readOrganization(orgQueries);
   await opts.host?.notify(IO.READ_ORGANIZATION.msg(`organisation read in ${Date.now() - started} ms`, { ms: Date.now() - started, servers: organization.servers.length }));
-  const scope = resolveServers(loaded.spec.servers, organization.servers, loaded, '/servers');
+  const scope = resolveServers(loaded.spec.servers, organization.servers, loaded, '/servers', organization.excluded ?? []);
+  const notices: Diagnostic[] = [...(organization.notices ?? [])];
+  if (loaded.spec.servers === 'all' && (organization.excluded ?? []).length > 0) {
+    const left = organization.excluded!;
+    notices.push(
+      warning(
+        'plan.servers-left-out',
+        `${left.length} server${left.length === 1 ? '' : 's'} of the organisation ${left.length === 1 ? 'is' : 'are'} left out: ${left.map((s) => `${s.Name} (${s.reason})`).join(', ')}.`,
+        'hybridcfg manages Exchange 2016, 2019 and SE servers with the client access front end; nothing of this spec is read or changed on these.',
+        { source: loaded.locate('/servers') },
+      ),
+    );
+  }
   const serverKinds = registry.kinds.filter((k) => k.scope === 'server');
   const diagnostics: Diagnostic[] = [...scope.diagnostics];
   for (const kind of registry.kinds) diagnostics.push(...(kind.checkScope?.(kindContext(kind, loaded, organization.servers, scope.servers, assumptions)) ?? []));
@@ -61,7 +73,7 @@ export async function readLive(loaded: LoadedSpec, target: Target, registry: Reg
     }
     try {
       // A server nothing of the spec concerns is not called (and not reported as read).
-      if (Object.keys(queries).length === 0) return { name: server.Name, installPath: '', resources: {}, backup: { possible: true } } as ServerRead;
+      if (Object.keys(queries).length === 0) return { name: server.Name, installPath: '', resources: {}, backup: { possible: true }, build: null, iis: null } as ServerRead;
       const t = Date.now();
       const state = await target.readServer(server, queries);
       done++;
@@ -78,5 +90,5 @@ export async function readLive(loaded: LoadedSpec, target: Target, registry: Reg
   if (readFailures.length > 0) throw new DiagnosticError(readFailures);
   const serverStates: Record<string, ServerRead> = {};
   scope.servers.forEach((s, i) => (serverStates[s.Name] = states[i]!));
-  return { organization, servers: scope.servers, serverStates };
+  return { organization, servers: scope.servers, serverStates, notices };
 }

@@ -12,11 +12,6 @@ export function coreProblems(spec: Spec): Problem[] {
 function restartProblems(spec: Spec): Problem[] {
   const r = spec.restart;
   if (!r) return [];
-  if (r.mode === 'appPools' && (r.appPools ?? []).length === 0) {
-    return [
-      problem('spec.missing-key', '/restart/mode', '`restart.mode: appPools` needs `restart.appPools`', 'List the application pools to recycle. Example: appPools: [MSExchangeRestFrontEndAppPool]'),
-    ];
-  }
   if (r.mode !== 'appPools' && r.appPools !== undefined) {
     return [
       problem('spec.unused-key', '/restart/appPools', `\`restart.appPools\` is ignored with \`mode: ${r.mode}\``, 'Set mode: appPools to recycle only these pools, or remove appPools.', {

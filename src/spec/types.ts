@@ -44,8 +44,13 @@ export interface PowerShellTargetSpec {
   readonly powershell: {
     /** `powershell` (Windows PowerShell 5.1) or `pwsh`, or a path to either. */
     readonly shell?: string;
-    readonly exchange?: 'local' | { readonly connectionUri: string; readonly authentication?: string };
-    readonly files?: 'local' | 'winrm';
+    /**
+     * `local`: the Exchange Management Shell of this server (RBAC applies); `snap-in`: the Exchange snap-in
+     * loaded directly (unsupported, bypasses RBAC); or a remote endpoint.
+     */
+    readonly exchange?: 'local' | 'snap-in' | { readonly connectionUri: string; readonly authentication?: string };
+    /** `auto` (default): each server in its own place (this machine in-process, others through WinRM). */
+    readonly files?: 'auto' | 'local' | 'winrm';
     /** Rehearsal: run every command through real PowerShell against the fake Exchange module on this lab. */
     readonly lab?: string;
     /** Seconds before a PowerShell call is stopped and reported. */
@@ -54,7 +59,8 @@ export interface PowerShellTargetSpec {
 }
 
 export interface RestartSpec {
-  readonly mode: 'iisreset' | 'appPools' | 'none';
+  /** Default `appPools`: the pools that serve what changed, found in each server's IIS configuration. */
+  readonly mode?: 'iisreset' | 'appPools' | 'none';
   readonly appPools?: readonly string[];
   readonly rolling?: {
     readonly maxUnavailable?: number;

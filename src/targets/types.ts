@@ -8,13 +8,22 @@
  * target; it owns what every kind shares: reaching a server, the round trips, the run state (lock,
  * journal), restarts and health checks.
  */
+import type { Diagnostic } from '../diag/diagnostic';
 
 /** `Get-ExchangeServer`, reduced. Targets list only servers in scope for hybridcfg (client access, not Edge). */
 export interface ExchangeServer {
   readonly Name: string;
   readonly Fqdn: string;
+  /** `Version 15.2 (Build 1748.10)`: the cumulative update only; the whole build is ServerRead.build. */
   readonly AdminDisplayVersion: string;
   readonly ServerRole: string;
+  readonly IsEdgeServer?: boolean;
+}
+
+/** A server Get-ExchangeServer lists that hybridcfg leaves out, and why (Edge, or older than 15.1). */
+export interface ExcludedServer {
+  readonly Name: string;
+  readonly reason: string;
 }
 
 /** Who holds the organisation's apply lock: enough for a person to find the run, and to tell if it is gone. */
@@ -64,6 +73,10 @@ export interface OrganizationRead {
   readonly lock: LockHolder | null;
   /** The last run the journal records (start, and end if it finished). */
   readonly lastRun: { readonly start: JournalStart; readonly end?: JournalEnd } | null;
+  /** Servers Get-ExchangeServer lists that are not in scope (Edge, Exchange 2013 and older). */
+  readonly excluded?: readonly ExcludedServer[];
+  /** What the target noticed about how it reached Exchange (an RBAC-bypassing snap-in, ...), for the plan to show. */
+  readonly notices?: readonly Diagnostic[];
 }
 
 export interface ServerRead {
@@ -77,6 +90,23 @@ export interface ServerRead {
    * writable, disk not full), checked in the same read call.
    */
   readonly backup: { readonly possible: boolean; readonly reason?: string };
+  /**
+   * The server's build from ExSetup.exe's file version (`15.2.1748.43`), which shows the HU and SU that
+   * AdminDisplayVersion does not; null when the file or its version could not be read.
+   */
+  readonly build: string | null;
+  /**
+   * The server's IIS applications (applicationHost.config): each vdir's physical path relative to
+   * ExchangeInstallPath (with `/`) and the application pool serving it; null when it could not be read.
+   */
+  readonly iis: IisMap | null;
+}
+
+/** Which application pool serves which folder of the server (IIS's own configuration). */
+export interface IisMap {
+  readonly applications: readonly { readonly site: string; readonly path: string; readonly folder: string; readonly pool: string }[];
+  /** Every application pool IIS runs (applicationPools), in the file's order. */
+  readonly pools: readonly string[];
 }
 
 /** One kind's requests for one server, carried out in the same call as the other kinds'. */
@@ -86,9 +116,11 @@ export interface ServerSetRequest {
 }
 
 export interface HealthCheckRequest {
-  /** URL paths (`/owa/healthcheck.htm`) requested with https on the server's FQDN. */
+  /** URL paths (`/owa/healthcheck.htm`) requested with https on the server's FQDN; each must answer 200. */
   readonly paths: readonly string[];
   readonly timeoutSeconds: number;
+  /** Probes of the changed vdirs (plan.restarts[].probes): `ok` = 200, `bearer-challenge` = 401 with WWW-Authenticate: Bearer. */
+  readonly probes?: readonly { readonly path: string; readonly expect: 'ok' | 'bearer-challenge' }[];
 }
 
 export interface HealthCheckResult {
@@ -97,8 +129,11 @@ export interface HealthCheckResult {
 }
 
 export interface RestartRequest {
+  /** `appPools`: appcmd recycle of each pool; `iisreset`: iisreset /noforce, then W3SVC and WAS must run. */
   readonly mode: 'iisreset' | 'appPools';
   readonly appPools?: readonly string[];
+  /** Also every MSExchange* pool IIS has on the server (found there). */
+  readonly allExchangePools?: boolean;
   /** Checked in the same call after the restart, so a rolling restart costs one call per server. */
   readonly healthCheck?: HealthCheckRequest;
 }
@@ -122,6 +157,11 @@ export interface Target {
   setServer(server: ExchangeServer, requests: readonly ServerSetRequest[]): Promise<readonly unknown[]>;
   /** Restart, then (when asked) wait for the health check; a failed check is a result, not a throw. */
   restart(server: ExchangeServer, request: RestartRequest): Promise<RestartResult>;
+  /**
+   * The server that hosts hybridcfg's own Exchange session, when the target knows it (the apply engine
+   * restarts it last); undefined when none of the servers does.
+   */
+  sessionHost?(): string | undefined;
   /** Take the organisation's apply lock exclusively (create-if-absent). Returns null when taken, or the current holder. */
   acquireLock(holder: LockHolder): Promise<LockHolder | null>;
   /** Remove the lock if (and only if) it is still held by runId. Returns whether it was removed. */

@@ -9,6 +9,7 @@ import type { ApplyResult } from '../apply/apply';
 import type { Diagnostic } from '../diag/diagnostic';
 import { splitTokens } from '../domain/tokens';
 import type { Plan, PlannedRestart } from '../plan/types';
+import { restartHow } from './restart';
 import type { AttributeChange, Change } from '../resources/types';
 import { REPORT_CSS } from './html/css';
 import { diffSet, diffTokens } from './html/diff';
@@ -258,17 +259,7 @@ function assumptionsSection(plan: Plan): Markup {
 
 // ---- restarts -----------------------------------------------------------------------------------
 
-function restartLabel(r: PlannedRestart): string {
-  switch (r.mode) {
-    case 'iisreset':
-      return 'iisreset /noforce (all of IIS on this server)';
-    case 'appPools':
-      return `recycle ${(r.appPools ?? []).join(', ') || 'app pools'}`;
-    case 'none':
-      // ASP.NET reads appSettings once per AppDomain [M]: a changed file is not live until a recycle.
-      return 'none (restart.mode: none): the change takes effect only after the next recycle';
-  }
-}
+const restartLabel = restartHow;
 
 function restartsSection(restarts: readonly PlannedRestart[]): Markup {
   if (restarts.length === 0) return html``;

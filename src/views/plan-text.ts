@@ -7,6 +7,7 @@ import type { Plan } from '../plan/types';
 import type { AttributeChange, Change } from '../resources/types';
 import { splitTokens } from '../domain/tokens';
 import { renderDiagnostic } from './diagnostics';
+import { buildsLine, probeText, restartHow } from './restart';
 import { paint } from './style';
 
 type Opts = { readonly color: boolean };
@@ -104,7 +105,10 @@ export function countByKind(plan: Plan): string {
 export function renderPlanText(plan: Plan, o: Opts): string {
   const out: string[] = [];
   const scope = plan.servers.length === 0 ? 'no servers in scope' : `${plan.servers.length} server${plan.servers.length === 1 ? '' : 's'} in scope (${plan.servers.join(', ')})`;
-  out.push(`Target: ${plan.target.description}; ${scope}.`, '');
+  out.push(`Target: ${plan.target.description}; ${scope}.`);
+  const builds = buildsLine(plan);
+  if (builds !== undefined) out.push(`Builds: ${builds}.`);
+  out.push('');
   if (plan.changes.length === 0) {
     out.push(paint('No changes. The live state matches the spec.', 'green', o.color));
   } else {
@@ -119,9 +123,9 @@ export function renderPlanText(plan: Plan, o: Opts): string {
   if (restarts.length > 0) {
     out.push('Restarts, one server at a time after its changes:');
     for (const r of restarts) {
-      const how = r.mode === 'iisreset' ? 'iisreset /noforce' : `recycle ${r.appPools?.join(', ')}`;
-      out.push(`  ${r.server}: ${how}`);
-      for (const why of r.reasons) out.push(paint(`      because ${why}`, 'dim', o.color));
+      out.push(`  ${r.server}: ${restartHow(r)}`);
+      for (const why of r.reasons) out.push(paint(`      because ${printable(why)}`, 'dim', o.color));
+      for (const p of r.probes ?? []) out.push(paint(`      then checks that ${probeText(p)}`, 'dim', o.color));
     }
     out.push('');
   }

@@ -5,6 +5,7 @@
  * events.jsonl and calls.jsonl (time and backup stamps aside). The lab target and the PowerShell target
  * with the fake Exchange module run the same assertions, so they agree line for line.
  */
+import { appRequest } from '../helpers/targets';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -70,7 +71,7 @@ export const readFiles = async (target: Target, server: ExchangeServer, ...f: st
   return { ...state, files: (state.resources.webConfig as WebConfigLive).files };
 };
 export const setApp = (target: Target, applicationIdentifier: string, update: PartnerApplicationUpdate) =>
-  target.setOrganization('partnerApplication', { applicationIdentifier, update });
+  target.setOrganization('partnerApplication', appRequest(applicationIdentifier, update));
 export const writeFiles = async (target: Target, server: ExchangeServer, writes: readonly WebConfigRequest[]) =>
   (await target.setServer(server, writes.map((request) => ({ kind: 'webConfig', request })))) as WebConfigResult[];
 
@@ -207,8 +208,8 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
         health: {
           ok: false,
           failures: [
-            { path: '/owa/healthcheck.htm', reason: 'https://EX02.contoso.lab/owa/healthcheck.htm did not answer 200 OK within 5 s (lab fault healthCheck=fail)' },
-            { path: 'ews/healthcheck.htm', reason: 'https://EX02.contoso.lab/ews/healthcheck.htm did not answer 200 OK within 5 s (lab fault healthCheck=fail)' },
+            { path: '/owa/healthcheck.htm', reason: 'https://EX02.contoso.lab/owa/healthcheck.htm did not answer 200 OK within 5 s: it answered 503' },
+            { path: 'ews/healthcheck.htm', reason: 'https://EX02.contoso.lab/ews/healthcheck.htm did not answer 200 OK within 5 s: it answered 503' },
           ],
         },
       });

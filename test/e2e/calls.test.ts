@@ -43,7 +43,7 @@ describe('calls per server on a four-server lab', () => {
     copyFileSync(QUICKSTART, join(dir, 'hybridcfg.yaml'));
     // The same spec narrowed to EX01, to converge one server ahead of the others.
     writeFileSync(join(dir, 'ex01.yaml'), readFileSync(QUICKSTART, 'utf8').replace(/^servers: all\b.*$/m, 'servers: [EX01]'));
-    const init = await runCli(['lab', 'init', './lab', '--servers', SERVERS.join(',')], { cwd: dir });
+    const init = await runCli(['lab', 'init', './lab', '--servers', SERVERS.join(','), '--app-only-exposed'], { cwd: dir });
     expect(init.code).toBe(0);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -53,7 +53,7 @@ describe('output streams and colour (built CLI)', () => {
     expect(build.status).toBe(0);
     dir = mkdtempSync(join(tmpdir(), 'hybridcfg-conv-'));
     copyFileSync(join(ROOT, 'examples', 'specs', 'quickstart.yaml'), join(dir, 'hybridcfg.yaml'));
-    expect(run(['lab', 'init', './lab', '--servers', 'EX01']).status).toBe(0);
+    expect(run(['lab', 'init', './lab', '--servers', 'EX01', '--app-only-exposed']).status).toBe(0);
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

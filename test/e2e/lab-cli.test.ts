@@ -21,7 +21,7 @@ function org(): { servers: Array<{ Name: string; faults?: Record<string, unknown
 
 describe('hybridcfg lab init', () => {
   it('creates the lab, says what it made and what to do next', async () => {
-    const r = await runCli(['lab', 'init', './lab', '--servers', 'EX01,EX02'], { cwd });
+    const r = await runCli(['lab', 'init', './lab', '--servers', 'EX01,EX02', '--app-only-exposed'], { cwd });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`Created the lab ${join(cwd, 'lab')}: organisation contoso.lab, 2 servers (EX01, EX02).`);
@@ -46,7 +46,7 @@ describe('hybridcfg lab init', () => {
   });
 
   it('rejects a bad server name', async () => {
-    const r = await runCli(['lab', 'init', './lab', '--servers', 'EX01,EXCHANGE-SERVER-0001'], { cwd });
+    const r = await runCli(['lab', 'init', './lab', '--servers', 'EX01,EXCHANGE-SERVER-0001', '--app-only-exposed'], { cwd });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('"EXCHANGE-SERVER-0001" is not a valid server name: it has 20 characters, more than 15');
     expect(existsSync(join(cwd, 'lab'))).toBe(false);
@@ -61,7 +61,7 @@ describe('hybridcfg lab init', () => {
 
 describe('hybridcfg lab events', () => {
   it('shows the changes the lab underwent, readable and as JSON, and the calls with --calls', async () => {
-    await runCli(['lab', 'init', './lab', '--servers', 'EX01'], { cwd });
+    await runCli(['lab', 'init', './lab', '--servers', 'EX01', '--app-only-exposed'], { cwd });
     const empty = await runCli(['lab', 'events', './lab'], { cwd });
     expect(empty.stdout).toContain('The lab has not been changed yet');
 
@@ -107,7 +107,7 @@ describe('hybridcfg lab events', () => {
 
 describe('hybridcfg lab fault', () => {
   beforeEach(async () => {
-    await runCli(['lab', 'init', './lab', '--servers', 'EX01,EX02'], { cwd });
+    await runCli(['lab', 'init', './lab', '--servers', 'EX01,EX02', '--app-only-exposed'], { cwd });
   });
 
   it('sets server knobs that the lab target then honours, and clears them', async () => {

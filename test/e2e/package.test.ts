@@ -119,7 +119,7 @@ describe('npm package', () => {
     const version = spawnSync(bin, ['--version'], { cwd: app, encoding: 'utf8' });
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
 
-    expect(spawnSync(bin, ['lab', 'init', './lab', '--servers', 'EX01'], { cwd: app, encoding: 'utf8' }).status).toBe(0);
+    expect(spawnSync(bin, ['lab', 'init', './lab', '--servers', 'EX01', '--app-only-exposed'], { cwd: app, encoding: 'utf8' }).status).toBe(0);
     // A spec written on Windows: CRLF line endings and a backslash path.
     const spec = readFileSync(join(ROOT, 'examples', 'specs', 'quickstart.yaml'), 'utf8')
       .replace('FrontEnd/HttpProxy/rest/web.config', 'FrontEnd\\HttpProxy\\rest\\web.config')

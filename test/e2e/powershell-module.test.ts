@@ -42,7 +42,7 @@ function ps(script: string, opts: { path?: string; module?: string } = {}): { js
 beforeAll(() => {
   expect(existsSync(MAIN)).toBe(true); // `npm ci` builds dist/ (the prepare script)
   dir = mkdtempSync(join(tmpdir(), 'hybridcfg-psmodule-'));
-  const init = spawnSync(process.execPath, [MAIN, 'lab', 'init', './lab', '--servers', 'EX01,EX02'], { cwd: dir, encoding: 'utf8' });
+  const init = spawnSync(process.execPath, [MAIN, 'lab', 'init', './lab', '--servers', 'EX01,EX02', '--app-only-exposed'], { cwd: dir, encoding: 'utf8' });
   expect(init.status).toBe(0);
   copyFileSync(join(ROOT, 'examples', 'specs', 'quickstart.yaml'), join(dir, 'hybridcfg.yaml'));
   // A spec path with a space and a quote shows any quoting problem on the way to the CLI.
@@ -105,7 +105,7 @@ test("exit 1 is a terminating error with the CLI's diagnostics, the JSON documen
 test('plan without -DetailedExitCode exits 0 with changes pending; apply without -Yes cannot prompt and says why', () => {
   const fresh = mkdtempSync(join(tmpdir(), 'hybridcfg-psmodule-noyes-'));
   try {
-    spawnSync(process.execPath, [MAIN, 'lab', 'init', './lab', '--servers', 'EX01'], { cwd: fresh });
+    spawnSync(process.execPath, [MAIN, 'lab', 'init', './lab', '--servers', 'EX01', '--app-only-exposed'], { cwd: fresh });
     copyFileSync(join(ROOT, 'examples', 'specs', 'quickstart.yaml'), join(fresh, 'hybridcfg.yaml'));
     const { json } = ps(`
       Set-Location ${lit(fresh)}

@@ -90,7 +90,7 @@ describe('safety through the CLI: the PowerShell target does what the lab target
       const dir = mkdtempSync(join(tmpdir(), `hybridcfg-pssafety-${kind}-`));
       dirs[kind] = dir;
       writeFileSync(join(dir, 'hybridcfg.yaml'), spec(kind, pwsh));
-      expect((await runCli(['lab', 'init', './lab', '--servers', servers], { cwd: dir })).code).toBe(0);
+      expect((await runCli(['lab', 'init', './lab', '--servers', servers, '--app-only-exposed'], { cwd: dir })).code).toBe(0);
       const orgFile = join(dir, 'lab', 'organization.json');
       const org = JSON.parse(readFileSync(orgFile, 'utf8'));
       for (const s of org.servers) if (faults[s.Name]) s.faults = faults[s.Name];

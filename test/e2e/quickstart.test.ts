@@ -34,7 +34,7 @@ describe('quick start on a two-server lab', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hybridcfg-e2e-'));
     copyFileSync(EXAMPLE, join(dir, 'hybridcfg.yaml'));
-    const init = await runCli(['lab', 'init', './lab', '--servers', 'EX01,EX02'], { cwd: dir });
+    const init = await runCli(['lab', 'init', './lab', '--servers', 'EX01,EX02', '--app-only-exposed'], { cwd: dir });
     expect(init.code).toBe(0);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -143,7 +143,7 @@ describe('saved plans', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hybridcfg-e2e-'));
     copyFileSync(EXAMPLE, join(dir, 'hybridcfg.yaml'));
-    expect((await runCli(['lab', 'init', './lab', '--servers', 'EX01'], { cwd: dir })).code).toBe(0);
+    expect((await runCli(['lab', 'init', './lab', '--servers', 'EX01', '--app-only-exposed'], { cwd: dir })).code).toBe(0);
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -57,7 +57,7 @@ beforeAll(() => {
   template = join(work, 'template');
   require('node:fs').mkdirSync(template);
   writeFileSync(join(template, 'hybridcfg.yaml'), SPEC);
-  expect(cli(template, 'lab', 'init', './lab', '--servers', SERVERS.join(',')).code).toBe(0);
+  expect(cli(template, 'lab', 'init', './lab', '--servers', SERVERS.join(','), '--app-only-exposed').code).toBe(0);
   for (const s of SERVERS) for (const f of FILES) oldBytes.set(`${s}/${f}`, readFileSync(join(template, 'lab', 'servers', s, f)));
   // The new version of every file, from an uninterrupted apply on a copy.
   const reference = join(work, 'reference');

@@ -72,7 +72,7 @@ function snapshot(): Map<string, string> {
 async function setup(restart = ROLLBACK, extra = ''): Promise<void> {
   dir = mkdtempSync(join(tmpdir(), 'hybridcfg-safety-'));
   writeFileSync(join(dir, 'hybridcfg.yaml'), spec(restart, extra));
-  expect((await runCli(['lab', 'init', './lab', '--servers', 'EX01,EX02,EX03'], { cwd: dir })).code).toBe(0);
+  expect((await runCli(['lab', 'init', './lab', '--servers', 'EX01,EX02,EX03', '--app-only-exposed'], { cwd: dir })).code).toBe(0);
 }
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

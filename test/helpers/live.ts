@@ -1,4 +1,6 @@
 /** In-memory live states for planner tests, made from the real captures. */
+import { iisMapOf, parseApplicationHost } from '../../src/targets/iis';
+import type { IisMap } from '../../src/targets/types';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +31,8 @@ export function graph(overrides: Partial<PartnerApplication> = {}): PartnerAppli
   return {
     Name: 'Microsoft Graph',
     ApplicationIdentifier: GRAPH_ID,
+    Guid: '391a8972-dc11-4460-a586-9628e2829562',
+    DistinguishedName: 'CN=Microsoft Graph,CN=Partner Applications,CN=Auth Configuration,CN=Exchange Labs,CN=Microsoft Exchange,CN=Services,CN=Configuration,DC=contoso,DC=lab',
     Enabled: true,
     AcceptSecurityIdentifierInformation: false,
     AccountType: 'OrganizationalAccount',
@@ -37,6 +41,7 @@ export function graph(overrides: Partial<PartnerApplication> = {}): PartnerAppli
     AuthMetadataUrl: '',
     IssuerIdentifier: '',
     LinkedAccount: 'contoso.lab/Users/Microsoft Graph-ApplicationAccount',
+    LinkedAccountDistinguishedName: 'CN=Microsoft Graph-ApplicationAccount,CN=Users,DC=contoso,DC=lab',
     Realm: '',
     UseAuthServer: true,
     ...overrides,
@@ -56,7 +61,15 @@ export function serverState(name: string, files: Record<string, Buffer | null>, 
     files: Object.fromEntries(Object.entries(files).map(([f, b]) => [f, fileRead(b)])),
     ...(originals ? { originals: Object.fromEntries(Object.entries(originals).map(([f, b]) => [f, fileRead(b)])) } : {}),
   };
-  return { name, installPath: `C:\\Program Files\\Microsoft\\Exchange Server\\V15\\`, resources: { webConfig: web }, backup: { possible: true } };
+  const installPath = 'C:\\Program Files\\Microsoft\\Exchange Server\\V15\\';
+  return { name, installPath, resources: { webConfig: web }, backup: { possible: true }, build: '15.2.1748.43', iis: REAL_IIS(installPath) };
+}
+
+/** The IIS map of a real Exchange 2019 server (fixture E19 IIS/applicationHost.config), as read-server.ps1 hands it over. */
+let realIis: ReturnType<typeof parseApplicationHost> | undefined;
+export function REAL_IIS(installPath: string): IisMap {
+  realIis ??= parseApplicationHost(readFileSync(join(__dirname, '..', '..', 'fixtures', 'exchange', 'E19', 'IIS', 'applicationHost.config'), 'utf8'));
+  return iisMapOf(realIis, installPath, { SystemDrive: 'C:', windir: 'C:\\Windows' });
 }
 
 export function live(opts: {
@@ -65,11 +78,13 @@ export function live(opts: {
   originals?: Record<string, Record<string, Buffer | null>>;
   parameters?: string[] | null;
   appOriginals?: Record<string, PartnerApplicationUpdate>;
+  appOnly?: PartnerApplicationsLive['appOnly'];
 }): LiveState {
   const servers = Object.keys(opts.servers ?? {}).map(server);
   const partnerApplication: PartnerApplicationsLive = {
     applications: opts.apps ?? [graph()],
     parameters: opts.parameters === undefined ? null : opts.parameters,
+    appOnly: opts.appOnly !== undefined ? opts.appOnly : opts.parameters === undefined || opts.parameters === null || opts.parameters.includes('AppOnlyPermissions') ? { state: 'session' } : { state: 'no-role' },
     originals: opts.appOriginals ?? {},
   };
   return {

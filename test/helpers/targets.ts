@@ -5,7 +5,10 @@ import { initLab as initLabWith } from '../../src/session/lab';
 import type { TargetContext } from '../../src/targets';
 import { createLabTarget } from '../../src/targets/lab/lab-target';
 import { createPowerShellTarget } from '../../src/targets/powershell';
-import type { PartnerApplicationsLive, PartnerApplicationUpdate } from '../../src/resources/partner-application/types';
+import { readFileSync } from 'node:fs';
+import type { PartnerApplicationRequest, PartnerApplicationsLive, PartnerApplicationUpdate } from '../../src/resources/partner-application/types';
+import { capturePath } from '../../src/targets/lab/captures';
+import { parseClixml } from '../../src/targets/lab/clixml';
 import type { WebConfigLive, WebConfigRequest, WebConfigResult } from '../../src/resources/web-config/types';
 import type { ExchangeServer, Target } from '../../src/targets/types';
 
@@ -27,10 +30,34 @@ export function powershellTarget(dir: string, pwsh: string, opts: { timeoutSecon
   );
 }
 
-/** A new lab with the built-in kinds. */
-export function initLab(dir: string, opts: { servers: readonly string[] }, registry: Registry = REGISTRY): Promise<void> {
-  return initLabWith(dir, opts, registry);
+/**
+ * A new lab with the built-in kinds. The tests' labs rehearse the seed scenario by default: the role entry
+ * of Set-PartnerApplication exposes -AppOnlyPermissions (`lab init --app-only-exposed`), which is not the
+ * documented state of 2016, 2019 or SE; tests of the default organisation say `appOnlyExposed: false`.
+ */
+export function initLab(dir: string, opts: { servers: readonly string[]; build?: string; appOnlyExposed?: boolean }, registry: Registry = REGISTRY): Promise<void> {
+  return initLabWith(dir, { appOnlyExposed: true, ...opts }, registry);
 }
+
+/**
+ * The Guid of each partner application of a new lab (from the capture it is made of, fixture E19
+ * GetPartnerApplication.xml), so that a test can send Set-PartnerApplication's request as the engine does:
+ * by Guid, with the ApplicationIdentifier and Realm it must still have.
+ */
+let captured: readonly { Guid: string; ApplicationIdentifier: string; Realm: string }[] | undefined;
+export function labApp(applicationIdentifier: string): { guid: string; applicationIdentifier: string; realm: string; key: string } {
+  captured ??= parseClixml(readFileSync(capturePath('E19/GetPartnerApplication.xml'), 'utf8')).map((o) => ({
+    Guid: String(o.props.Guid),
+    ApplicationIdentifier: String(o.props.ApplicationIdentifier),
+    Realm: typeof o.props.Realm === 'string' ? o.props.Realm : '',
+  }));
+  const app = captured.find((a) => a.ApplicationIdentifier.toLowerCase() === applicationIdentifier.toLowerCase() && a.Realm === '');
+  // An application the lab does not have: a Guid no object has, so the target's refusal is what is tested.
+  const guid = app?.Guid ?? '00000000-0000-0000-0000-00000000dead';
+  return { guid, applicationIdentifier: app?.ApplicationIdentifier ?? applicationIdentifier, realm: '', key: applicationIdentifier.toLowerCase() };
+}
+/** Set-PartnerApplication's request for a lab application, as the engine sends it. */
+export const appRequest = (applicationIdentifier: string, update: PartnerApplicationUpdate): PartnerApplicationRequest => ({ ...labApp(applicationIdentifier), update });
 
 /** What the session asks each kind to read, for tests that call a target's reads by hand. */
 export const ORG = { partnerApplication: {} } as const;
@@ -54,7 +81,7 @@ export function kindCalls<T extends Target>(target: T) {
       return { ...state, files: f.length > 0 ? (state.resources.webConfig as WebConfigLive).files : {} };
     },
     setPartnerApplication: (applicationIdentifier: string, update: PartnerApplicationUpdate) =>
-      target.setOrganization('partnerApplication', { applicationIdentifier, update }) as Promise<void>,
+      target.setOrganization('partnerApplication', appRequest(applicationIdentifier, update)) as Promise<void>,
     writeFiles: async (server: ExchangeServer, writes: readonly WebConfigRequest[]) =>
       (await target.setServer(server, writes.map((request) => ({ kind: 'webConfig', request })))) as WebConfigResult[],
   };

@@ -78,20 +78,28 @@ describe('initLab', () => {
     }
   });
 
-  it('I4, I5, I6: auth config, EvoSts, servers from the captures, and the full Set-PartnerApplication parameter list', async () => {
+  it('I4, I5, I6: auth config, EvoSts, servers from the captures, and Set-PartnerApplication as the build and its role entries expose it', async () => {
     const dir = path.join(await tempDir(), 'lab');
-    await initLab(dir, { servers: ['EX01', 'ex-02'] });
+    await initLab(dir, { servers: ['EX01', 'ex-02'], appOnlyExposed: false });
     const org = await readLabOrganization(dir);
     expect((org.authConfig as Record<string, unknown>).CurrentCertificateThumbprint).toBe('C3EDCF181EF4F9B53D01768ECA99564014BCA6E7');
     expect((org.authConfig as Record<string, unknown>).ServiceName).toBe('00000002-0000-0ff1-ce00-000000000000');
     expect((org.authServers as readonly Record<string, unknown>[])).toHaveLength(1);
     expect((org.authServers as readonly Record<string, unknown>[])[0].Name).toMatch(/^EvoSts - [0-9a-f-]{36}$/);
     expect((org.authServers as readonly Record<string, unknown>[])[0].IssuerIdentifier).toBe('00000001-0000-0000-c000-000000000000');
+    // AdminDisplayVersion is the CU's build (2019 CU15 = 15.2.1748.10), never the SU's: ExSetup.exe has that.
     expect(org.servers).toEqual([
-      { Name: 'EX01', Fqdn: 'EX01.contoso.lab', AdminDisplayVersion: 'Version 15.2 (Build 986.5)', ServerRole: 'Mailbox' },
-      { Name: 'ex-02', Fqdn: 'ex-02.contoso.lab', AdminDisplayVersion: 'Version 15.2 (Build 986.5)', ServerRole: 'Mailbox' },
+      { Name: 'EX01', Fqdn: 'EX01.contoso.lab', AdminDisplayVersion: 'Version 15.2 (Build 1748.10)', ServerRole: 'Mailbox', IsEdgeServer: false },
+      { Name: 'ex-02', Fqdn: 'ex-02.contoso.lab', AdminDisplayVersion: 'Version 15.2 (Build 1748.10)', ServerRole: 'Mailbox', IsEdgeServer: false },
     ]);
-    expect(org.cmdlets['Set-PartnerApplication'].parameters).toContain('AppOnlyPermissions');
+    // The documented state of 2019: the cmdlet has the parameter, no role entry exposes it to the session.
+    const setPartner = org.cmdlets['Set-PartnerApplication'] as unknown as { parameters: string[]; all: string[] };
+    expect(setPartner.parameters).not.toContain('AppOnlyPermissions');
+    expect(setPartner.parameters).not.toContain('IssuerIdentifier');
+    expect(setPartner.parameters).toEqual(expect.arrayContaining(['Identity', 'Name', 'Enabled', 'AcceptSecurityIdentifierInformation', 'AccountType', 'ActAsPermissions', 'LinkedAccount', 'Realm', 'AuthMetadataUrl']));
+    expect(setPartner.all).toContain('AppOnlyPermissions');
+    expect(org.session).toEqual({ computer: 'ADMIN01', remote: false, executionPolicy: 'RemoteSigned' });
+    expect(org.modules).toEqual({ WebAdministration: false });
     const raw = await fs.readFile(path.join(dir, 'organization.json'));
     expect(raw[0]).toBe('{'.charCodeAt(0)); // no BOM
     expect(raw.toString('utf8')).toContain('\n  "formatVersion": 1,');

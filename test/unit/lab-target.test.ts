@@ -218,7 +218,8 @@ describe('O3 setPartnerApplication', () => {
   it('an unknown ApplicationIdentifier is target.unknown-application', async () => {
     const d = await diagnosticOf(kindCalls(labTarget(dir)).setPartnerApplication('11111111-0000-0000-0000-000000000000', { Enabled: false }));
     expect(d.code).toBe('target.unknown-application');
-    expect(d.detail).toContain('Microsoft Graph (00000003-0000-0000-c000-000000000000)');
+    expect(d.summary).toContain("couldn't be found");
+    expect(d.detail).toContain('Nothing was changed; run plan again');
   });
 
   it('finds the application by ApplicationIdentifier whatever its position and case', async () => {
@@ -253,9 +254,9 @@ describe('O3 setPartnerApplication', () => {
 
   it('concurrent sets through one target do not lose each other', async () => {
     const target = kindCalls(labTarget(dir));
-    await Promise.all([target.setPartnerApplication(GRAPH, { Realm: 'a' }), target.setPartnerApplication(GRAPH, { AuthMetadataUrl: 'https://b' })]);
+    await Promise.all([target.setPartnerApplication(GRAPH, { Name: 'a' }), target.setPartnerApplication(GRAPH, { AcceptSecurityIdentifierInformation: true })]);
     const graph = appsOf(await readLabOrganization(dir)).find((a) => a.ApplicationIdentifier === GRAPH)!;
-    expect([graph.Realm, graph.AuthMetadataUrl]).toEqual(['a', 'https://b']);
+    expect([graph.Name, graph.AcceptSecurityIdentifierInformation]).toEqual(['a', true]);
   });
 });
 

@@ -52,7 +52,7 @@ function countingTarget(names: readonly string[], delay: () => Promise<void>, un
       try {
         await delay();
         if (unreachable.includes(s.Name)) fail('target.unreachable', `${s.Name} is unreachable`);
-        return { name: s.Name, installPath: '/x/', resources: { webConfig: { files: Object.fromEntries(files.map((f) => [f, { exists: false as const }])) } }, backup: { possible: true } };
+        return { name: s.Name, installPath: '/x/', resources: { webConfig: { files: Object.fromEntries(files.map((f) => [f, { exists: false as const }])) } }, backup: { possible: true }, build: null, iis: null };
       } finally {
         inFlight--;
       }

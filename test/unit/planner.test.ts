@@ -127,11 +127,11 @@ describe('partner applications', () => {
   });
 
   it('leaves properties the spec omits alone, and matches by name alone', () => {
-    const spec = loaded({ partnerApplications: [{ name: 'Microsoft Graph', realm: 'contoso.com' }] });
+    const spec = loaded({ partnerApplications: [{ name: 'Microsoft Graph', enabled: false }] });
     const p = plan(spec, live({}));
     expect(p.changes).toHaveLength(1);
-    expect(p.changes[0]).toMatchObject({ data: { update: { Realm: 'contoso.com' } } });
-    expect(Object.keys((p.changes[0].data as { update: object }).update)).toEqual(['Realm']);
+    expect(p.changes[0]).toMatchObject({ data: { update: { Enabled: false } } });
+    expect(Object.keys((p.changes[0].data as { update: object }).update)).toEqual(['Enabled']);
   });
 
   it('an unknown application is a plan error that lists what exists', () => {

@@ -54,9 +54,9 @@ function harness(limit: number, spawnDelayMs = 0) {
     script: 'read-server',
     data: {},
     context: { call: 'readServer', server: { Name: name, Fqdn: `${name}.contoso.lab` } },
-    transport: 'lab',
+    transport: 'winrm',
   });
-  const org: CallRequest = { script: 'read-organization', data: {}, context: { call: 'readOrganization' }, transport: 'lab' };
+  const org: CallRequest = { script: 'read-organization', data: {}, context: { call: 'readOrganization' }, transport: 'session' };
   return {
     pool,
     main,

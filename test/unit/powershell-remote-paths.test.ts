@@ -61,15 +61,24 @@ describe('the run state on the lock server, through WinRM', () => {
     const holder = { runId: 'r1', command: 'apply', host: 'admin01', user: 'alice', pid: 7, startedAt: '2026-01-01T00:00:00.000Z' };
     const text = JSON.stringify(holder, null, 2) + '\n';
     const taken = run(SERVERS + winrm(root), 'state-call', { state: state('winrm'), operation: { op: 'acquire', text } });
-    expect(taken).toEqual({ ok: true, result: { acquired: true } });
+    // The call says which lock server it used, so that later calls of the run need not look it up again.
+    expect(taken).toEqual({ ok: true, result: { result: { acquired: true }, lockServer: { Name: 'EX-9', Fqdn: 'ex-9.contoso.lab' } } });
     expect(await fs.readdir(root)).toEqual(['ex-9.contoso.lab']);
     expect(await fs.readFile(path.join(root, 'ex-9.contoso.lab', 'hybridcfg', 'lock.json'), 'utf8')).toBe(text);
 
     const again = run(SERVERS + winrm(root), 'state-call', { state: state('winrm'), operation: { op: 'acquire', text: '{}' } });
-    expect(again).toEqual({ ok: true, result: { acquired: false, holder: text } });
+    expect(again).toMatchObject({ ok: true, result: { result: { acquired: false, holder: text } } });
 
+    // Told the lock server, a call does not ask Get-ExchangeServer again (one lookup per run).
+    const told = run(`function global:Get-ExchangeServer { throw 'Get-ExchangeServer called' }\n${winrm(root)}`, 'state-call', {
+      state: { ...state('winrm'), lockServer: { name: 'EX-9', fqdn: 'ex-9.contoso.lab' } },
+      operation: { op: 'release', runId: 'r1' },
+    });
+    expect(told).toEqual({ ok: true, result: { result: { released: true }, lockServer: { Name: 'EX-9', Fqdn: 'ex-9.contoso.lab' } } });
+
+    await fs.writeFile(path.join(root, 'ex-9.contoso.lab', 'hybridcfg', 'lock.json'), text);
     const org = run(`${SERVERS}${winrm(root)}`, 'read-organization', { state: state('winrm'), stateFiles: [], kinds: [] }, 'readOrganization');
-    expect(org).toMatchObject({ ok: true, result: { state: { lock: text, lastRunStart: null, lastRunEnd: null } } });
+    expect(org).toMatchObject({ ok: true, result: { state: { lock: text, lastRunStart: null, lastRunEnd: null }, lockServer: { Name: 'EX-9' } } });
     if (org.ok) expect(org.result.servers.map((s: { Name: string }) => s.Name)).toEqual(['EX2', 'EX10', 'EX-9']);
   });
 
@@ -90,7 +99,8 @@ function global:Invoke-Command([string]$ComputerName) {
 
 describe('the health check after a restart (real polling, stand-in web requests)', () => {
   const iis = `
-function global:iisreset { $global:LASTEXITCODE = 0; 'Internet services successfully restarted' }
+function global:iisreset { $global:HcReset = @($args); $global:LASTEXITCODE = 0; 'Internet services successfully restarted' }
+function global:Get-Service([string[]]$Name) { foreach ($n in $Name) { [pscustomobject]@{ Name = $n; Status = 'Running' } } }
 $global:HcAsked = @()
 function global:Invoke-WebRequest {
     param([string]$Uri, [switch]$UseBasicParsing, [int]$TimeoutSec, [int]$MaximumRedirection, [switch]$SkipCertificateCheck)
@@ -120,4 +130,77 @@ function global:Invoke-WebRequest {
   test('no health check asked: the restart answers without one', () => {
     expect(run(iis, 'restart', { mode: 'iisreset', appPools: [], fqdn: 'ex1.contoso.lab', healthCheck: null }, 'restart')).toEqual({ ok: true, result: {} });
   });
+
+  test('/api passes only with 401 and a Bearer challenge, as Invoke-WebRequest throws it (5.1: WebException.Response)', () => {
+    const api = (auth: string, status: number) => `
+function global:iisreset { $global:LASTEXITCODE = 0 }
+function global:Get-Service([string[]]$Name) { foreach ($n in $Name) { [pscustomobject]@{ Name = $n; Status = 'Running' } } }
+function global:Invoke-WebRequest {
+    param([string]$Uri, [switch]$UseBasicParsing, [int]$TimeoutSec, [int]$MaximumRedirection, [switch]$SkipCertificateCheck)
+    $ex = New-Object System.Net.WebException('The remote server returned an error: (${status}).')
+    $ex | Add-Member -NotePropertyName Response -NotePropertyValue ([pscustomobject]@{ StatusCode = ${status}; Headers = @{ 'WWW-Authenticate' = '${auth}' } }) -Force
+    throw $ex
+}`;
+    const request = { mode: 'iisreset', appPools: [], fqdn: 'ex1.contoso.lab', healthCheck: { paths: [], probes: [{ path: '/api/', expect: 'bearer-challenge' }], timeoutSeconds: 1 } };
+    expect(run(api('Bearer client_id="00000002-0000-0ff1-ce00-000000000000"', 401), 'restart', request, 'restart')).toEqual({ ok: true, result: { health: { ok: true, failures: [] } } });
+    expect(run(api('Negotiate', 401), 'restart', request, 'restart')).toMatchObject({
+      ok: true,
+      result: { health: { ok: false, failures: [{ path: '/api/', reason: 'https://ex1.contoso.lab/api/ did not answer 401 with a Bearer challenge within 1 s: it answered 401 (WWW-Authenticate: Negotiate)' }] } },
+    });
+    expect(run(api('', 503), 'restart', request, 'restart')).toMatchObject({ ok: true, result: { health: { ok: false, failures: [{ reason: expect.stringContaining('it answered 503') }] } } });
+  });
 });
+
+describe('restarts as real servers take them', () => {
+  const windir = (root: string) => `$env:windir = '${root}'\n`;
+  const appcmd = (root: string, exit: number, output: string) => `
+New-Item -ItemType Directory -Force -Path '${root}/System32/inetsrv' | Out-Null
+Set-Content -LiteralPath '${root}/System32/inetsrv/appcmd.exe' -Value ''
+function global:Invoke-StandInAppcmd { $global:HcAppcmd += ,@($args); $global:LASTEXITCODE = ${exit}; '${output}' }
+$global:HcAppcmd = @()
+Set-Alias -Name ([IO.Path]::Combine('${root}', 'System32', 'inetsrv', 'appcmd.exe')) -Value Invoke-StandInAppcmd -Scope Global
+`;
+  let root: string;
+  beforeEach(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'hybridcfg-restart-'));
+  });
+  afterEach(() => fs.rm(root, { recursive: true, force: true }));
+
+  test('pools are recycled with appcmd, one call each, by name; never through WebAdministration', () => {
+    const r = run(windir(root) + appcmd(root, 0, '"x" successfully recycled') + 'function global:Restart-WebAppPool { throw "WebAdministration used" }', 'restart', { mode: 'appPools', appPools: ['MSExchangeRestFrontEndAppPool', 'MSExchangeOWAAppPool'], fqdn: 'ex1', healthCheck: null }, 'restart');
+    expect(r).toEqual({ ok: true, result: {} });
+  });
+
+  test("appcmd's exit code decides: a failure names the pool, the code and what appcmd said", () => {
+    const r = run(windir(root) + appcmd(root, 50, 'ERROR ( message:Cannot find APPPOOL object with identifier "Nope". )'), 'restart', { mode: 'appPools', appPools: ['Nope'], fqdn: 'ex1', healthCheck: null }, 'restart');
+    if (r.ok) throw new Error('expected a failure');
+    const d = classifyError(r.error, { call: 'restart', server: { Name: 'EX1', Fqdn: 'ex1' } });
+    expect(d.code).toBe('target.restart-failed');
+    expect(d.summary).toContain('appcmd recycle apppool /apppool.name:Nope failed (exit code 50): ERROR ( message:Cannot find APPPOOL object');
+  });
+
+  test('a missing appcmd.exe is named, with the way out', () => {
+    const r = run(windir(root), 'restart', { mode: 'appPools', appPools: ['MSExchangeRestFrontEndAppPool'], fqdn: 'ex1', healthCheck: null }, 'restart');
+    if (r.ok) throw new Error('expected a failure');
+    expect(r.error.message).toContain('appcmd.exe is missing, so no application pool can be recycled. Use restart.mode: iisreset');
+  });
+
+  test('iisreset gets a stop timeout long enough for Exchange, and W3SVC and WAS must run afterwards', () => {
+    const stopped = `
+function global:iisreset { $global:HcReset = @($args); $global:LASTEXITCODE = 0 }
+function global:Get-Service([string[]]$Name) { foreach ($n in $Name) { [pscustomobject]@{ Name = $n; Status = $(if ($n -eq 'WAS') { 'Stopped' } else { 'Running' }) } } }
+function global:Start-Sleep { }
+`;
+    // The wait for the services is cut to 1 s here (real servers get 60 s).
+    const r = run(stopped, 'restart', { mode: 'iisreset', appPools: [], iisresetTimeoutSeconds: 300, serviceWaitSeconds: 1, fqdn: 'ex1', healthCheck: null }, 'restart');
+    if (r.ok) throw new Error('expected a failure');
+    expect(r.error.message).toContain('After iisreset, WAS is Stopped (1 s later)');
+    const ok = run(iis_ok, 'restart', { mode: 'iisreset', appPools: [], iisresetTimeoutSeconds: 300, fqdn: 'ex1', healthCheck: null }, 'restart');
+    expect(ok).toEqual({ ok: true, result: {} });
+  });
+});
+
+const iis_ok = `
+function global:iisreset { if (@($args) -notcontains '/timeout:300' -or @($args) -notcontains '/noforce') { throw ('iisreset ' + ($args -join ' ')) }; $global:LASTEXITCODE = 0 }
+function global:Get-Service([string[]]$Name) { foreach ($n in $Name) { [pscustomobject]@{ Name = $n; Status = 'Running' } } }
+`;

@@ -47,19 +47,20 @@ describe('PowerShell target on pwsh with the fake Exchange module', () => {
   });
 
   test('hostile strings in every partner application field arrive intact and never run', async () => {
+    // An account whose names are hostile too, for -LinkedAccount to resolve (by DistinguishedName).
+    const file = path.join(lab, 'organization.json');
+    const org = JSON.parse(await fs.readFile(file, 'utf8'));
+    org.accounts = [...org.accounts, { DistinguishedName: HOSTILE[2], CanonicalName: HOSTILE[3] }];
+    await fs.writeFile(file, JSON.stringify(org, null, 2) + '\n');
     const update = {
       Name: HOSTILE[0]!,
-      Realm: HOSTILE[1]!,
       LinkedAccount: HOSTILE[2]!,
-      AuthMetadataUrl: HOSTILE[3]!,
-      IssuerIdentifier: HOSTILE[4]!,
-      AccountType: HOSTILE[5]!,
       ActAsPermissions: HOSTILE,
       AppOnlyPermissions: [...HOSTILE].reverse(),
     };
     await target.setPartnerApplication(GRAPH_APPLICATION_IDENTIFIER, update);
     const app = (await target.readOrganization()).partnerApplications.find((a) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER);
-    expect(app).toMatchObject(update);
+    expect(app).toMatchObject({ ...update, LinkedAccount: HOSTILE[3], LinkedAccountDistinguishedName: HOSTILE[2] });
     expect(await marker()).toBe(false);
   });
 
@@ -72,6 +73,11 @@ describe('PowerShell target on pwsh with the fake Exchange module', () => {
     const bytes = Buffer.concat([current.bytes, Buffer.from(HOSTILE.join('\r\n'), 'utf8')]);
     await target.writeFiles(ex01, [{ file: REST_FRONTEND_WEB_CONFIG, bytes, expectedSha256: current.sha256 }]);
     expect(await fs.readFile(path.join(lab, 'servers', 'EX01', ...REST_FRONTEND_WEB_CONFIG.split('/')))).toEqual(bytes);
+    // Pools with hostile names, as IIS would list them (appcmd recycles only pools IIS has).
+    const config = path.join(lab, 'servers', 'EX01', 'Windows', 'System32', 'inetsrv', 'config', 'applicationHost.config');
+    const xmlAttr = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;');
+    const text = await fs.readFile(config, 'utf8');
+    await fs.writeFile(config, text.replace('<applicationPools>', `<applicationPools>${HOSTILE.map((h) => `<add name="${xmlAttr(h)}" />`).join('')}`));
     await target.restart(ex01, { mode: 'appPools', appPools: HOSTILE });
     const recycled = (await readLines(path.join(lab, 'events.jsonl'))).filter((e) => e.action === 'recycle-apppool').map((e) => e.appPool);
     expect(recycled).toEqual(HOSTILE);
@@ -150,14 +156,15 @@ describe('PowerShell target with --parallelism: server calls run side by side in
     const file = path.join(lab, 'organization.json');
     const org = JSON.parse(await fs.readFile(file, 'utf8'));
     const [ex01, ex02] = (await target.readOrganization()).servers;
-    // EX01 answers only after its call's timeout: it is asked first, so with one shell EX02 would wait for it.
-    await fs.writeFile(file, JSON.stringify({ ...org, servers: org.servers.map((s: any) => (s.Name === 'EX01' ? { ...s, faults: { latencyMs: 60000 } } : s)) }, null, 2));
+    // EX02 (reached through WinRM) answers only after its call's timeout: it is asked first, so with one
+    // shell EX01 would wait for it.
+    await fs.writeFile(file, JSON.stringify({ ...org, servers: org.servers.map((s: any) => (s.Name === 'EX02' ? { ...s, faults: { latencyMs: 60000 } } : s)) }, null, 2));
     let hungSettled = false;
-    const hung = target.readServer(ex01!, [REST_FRONTEND_WEB_CONFIG]).finally(() => (hungSettled = true));
-    const quick = await target.readServer(ex02!, [REST_FRONTEND_WEB_CONFIG]);
+    const hung = target.readServer(ex02!, [REST_FRONTEND_WEB_CONFIG]).finally(() => (hungSettled = true));
+    const quick = await target.readServer(ex01!, [REST_FRONTEND_WEB_CONFIG]);
     expect(quick.files[REST_FRONTEND_WEB_CONFIG]?.exists).toBe(true);
     expect(hungSettled).toBe(false);
-    await expect(hung).rejects.toMatchObject({ diagnostics: [expect.objectContaining({ code: 'target.timeout', summary: expect.stringContaining('readServer on EX01') })] });
+    await expect(hung).rejects.toMatchObject({ diagnostics: [expect.objectContaining({ code: 'target.timeout', summary: expect.stringContaining('readServer on EX02') })] });
 
     await fs.writeFile(file, JSON.stringify(org, null, 2));
     const again = await Promise.all([target.readServer(ex01!, [REST_FRONTEND_WEB_CONFIG]), target.readServer(ex02!, [REST_FRONTEND_WEB_CONFIG])]);
@@ -165,7 +172,7 @@ describe('PowerShell target with --parallelism: server calls run side by side in
     const calls = await readLines(path.join(lab, 'calls.jsonl'));
     expect(calls.filter((c) => c.call === 'readServer').sort((a, b) => String(a.server).localeCompare(String(b.server)))).toEqual([
       { call: 'readServer', server: 'EX01' },
-      { call: 'readServer', server: 'EX02' },
+      { call: 'readServer', server: 'EX01' },
       { call: 'readServer', server: 'EX02' },
     ]);
   }, 60_000);

@@ -341,8 +341,8 @@ describe('semantic problems', () => {
     expect(at(d)).toEqual(posOf(text, 'frontend\\'));
   });
 
-  test('restart.mode appPools needs appPools; verify needs exactly one credential', () => {
-    expect(only(EXAMPLE.replace('mode: iisreset', 'mode: appPools')).code).toBe('spec.missing-key');
+  test('restart.mode appPools alone recycles the pools each change needs; verify needs exactly one credential', () => {
+    expect(parseSpec(EXAMPLE.replace('mode: iisreset', 'mode: appPools'), FILE).spec.restart).toEqual({ mode: 'appPools' });
     const verify = 'verify:\n  tenantId: contoso.onmicrosoft.com\n  clientId: 6731de76-14a6-49ae-97bc-6eba6914391e\n  mailboxes: [a@contoso.com]\n';
     expect(only(EXAMPLE + verify)).toMatchObject({ code: 'spec.verify-credential', source: { line: posOf(EXAMPLE + verify, 'verify:').line } });
     const both = verify + '  clientSecretEnv: SECRET\n  certificate: {certificateFile: a.pem, privateKeyFile: a.key}\n';

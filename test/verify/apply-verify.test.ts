@@ -12,7 +12,7 @@ describe('apply --verify', () => {
       await withCloud(tls, { mailboxes: { 'onprem.user@contoso.com': { kind: 'ok' } } }, async (cloud) => {
         writeSpec(dir, cloud, { mailboxes: ['onprem.user@contoso.com'] });
         const env = { ...process.env, HYBRIDCFG_CLIENT_SECRET: SECRET, HYBRIDCFG_CA_FILE: tls.certFile };
-        expect((await runCli(['lab', 'init', './lab', '--servers', 'EX01'], dir, env)).code).toBe(0);
+        expect((await runCli(['lab', 'init', './lab', '--servers', 'EX01', '--app-only-exposed'], dir, env)).code).toBe(0);
         const r = await runCli(['apply', '--yes', '--json', '--verify'], dir, env);
         expect(r.stderr).not.toContain('Error');
         expect(r.code).toBe(0);
@@ -34,7 +34,7 @@ describe('apply --verify', () => {
       await withCloud(tls, { mailboxes: { 'onprem.user@contoso.com': { kind: 'exchange' } } }, async (cloud) => {
         writeSpec(dir, cloud, { mailboxes: ['onprem.user@contoso.com'] });
         const env = { ...process.env, HYBRIDCFG_CLIENT_SECRET: SECRET, HYBRIDCFG_CA_FILE: tls.certFile };
-        expect((await runCli(['lab', 'init', './lab', '--servers', 'EX01'], dir, env)).code).toBe(0);
+        expect((await runCli(['lab', 'init', './lab', '--servers', 'EX01', '--app-only-exposed'], dir, env)).code).toBe(0);
         const r = await runCli(['apply', '--yes', '--verify'], dir, env);
         expect(r.code).toBe(1);
         expect(r.stdout).toContain('Apply complete.');

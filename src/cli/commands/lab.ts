@@ -2,6 +2,7 @@
  * `hybridcfg lab init|events|fault`: make the built-in lab, read its audit trail, set its fault knobs
  * (src/targets/lab/LAB.md). The lab's own code does the work; this file only knows argv and output.
  */
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DiagnosticError, error } from '../../diag/diagnostic';
@@ -14,6 +15,10 @@ import { describeCall, describeEvent, readLabLines } from '../../targets/lab/eve
 import { listFaults, setFaults } from '../../targets/lab/faults';
 import { labPaths, readLabOrganization } from '../../targets/lab/format';
 import { DEFAULT_LAB_SERVERS, initLab } from '../../targets/lab/init';
+import { readFileVersion } from '../../targets/lab/exsetup';
+import { serverFolder } from '../../targets/lab/format';
+import { normalizeBuild } from '../../domain/builds';
+import { buildText } from '../../views/restart';
 import { LAB_VDIRS } from '../../targets/lab/vdirs';
 import { LAB_EVENTS_USAGE, LAB_FAULT_USAGE, LAB_INIT_USAGE, LAB_USAGE } from '../help';
 import type { CliIo } from '../io';
@@ -48,15 +53,34 @@ function specPath(io: CliIo, dir: string): string {
   return rel.startsWith('..') || path.isAbsolute(rel) ? rel : `./${rel}`;
 }
 
+/** `EX01 15.2.1748.43 (2019 CU15 Feb26SU)`: each server's ExSetup.exe version, as hybridcfg reads it. */
+async function describeBuilds(dir: string, names: readonly string[]): Promise<string> {
+  const parts: string[] = [];
+  for (const name of names) {
+    const bytes = await fs.readFile(path.join(serverFolder(dir, name), 'bin', 'ExSetup.exe')).catch(() => null);
+    const version = bytes ? readFileVersion(bytes) : undefined;
+    parts.push(`${name} ${buildText(version ? normalizeBuild(version) : null)}`);
+  }
+  return parts.join(', ');
+}
+
 async function init(argv: string[], io: CliIo): Promise<number> {
-  const args = parse(argv, { servers: { type: 'string' } }, 'hybridcfg lab init --help');
+  const args = parse(argv, { servers: { type: 'string' }, build: { type: 'string' }, 'app-only-exposed': { type: 'boolean' } }, 'hybridcfg lab init --help');
   if (args.values.help) {
     out(io, LAB_INIT_USAGE);
     return EXIT.ok;
   }
   const dir = oneDir(args.positionals, 'init', io);
   const servers = typeof args.values.servers === 'string' ? args.values.servers.split(',').map((s) => s.trim()) : DEFAULT_LAB_SERVERS;
-  await initLab(dir, { servers }, labDrivers(REGISTRY));
+  await initLab(
+    dir,
+    {
+      servers,
+      ...(typeof args.values.build === 'string' ? { build: args.values.build } : {}),
+      ...(args.values['app-only-exposed'] === true ? { appOnlyExposed: true } : {}),
+    },
+    labDrivers(REGISTRY),
+  );
 
   const org = await readLabOrganization(dir);
   const apps = (org.partnerApplications ?? []) as readonly PartnerApplication[];
@@ -67,7 +91,13 @@ async function init(argv: string[], io: CliIo): Promise<number> {
     [
       `Created the lab ${dir}: organisation ${org.organization.Name}, ${org.servers.length} server${org.servers.length === 1 ? '' : 's'} (${org.servers.map((s) => s.Name).join(', ')}).`,
       `  organization.json  ${apps.length} partner applications (${apps.map((a) => a.Name).join(', ')}),`,
-      `                     ${((org.authServers ?? []) as readonly { Name: string }[]).map((s) => s.Name).join(', ')}, servers ${org.servers[0].AdminDisplayVersion}`,
+      `                     ${((org.authServers ?? []) as readonly { Name: string }[]).map((s) => s.Name).join(', ')}`,
+      `  builds             ${await describeBuilds(dir, org.servers.map((s) => s.Name))}`,
+      `  Set-PartnerApplication -AppOnlyPermissions: ${
+        ((org.cmdlets['Set-PartnerApplication']?.parameters ?? []) as readonly string[]).includes('AppOnlyPermissions')
+          ? 'exposed by a role entry (--app-only-exposed: not the documented state of 2016, 2019 or SE)'
+          : 'not exposed by any role entry (as Microsoft documents for 2016, 2019 and SE)'
+      }`,
       ...(graph
         ? [`                     Microsoft Graph: ${graph.ActAsPermissions?.length ?? 0} ActAsPermissions, AppOnlyPermissions ${graph.AppOnlyPermissions === null ? 'not set' : graph.AppOnlyPermissions.length}`]
         : []),
@@ -89,8 +119,6 @@ async function init(argv: string[], io: CliIo): Promise<number> {
       '      appSettings:',
       '        OAuthHttpModule.Profiles:',
       '          include: [V1S2SAppOnly]',
-      '  restart:',
-      '    mode: iisreset',
       'then see what apply would change:',
       '  hybridcfg plan hybridcfg.yaml',
     ].join('\n'),

@@ -32,7 +32,13 @@ export const partnerApplication: ResourceKind<PartnerApplicationSpec, PartnerApp
   plan: planPartnerApplications,
   rollback: rollbackPartnerApplications,
   export: exportPartnerApplications,
-  request: (change): PartnerApplicationRequest => ({ applicationIdentifier: change.data.applicationIdentifier, update: change.data.update }),
+  request: (change): PartnerApplicationRequest => ({
+    guid: change.data.guid,
+    applicationIdentifier: change.data.applicationIdentifier,
+    realm: change.data.realm,
+    key: change.data.key,
+    update: change.data.update,
+  }),
   undo: undoPartnerApplication,
   drivers: { lab: partnerApplicationLab, powershell: partnerApplicationPowerShell },
 };

@@ -76,7 +76,7 @@ function webConfigChange(server: string, data: WebConfigChangeData, appSettings:
     server,
     title: data.file,
     attributes: data.settings.map((s) => settingAttribute(s, appSettings?.[s.key])),
-    effects: restart ? [{ type: 'restart', servers: [server], why: `web.config ${verb}: ${data.file}`, assumption: 'web-config-restart' }] : [],
+    effects: restart ? [{ type: 'restart', servers: [server], why: `web.config ${verb}: ${data.file}`, assumption: 'web-config-restart', files: [data.file] }] : [],
     digest: { before: data.beforeSha256, after: data.afterSha256 },
     data,
   };

@@ -65,4 +65,10 @@ export type LabDriver = LabOrganizationDriver | LabServerDriver;
 
 export interface LabInitOptions {
   readonly servers: readonly string[];
+  /** Each server's build (`15.2.1748.43`). */
+  readonly builds: Readonly<Record<string, string>>;
+  /** The build the organisation's cmdlets and role entries follow (the oldest server's). */
+  readonly build: string;
+  /** `lab init --app-only-exposed`: a role entry of Set-PartnerApplication exposes -AppOnlyPermissions. */
+  readonly appOnlyExposed: boolean;
 }

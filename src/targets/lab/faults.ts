@@ -23,6 +23,10 @@ const SERVER_KNOBS: Readonly<Record<keyof ServerFaults, Knob>> = {
   restart: onOff('fail', 'ok', 'fail'),
   healthCheck: onOff('fail', 'ok', 'fail'),
   backup: onOff('fail', 'ok', 'fail'),
+  unhealthyPaths: {
+    values: ['a comma-separated list of URL paths (/api/,/owa/healthcheck.htm)', 'none'],
+    parse: (v) => (v === 'none' ? undefined : /^\/[^,\s]*(,\/[^,\s]*)*$/.test(v) ? v.split(',') : null),
+  },
   latencyMs: {
     values: ['N (milliseconds, 0 for none)'],
     parse: (v) => (/^\d{1,7}$/.test(v) ? (Number(v) === 0 ? undefined : Number(v)) : null),
@@ -51,7 +55,7 @@ function applySets(current: object, sets: readonly string[], knobs: Readonly<Rec
 
 export function describeFaults(faults: object | undefined): string {
   const entries = Object.entries(faults ?? {});
-  return entries.length === 0 ? 'no faults' : `faults ${entries.map(([k, v]) => `${k}=${String(v)}`).join(' ')}`;
+  return entries.length === 0 ? 'no faults' : `faults ${entries.map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ')}`;
 }
 
 function withFaults<T extends { readonly faults?: object }>(item: T, faults: Record<string, unknown>): T {

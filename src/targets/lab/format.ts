@@ -18,6 +18,8 @@ export interface ServerFaults {
   readonly healthCheck?: 'fail';
   /** The server reports that backups are not possible (a full disk, a read-only backup folder). */
   readonly backup?: 'fail';
+  /** URL paths that fail the health gate on this server (one vdir down, the others up). */
+  readonly unhealthyPaths?: readonly string[];
 }
 
 export interface LabServer extends ExchangeServer {
@@ -34,6 +36,18 @@ export interface LabOrganization {
   readonly servers: readonly LabServer[];
   /** Parameters each cmdlet exposes to the session (the build and the RBAC role entries decide it). */
   readonly cmdlets: Readonly<Record<string, { readonly parameters: readonly string[] }>>;
+  /**
+   * Where the emulated Exchange session runs (LAB.md "The session"): the computer, whether it is itself
+   * a remote session (WinRM from there is a double hop), and the execution policy. Absent in labs made
+   * before it existed: EX01-like, the first server, local.
+   */
+  readonly session?: {
+    readonly computer: string;
+    readonly remote?: boolean;
+    readonly executionPolicy?: string;
+    /** The server whose IIS hosts the Exchange session (remote PowerShell); default: computer, when it is a server. */
+    readonly exchangeHost?: string;
+  };
   readonly [kindKey: string]: unknown;
 }
 
@@ -79,9 +93,22 @@ export const ORIGINAL_FOLDER = 'hybridcfg/original';
  */
 export const TEMP_FOLDER = 'hybridcfg/tmp';
 
-/** Servers the target reports: Get-ExchangeServer narrowed to the client access front end (not Edge). */
+/**
+ * Why a server Get-ExchangeServer lists is not in scope, or undefined when it is (org-common.ps1
+ * Get-HcOutOfScopeReason says the same): Edge has no client access front end, and only Exchange 2016
+ * (15.1) and later have FrontEnd/HttpProxy and the hybrid OAuth objects (docs/exchange-facts.md#powershell).
+ */
+export function outOfScopeReason(server: ExchangeServer): string | undefined {
+  if (/Edge/.test(server.ServerRole) || server.IsEdgeServer === true) return 'an Edge Transport server';
+  if (!/Mailbox|ClientAccess/.test(server.ServerRole)) return `not a client access server (${server.ServerRole})`;
+  const v = /Version (\d+)\.(\d+)/.exec(server.AdminDisplayVersion);
+  if (v && (Number(v[1]) < 15 || (Number(v[1]) === 15 && Number(v[2]) < 1))) return `older than Exchange 2016 (${server.AdminDisplayVersion})`;
+  return undefined;
+}
+
+/** Servers the target reports: those in scope (see outOfScopeReason). */
 export function isFrontEndServer(server: ExchangeServer): boolean {
-  return /\b(Mailbox|ClientAccess)\b/.test(server.ServerRole) && !/\bEdge\b/.test(server.ServerRole);
+  return outOfScopeReason(server) === undefined;
 }
 
 /** One JSON object per line, `time` first (LAB.md, "Events and calls"). */
@@ -177,4 +204,16 @@ export function parseLabOrganization(text: string, dir: string, checks: readonly
 /** organization.json is 2-space indented JSON, UTF-8 without BOM, replaced atomically on every change. */
 export async function writeLabOrganization(dir: string, org: LabOrganization): Promise<void> {
   await writeFileAtomic(labPaths(dir).organization, JSON.stringify(org, null, 2) + '\n');
+}
+
+/**
+ * The server whose IIS hosts the lab's Exchange session, as Get-FakeExchangeSessionInfo reports it:
+ * session.exchangeHost, else the session computer when it is one of the servers; none otherwise.
+ */
+export function labExchangeHost(org: Pick<LabOrganization, 'session' | 'servers'>): string | undefined {
+  const named = org.session?.exchangeHost;
+  if (named) return named;
+  const computer = org.session?.computer;
+  if (computer === undefined) return undefined;
+  return org.servers.find((s) => s.Name.toUpperCase() === computer.toUpperCase())?.Name;
 }

@@ -11,6 +11,7 @@ import { DiagnosticError, fail } from '../../diag/diagnostic';
 import { writeFileAtomic } from '../../util/fs';
 import type {
   ExchangeServer,
+  HealthCheckRequest,
   HealthCheckResult,
   JournalEnd,
   JournalEntry,
@@ -24,12 +25,19 @@ import type {
   ServerSetRequest,
   Target,
 } from '../types';
+import { normalizeBuild } from '../../domain/builds';
+import { iisMapOf, parseApplicationHost } from '../iis';
+import type { IisMap } from '../types';
+import { readFileVersion } from './exsetup';
+import { LAB_WINDIR } from './init';
 import type { LabContext, LabDriver, LabOrganizationDriver, LabServerContext, LabServerDriver } from './driver';
 import {
   BACKUP_FOLDER,
   appendJsonLine,
   isFrontEndServer,
+  labExchangeHost,
   labPaths,
+  outOfScopeReason,
   parseLabOrganization,
   readLabOrganizationText,
   serverFolder,
@@ -81,17 +89,28 @@ function organizationReader(dir: string, checks: readonly LabShapeCheck[]): () =
   };
 }
 
-/** The lab's health check (O6): every path answers unless the server has the healthCheck fault. */
-function labHealth(s: LabServer, checkPaths: readonly string[], timeoutSeconds: number): HealthCheckResult {
-  if (s.faults?.healthCheck !== 'fail') return { ok: true, failures: [] };
-  return {
-    ok: false,
-    // No paths given: the server itself is what fails its health check.
-    failures: (checkPaths.length > 0 ? checkPaths : ['']).map((p) => ({
-      path: p,
-      reason: `https://${s.Fqdn}/${p.replace(/^\/+/, '')} did not answer 200 OK within ${timeoutSeconds} s (lab fault healthCheck=fail)`,
-    })),
-  };
+/**
+ * The lab's health gate (O6): every path answers 200 and /api answers an anonymous request with 401 and a
+ * Bearer challenge, as real servers are assumed to (assumption health-probes), unless the server has the
+ * healthCheck fault (everything fails) or lists the path under unhealthyPaths (that vdir fails).
+ */
+function labHealth(s: LabServer, request: HealthCheckRequest): HealthCheckResult {
+  const checks = [...request.paths.map((p) => ({ path: p, expect: 'ok' as const })), ...(request.probes ?? [])];
+  const failing = (p: string): boolean => s.faults?.healthCheck === 'fail' || (s.faults?.unhealthyPaths ?? []).some((u) => u.toLowerCase() === p.toLowerCase());
+  // No paths given: the server itself is what fails its health check.
+  if (checks.length === 0) {
+    return s.faults?.healthCheck === 'fail'
+      ? { ok: false, failures: [{ path: '', reason: `https://${s.Fqdn}/ did not answer 200 OK within ${request.timeoutSeconds} s: it answered 503` }] }
+      : { ok: true, failures: [] };
+  }
+  // The words of restart.ps1, which the fake Exchange module's failing vdirs make it say (they answer 503).
+  const failures = checks
+    .filter((c) => failing(c.path))
+    .map((c) => ({
+      path: c.path,
+      reason: `https://${s.Fqdn}/${c.path.replace(/^\/+/, '')} did not answer ${c.expect === 'ok' ? '200 OK' : '401 with a Bearer challenge'} within ${request.timeoutSeconds} s: it answered 503`,
+    }));
+  return { ok: failures.length === 0, failures };
 }
 
 export async function readJsonOr<T>(file: string, fallback: T): Promise<T> {
@@ -143,6 +162,24 @@ async function lastRun(journal: string): Promise<{ start: JournalStart; end?: Jo
   if (!start) return null;
   const end = entries.find((e): e is JournalEnd => e.event === 'end' && e.runId === start.runId);
   return end ? { start, end } : { start };
+}
+
+/** The server's build from its bin/ExSetup.exe, as read-server.ps1 reads a real one; null when unreadable. */
+async function labBuild(folder: string): Promise<string | null> {
+  const bytes = await fs.readFile(path.join(folder, 'bin', 'ExSetup.exe')).catch(() => null);
+  const version = bytes ? readFileVersion(bytes) : undefined;
+  return (version && normalizeBuild(version)) ?? null;
+}
+
+/** The server's IIS applications from its %windir% (LAB.md, "IIS"); null when the file is missing or broken. */
+async function labIis(folder: string, installPath: string): Promise<IisMap | null> {
+  const text = await fs.readFile(path.join(folder, ...LAB_WINDIR, 'System32', 'inetsrv', 'config', 'applicationHost.config'), 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    return iisMapOf(parseApplicationHost(text), installPath, { ExchangeInstallPath: installPath, windir: path.join(folder, ...LAB_WINDIR), SystemDrive: folder });
+  } catch {
+    return null;
+  }
 }
 
 /** Whether backups can be taken in the server folder: the lab fault, or a backup folder we cannot write. */
@@ -265,19 +302,30 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
     }
   }
 
+  // The lab's Exchange session is hosted by this server, as the fake module reports it to the PowerShell
+  // target (Get-FakeExchangeSessionInfo): restarted last, like a real session's host.
+  let sessionComputer: string | undefined;
+
   return {
     kind: 'lab',
     description: `lab ${paths.root}`,
 
+    sessionHost: () => sessionComputer,
+
     readOrganization(queries: KindQueries): Promise<OrganizationRead> {
       return served({ call: 'readOrganization' }, async () => {
         const org = await currentOrganization();
+        sessionComputer = labExchangeHost(org);
         const resources: Record<string, unknown> = {};
         for (const [kind, query] of Object.entries(queries)) {
           resources[kind] = await driverOf<LabOrganizationDriver>(kind, 'organization').read(context, query);
         }
         return {
           servers: org.servers.filter(isFrontEndServer).map(toExchangeServer),
+          excluded: org.servers.flatMap((s) => {
+            const reason = outOfScopeReason(s);
+            return reason === undefined ? [] : [{ Name: s.Name, reason }];
+          }),
           resources,
           lock: await readJsonOr<LockHolder | null>(paths.lock, null),
           lastRun: await lastRun(paths.journal),
@@ -292,12 +340,15 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
         for (const [kind, query] of Object.entries(queries)) {
           resources[kind] = await driverOf<LabServerDriver>(kind, 'server').read(ctx, query);
         }
+        const installPath = ctx.folder + path.sep;
         return {
           name: ctx.server.Name,
           // $env:ExchangeInstallPath ends with a separator [H]; so does the lab's.
-          installPath: ctx.folder + path.sep,
+          installPath,
           resources,
           backup: await backupPossible(ctx.server, ctx.folder),
+          build: await labBuild(ctx.folder),
+          iis: await labIis(ctx.folder, installPath),
         };
       });
     },
@@ -325,11 +376,20 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
 
     restart(server: ExchangeServer, request: RestartRequest): Promise<RestartResult> {
       return served({ call: 'restart', server: server.Name }, async () => {
-        const { server: s } = await reach(server);
-        const pools = request.appPools ?? [];
-        if (request.mode === 'appPools' && pools.length === 0) {
-          fail('target.restart-invalid', `No app pools given to recycle on ${s.Name}`, 'Name the app pools, e.g. MSExchangeRestFrontEndAppPool.');
-        }
+        const { server: s, folder } = await reach(server);
+        const inetsrv = path.join(folder, ...LAB_WINDIR, 'System32', 'inetsrv');
+        let pools = [...(request.appPools ?? [])];
+        if (request.mode === 'appPools') {
+          // appcmd.exe recycles the pools (restart.ps1); without it nothing can be recycled.
+          if (!(await fs.stat(path.join(inetsrv, 'appcmd.exe')).then(() => true, () => false))) {
+            fail('target.restart-failed', `Restart of ${s.Name} failed: ${path.join(inetsrv, 'appcmd.exe')} is missing, so no application pool can be recycled`, 'Use restart.mode: iisreset, or repair IIS.');
+          }
+          if (request.allExchangePools) {
+            const iis = await labIis(folder, folder + path.sep);
+            for (const p of (iis?.pools ?? []).filter((p) => /^MSExchange/i.test(p))) if (!pools.includes(p)) pools.push(p);
+          }
+          if (pools.length === 0) fail('target.restart-invalid', `No app pools given to recycle on ${s.Name}`, 'Name the app pools, e.g. MSExchangeRestFrontEndAppPool.');
+        } else pools = [];
         if (s.faults?.restart === 'fail') {
           const what = request.mode === 'iisreset' ? 'iisreset /noforce' : `recycling ${pools.join(', ')}`;
           fail(
@@ -343,7 +403,7 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
         } else {
           for (const appPool of pools) await appendJsonLine(paths.events, { action: 'recycle-apppool', server: s.Name, appPool });
         }
-        return request.healthCheck ? { health: labHealth(s, request.healthCheck.paths, request.healthCheck.timeoutSeconds) } : {};
+        return request.healthCheck ? { health: labHealth(s, request.healthCheck) } : {};
       });
     },
 
@@ -396,7 +456,7 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
     healthCheck(server: ExchangeServer, checkPaths: readonly string[], timeoutSeconds: number): Promise<HealthCheckResult> {
       return served({ call: 'healthCheck', server: server.Name }, async () => {
         const { server: s } = await reach(server);
-        return labHealth(s, checkPaths, timeoutSeconds);
+        return labHealth(s, { paths: checkPaths, timeoutSeconds });
       });
     },
 

@@ -13,11 +13,12 @@
  * server by name (files: winrm), or of this machine (files: local); in lab mode in LAB/hybridcfg/, the
  * lab target's own files (docs/safety.md, "Where things live").
  */
-import { fail } from '../../diag/diagnostic';
+import { fail, warning, type Diagnostic } from '../../diag/diagnostic';
 import type { PowerShellTargetSpec } from '../../spec/types';
 import type { TargetContext } from '../index';
 import type {
   ExchangeServer,
+  ExcludedServer,
   HealthCheckResult,
   JournalEnd,
   JournalEntry,
@@ -31,6 +32,8 @@ import type {
   ServerSetRequest,
   Target,
 } from '../types';
+import { normalizeBuild } from '../../domain/builds';
+import { iisMapOf, type IisConfiguration } from '../iis';
 import type { PsDriver } from './driver';
 import { openPool } from './pool';
 import { FAKE_EXCHANGE_MODULE, scriptText } from './scripts';
@@ -41,6 +44,12 @@ import type { SessionOptions } from './session';
 import { findShell } from './shell';
 
 export const DEFAULT_TIMEOUT_SECONDS = 120;
+
+/**
+ * iisreset's stop timeout: its default of 20 s is too short for Exchange's twenty-odd pools
+ * (docs/exchange-facts.md#files-iis F4); five minutes is hybridcfg's choice, not an Exchange figure.
+ */
+export const IISRESET_TIMEOUT_SECONDS = 300;
 
 /** Shells serving server calls at once when the caller does not say (the CLI's --parallelism default). */
 const DEFAULT_SHELLS = 10;
@@ -73,17 +82,66 @@ export function backupStamp(now: Date = new Date()): string {
 const BASE_CMDLETS = ['Get-ExchangeServer'];
 
 function connectData(options: Options, cmdlets: readonly string[]): unknown {
-  if (options.lab) return { mode: 'lab', modulePath: FAKE_EXCHANGE_MODULE };
   const exchange = options.exchange ?? 'local';
+  if (options.lab) return { mode: 'lab', modulePath: FAKE_EXCHANGE_MODULE, snapIn: exchange === 'snap-in' };
   if (exchange === 'local') return { mode: 'local' };
+  if (exchange === 'snap-in') return { mode: 'snap-in' };
   return { mode: 'remote', connectionUri: exchange.connectionUri, authentication: exchange.authentication ?? 'Kerberos', cmdlets };
 }
 
 function describeTarget(executable: string, options: Options): string {
   const shell = /pwsh(\.exe)?$/i.test(executable) ? 'pwsh' : 'powershell';
-  if (options.lab) return `${shell} (fake Exchange on lab ${options.lab})`;
+  if (options.lab) return `${shell} (fake Exchange on lab ${options.lab}${options.exchange === 'snap-in' ? ', snap-in' : ''})`;
   const exchange = options.exchange ?? 'local';
-  return `${shell} (Exchange: ${exchange === 'local' ? 'local' : exchange.connectionUri}, files: ${options.files ?? 'local'})`;
+  return `${shell} (Exchange: ${typeof exchange === 'string' ? exchange : exchange.connectionUri}, files: ${options.files ?? 'auto'})`;
+}
+
+/** What connect.ps1 says about the session it opened. */
+export interface SessionInfo {
+  /** $env:COMPUTERNAME of the machine hybridcfg's PowerShell runs on. */
+  readonly computer: string;
+  readonly fqdn: string;
+  /** Inside a remote session ($PSSenderInfo): WinRM onward would be a Kerberos double hop. */
+  readonly remoteSession: boolean;
+  /** How the Exchange cmdlets came: lab, remote, shell (RemoteExchange.ps1), snap-in, existing, existing-snap-in. */
+  readonly via: string;
+  /** The host of the Exchange session: this machine, or the remote endpoint's. */
+  readonly exchangeHost: string | null;
+}
+
+/** Whether an Exchange server is the machine the session runs on (NetBIOS name or FQDN, case-insensitively). */
+export function isThisMachine(server: ExchangeServer, session: SessionInfo): boolean {
+  return server.Name.toUpperCase() === session.computer.toUpperCase() || (session.fqdn !== '' && server.Fqdn.toUpperCase() === session.fqdn.toUpperCase());
+}
+
+/**
+ * How a call reaches a server's files, IIS and ExSetup.exe: on that server, always (docs/exchange-facts.md
+ * #files-iis). `auto`: in-process when the server is this machine (loopback WinRM would need an elevated
+ * token), WinRM otherwise; `winrm`: WinRM always; `local`: this machine only, so another server is an
+ * error that names the fix. WinRM from inside a remote session is refused: the credentials do not reach
+ * the second hop.
+ */
+export function serverRoute(server: ExchangeServer, session: SessionInfo, files: 'auto' | 'local' | 'winrm'): Route['transport'] {
+  const here = isThisMachine(server, session);
+  if (files === 'local' && !here) {
+    fail(
+      'target.files-local-other-server',
+      `files: local reads and writes files on this machine (${session.computer}), and ${server.Name} is another server`,
+      `Its web.config would be read from ${session.computer}'s disk and reported as ${server.Name}'s. Set target.powershell.files to auto ` +
+        '(the default: this machine in-process, other servers through WinRM) or winrm, or limit `servers:` to this machine.',
+    );
+  }
+  const transport = files === 'winrm' || !here ? 'winrm' : 'session';
+  if (transport === 'winrm' && session.remoteSession) {
+    fail(
+      'target.double-hop',
+      `hybridcfg runs inside a remote PowerShell session on ${session.computer}, so it cannot reach ${server.Name} through WinRM`,
+      'From inside a remote session, Kerberos does not pass your credentials on to a second server (the "double hop"), and ' +
+        'Invoke-Command to it fails. Run hybridcfg on the machine itself (an RDP session, a scheduled task, a pipeline agent) or set ' +
+        'up CredSSP or resource-based Kerberos constrained delegation for it.',
+    );
+  }
+  return transport;
 }
 
 export async function createPowerShellTarget(options: Options, ctx: TargetContext): Promise<Target> {
@@ -97,29 +155,65 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
     env: options.lab ? { ...process.env, HYBRIDCFG_LAB: options.lab } : process.env,
   };
   const cmdlets = [...new Set([...BASE_CMDLETS, ...Object.values(drivers).flatMap((d) => d.cmdlets ?? [])])];
+  // What the main session said when it connected: where hybridcfg runs, and how it reached Exchange.
+  let session: SessionInfo | undefined;
+  const onConnect = (answer: unknown): void => {
+    const info = (answer as { session?: SessionInfo } | undefined)?.session;
+    if (info) session = info;
+  };
   // Extra shells serve server calls only: no Exchange cmdlets to load, except in lab mode, where the fake
   // module also stands in for the round trip to each server.
   const extraConnect = options.lab ? { script: 'connect' as const, data: connectData(options, cmdlets) } : undefined;
   let serversKnown: number | undefined;
   const parallelism = Math.max(1, ctx.parallelism ?? DEFAULT_SHELLS);
+  const lab = options.lab !== undefined;
   const pool = openPool(
-    openSession({ ...shell, connect: { script: 'connect', data: connectData(options, cmdlets) } }),
-    () => openSession({ ...shell, ...(extraConnect ? { connect: extraConnect } : {}) }),
+    openSession({ ...shell, lab, onConnect, connect: { script: 'connect', data: connectData(options, cmdlets) } }),
+    () => openSession({ ...shell, lab, ...(extraConnect ? { connect: extraConnect } : {}) }),
     () => Math.min(parallelism, serversKnown ?? parallelism),
   );
-  // Exchange cmdlets run in the main session (locally, or as proxies of the remote endpoint); server work
-  // runs in a shell of the pool (files: local), on each server through WinRM, or in lab mode through the
-  // fake module's stand-in.
-  const orgTransport: Route['transport'] = options.lab ? 'lab' : 'session';
-  const serverTransport: Route['transport'] = options.lab ? 'lab' : options.files === 'winrm' ? 'winrm' : 'session';
-  // Where state.ps1 runs: on the lock server through WinRM, or in the calling session (files: local; the
-  // lab, whose fake module points ExchangeInstallPath at the lab folder for calls without a server).
-  const state = {
-    transport: serverTransport === 'winrm' ? 'winrm' : 'local',
-    scriptB64: Buffer.from(scriptText('state'), 'utf8').toString('base64'),
+  const files = options.files ?? 'auto';
+  // Exchange cmdlets run in the main session (locally, or as proxies of the remote endpoint); each server's
+  // work runs on that server (serverRoute). In lab mode the fake module stands in for both.
+  const orgTransport: Route['transport'] = 'session';
+  const sessionInfo = async (): Promise<SessionInfo> => {
+    // The main session connects on its first call; a target asked for a server route first connects now.
+    if (!session) await pool.org({ script: 'connect', data: connectData(options, cmdlets), context: { call: 'connect' }, transport: 'session' });
+    return session ?? { computer: '', fqdn: '', remoteSession: false, via: 'unknown', exchangeHost: null };
   };
-  const stateCall = async (call: 'acquireLock' | 'releaseLock' | 'appendJournal', runId: string, operation: Record<string, unknown>): Promise<unknown> =>
-    pool.org({ script: 'state-call', data: { state, operation }, context: { call, log: { call, runId } }, transport: orgTransport });
+  const routeOf = async (server: ExchangeServer): Promise<Route['transport']> => serverRoute(server, await sessionInfo(), files);
+  // Where state.ps1 runs: on the lock server (auto: in-process when it is this machine), or in the calling
+  // session (files: local; the lab, whose fake module points ExchangeInstallPath at the lab folder).
+  // The lock server is looked up once per run: the first call that finds it says which, later calls name it.
+  let lockServer: { name: string; fqdn: string } | undefined;
+  const state = (): Record<string, unknown> => ({
+    transport: lab || files === 'local' ? 'local' : files,
+    scriptB64: Buffer.from(scriptText('state'), 'utf8').toString('base64'),
+    ...(lockServer ? { lockServer } : {}),
+  });
+  const rememberLock = (found: { Name?: string; Fqdn?: string } | null | undefined): void => {
+    if (!lockServer && found?.Name) lockServer = { name: found.Name, fqdn: found.Fqdn ?? found.Name };
+  };
+  const stateCall = async (call: 'acquireLock' | 'releaseLock' | 'appendJournal', runId: string, operation: Record<string, unknown>): Promise<unknown> => {
+    const answer = (await pool.org({ script: 'state-call', data: { state: state(), operation }, context: { call, log: { call, runId } }, transport: orgTransport })) as {
+      result?: unknown;
+      lockServer?: { Name?: string; Fqdn?: string } | null;
+    };
+    rememberLock(answer.lockServer);
+    return answer.result;
+  };
+  /** What the plan must say about how the session reached Exchange. */
+  const notices = (info: SessionInfo): Diagnostic[] =>
+    info.via === 'snap-in' || info.via === 'existing-snap-in' || (lab && options.exchange === 'snap-in')
+      ? [
+          warning(
+            'target.snap-in-bypasses-rbac',
+            `The Exchange snap-in is loaded directly in this session${info.via === 'existing-snap-in' ? ' (it was already loaded)' : ''}: RBAC does not apply.`,
+            'Every cmdlet runs with all the parameters of its build and none of the limits of your role assignments, which Microsoft does not support ' +
+              'for managing Exchange. Use the Exchange Management Shell (target.powershell.exchange: local, in a fresh PowerShell) unless you chose this on purpose.',
+          ),
+        ]
+      : [];
 
   const driverOf = (kind: string, scope: PsDriver['scope']): PsDriver => {
     const d = drivers[kind];
@@ -136,14 +230,21 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
       const result = (await pool.org({
         script: 'read-organization',
         data: {
-          state,
+          state: state(),
           stateFiles: [...new Set(kinds.flatMap((k) => k.driver.stateFiles ?? []))],
           kinds: kinds.map((k) => ({ id: k.id, fn: k.driver.read.fn, data: k.driver.read.data(k.query) })),
         },
         kindScripts: [...new Set(kinds.map((k) => k.driver.script))],
         context: { call: 'readOrganization' },
         transport: orgTransport,
-      })) as { servers?: ExchangeServer[]; resources?: Record<string, unknown>; state: StateRead | null };
+      })) as {
+        servers?: ExchangeServer[];
+        excluded?: ExcludedServer[];
+        resources?: Record<string, unknown>;
+        state: StateRead | null;
+        lockServer?: { Name?: string; Fqdn?: string } | null;
+      };
+      rememberLock(result.lockServer);
       const servers = result.servers ?? [];
       serversKnown = servers.length;
       const st = result.state;
@@ -153,6 +254,8 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
       for (const k of kinds) resources[k.id] = k.driver.read.parse(result.resources?.[k.id], k.query);
       return {
         servers,
+        excluded: result.excluded ?? [],
+        notices: notices(await sessionInfo()),
         resources,
         lock: st?.lock ? (parseStateText(st.lock, 'lock (lock.json)') as LockHolder) : null,
         lastRun: start ? (end ? { start, end } : { start }) : null,
@@ -166,12 +269,19 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
         data: { minFreeBytes: BACKUP_MIN_FREE_BYTES, kinds: kinds.map((k) => ({ id: k.id, fn: k.driver.read.fn, data: k.driver.read.data(k.query, server) })) },
         kindScripts: [...new Set(kinds.map((k) => k.driver.script))],
         context: { call: 'readServer', server },
-        transport: serverTransport,
-      })) as { installPath: string; resources?: Record<string, unknown>; backup: { possible: boolean; reason?: string } };
+        transport: await routeOf(server),
+      })) as { installPath: string; resources?: Record<string, unknown>; backup: { possible: boolean; reason?: string }; build?: string | null; iis?: IisConfiguration | null };
       const resources: Record<string, unknown> = {};
       for (const k of kinds) resources[k.id] = k.driver.read.parse(result.resources?.[k.id], k.query, server);
       const backup = result.backup.possible ? { possible: true } : { possible: false, reason: result.backup.reason ?? 'the server gave no reason' };
-      return { name: server.Name, installPath: result.installPath, resources, backup };
+      return {
+        name: server.Name,
+        installPath: result.installPath,
+        resources,
+        backup,
+        build: (result.build && normalizeBuild(result.build)) || null,
+        iis: result.iis ? iisMapOf({ applications: result.iis.applications ?? [], pools: result.iis.pools ?? [] }, result.installPath) : null,
+      };
     },
 
     async setOrganization(kind: string, request: unknown): Promise<unknown> {
@@ -180,7 +290,7 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
       const log = driver.set.log(request);
       const result = (await pool.org({
         script: 'set-organization',
-        data: { fn: driver.set.fn, data: payload.data, state },
+        data: { fn: driver.set.fn, data: payload.data, state: state() },
         ...(payload.blob ? { blob: payload.blob } : {}),
         kindScripts: [driver.script],
         context: { call: log.call, log, subject: describeSubject(log), failCode: driver.set.failCode, what: driver.set.what },
@@ -213,7 +323,7 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
         blob: Buffer.concat(blobs),
         kindScripts: [...new Set(groups.map((g) => g.driver.script))],
         context: { call: log.call as string, server, log, ...(first ? { failCode: first.failCode, what: first.what } : {}) },
-        transport: serverTransport,
+        transport: await routeOf(server),
       })) as { results?: unknown[] };
       const out = new Array<unknown>(requests.length);
       groups.forEach((g, gi) => {
@@ -224,7 +334,7 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
     },
 
     async restart(server: ExchangeServer, request: RestartRequest): Promise<RestartResult> {
-      if (request.mode === 'appPools' && (request.appPools ?? []).length === 0) {
+      if (request.mode === 'appPools' && (request.appPools ?? []).length === 0 && request.allExchangePools !== true) {
         fail('target.restart-invalid', `No app pools given to recycle on ${server.Name}`, 'Name the app pools, e.g. MSExchangeRestFrontEndAppPool.');
       }
       const result = (await pool.server({
@@ -232,12 +342,16 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
         data: {
           mode: request.mode,
           appPools: request.appPools ?? [],
+          allExchangePools: request.allExchangePools === true,
+          iisresetTimeoutSeconds: IISRESET_TIMEOUT_SECONDS,
           fqdn: server.Fqdn,
-          healthCheck: request.healthCheck ? { paths: request.healthCheck.paths, timeoutSeconds: request.healthCheck.timeoutSeconds } : null,
+          healthCheck: request.healthCheck
+            ? { paths: request.healthCheck.paths, probes: request.healthCheck.probes ?? [], timeoutSeconds: request.healthCheck.timeoutSeconds }
+            : null,
         },
         context: { call: 'restart', server },
-        transport: serverTransport,
-        timeoutMs: timeoutSeconds * 1000 + healthWaitMs(request),
+        transport: await routeOf(server),
+        timeoutMs: timeoutSeconds * 1000 + healthWaitMs(request) + (request.mode === 'iisreset' ? IISRESET_TIMEOUT_SECONDS * 1000 + 60_000 : 0),
       })) as { health?: HealthCheckResult };
       if (!request.healthCheck) return {};
       // Never a health that was not observed: a missing answer is a failed check.
@@ -265,6 +379,11 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
 
     async appendJournal(entry: JournalEntry): Promise<void> {
       await stateCall('appendJournal', entry.runId, { op: 'append', line: JSON.stringify({ time: new Date().toISOString(), ...entry }) + '\n' });
+    },
+
+    sessionHost: () => {
+      const host = session?.exchangeHost;
+      return host ? host.split('.')[0] : undefined;
     },
 
     close: () => pool.close(),

@@ -72,8 +72,10 @@ export interface Route {
   readonly nonce: string;
   /** The call's name (`readServer`, `writeFiles`): the fake Exchange module models what it does to a server. */
   readonly call: string;
-  /** session: in this PowerShell process; winrm: Invoke-Command -ComputerName; lab: the fake module's stand-in. */
-  readonly transport: 'session' | 'winrm' | 'lab';
+  /** session: in this PowerShell process (this machine); winrm: Invoke-Command -ComputerName to the server. */
+  readonly transport: 'session' | 'winrm';
+  /** Lab mode: the fake Exchange module stands in for the transport (and emulates what it would reach). */
+  readonly lab?: boolean;
   readonly server?: { readonly name: string; readonly fqdn: string };
   /** The calls.jsonl line the fake module writes in lab mode (the one the lab target writes, LAB.md E2). */
   readonly log: Readonly<Record<string, unknown>>;

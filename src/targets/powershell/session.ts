@@ -20,6 +20,10 @@ export interface SessionOptions {
   readonly env: NodeJS.ProcessEnv;
   /** Run once in every new shell before its first call (loads the Exchange cmdlets); none for a bare shell. */
   readonly connect?: { readonly script: ScriptName; readonly data: unknown };
+  /** Told what the connect step answered, each time a shell connects (before the call that needed it). */
+  readonly onConnect?: (answer: unknown) => void;
+  /** Lab mode: every call goes through the fake Exchange module's stand-in (Route.lab). */
+  readonly lab?: boolean;
 }
 
 export interface CallRequest {
@@ -42,6 +46,9 @@ export interface PsSession {
 }
 
 type Envelope = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: PsError };
+
+/** The least time a shell is given to start and connect to Exchange. */
+export const CONNECT_TIMEOUT_MS = 60_000;
 
 /** How long node-powershell may take to notice the end of a call after our own frame has arrived. */
 const FRAME_GRACE_MS = 2000;
@@ -87,6 +94,8 @@ export function openSession(options: SessionOptions): PsSession {
       nonce,
       call: context.call,
       transport,
+      // connect loads the fake module itself: it runs in the shell, like every connect.
+      ...(options.lab && script !== 'connect' ? { lab: true } : {}),
       ...(context.server ? { server: { name: context.server.Name, fqdn: context.server.Fqdn } } : {}),
       log: context.log ?? { call: context.call, ...(context.server ? { server: context.server.Name } : {}) },
       failCode: fallback(context).code,
@@ -158,7 +167,12 @@ export function openSession(options: SessionOptions): PsSession {
 
   const run = async (request: CallRequest): Promise<unknown> => {
     if (!connected) {
-      if (options.connect) await invoke({ script: options.connect.script, data: options.connect.data, context: { call: 'connect' }, transport: 'session' }, options.timeoutMs);
+      if (options.connect) {
+        // Starting PowerShell and loading the Exchange cmdlets (Import-PSSession of a remote endpoint takes
+        // many seconds) is given at least CONNECT_TIMEOUT_MS, whatever the limit of one call.
+        const answer = await invoke({ script: options.connect.script, data: options.connect.data, context: { call: 'connect' }, transport: 'session' }, Math.max(options.timeoutMs, CONNECT_TIMEOUT_MS));
+        options.onConnect?.(answer);
+      }
       connected = true;
     }
     return invoke(request, request.timeoutMs ?? options.timeoutMs);

@@ -64,7 +64,7 @@ export function partnerApplicationContract(c: ContractContext): void {
     // A live value with characters JSON must escape, as hybridcfg first finds it.
     const tricky = 'contoso "lab" \\ tab\t line\n\u0001 é ☃ 𝄞';
     const org = await organizationJson();
-    org.partnerApplications = org.partnerApplications.map((a: any) => (a.ApplicationIdentifier === EXCHANGE_ONLINE_APPLICATION_IDENTIFIER ? { ...a, Realm: tricky } : a));
+    org.partnerApplications = org.partnerApplications.map((a: any) => (a.ApplicationIdentifier === EXCHANGE_ONLINE_APPLICATION_IDENTIFIER ? { ...a, Name: tricky } : a));
     await writeOrganization(org);
     const act = org.partnerApplications.find((a: any) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER).ActAsPermissions;
 
@@ -72,22 +72,22 @@ export function partnerApplicationContract(c: ContractContext): void {
     expect(await originalsText()).toBe(JSON.stringify({ [GRAPH_APPLICATION_IDENTIFIER]: { AppOnlyPermissions: null } }, null, 2) + '\n');
     // A later change keeps the first original of AppOnlyPermissions and adds Enabled's.
     await setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: ['Mail.Read'], Enabled: false });
-    await setApp(target, EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Realm: 'other' });
+    await setApp(target, EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Name: 'other' });
     const expected = {
       [GRAPH_APPLICATION_IDENTIFIER]: { AppOnlyPermissions: null, Enabled: true },
-      [EXCHANGE_ONLINE_APPLICATION_IDENTIFIER]: { Realm: tricky },
+      [EXCHANGE_ONLINE_APPLICATION_IDENTIFIER]: { Name: tricky },
     };
     expect(await originalsText()).toBe(JSON.stringify(expected, null, 2) + '\n');
     expect((await readOrg(target)).apps.originals).toEqual(expected);
 
     // Restoring sends the recorded values, null included; the originals stay as they were.
     await setApp(target, GRAPH_APPLICATION_IDENTIFIER, { AppOnlyPermissions: null, Enabled: true });
-    await setApp(target, EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Realm: tricky });
+    await setApp(target, EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Name: tricky });
     const graph = (await organizationJson()).partnerApplications.find((a: any) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER);
     expect(graph).toMatchObject({ AppOnlyPermissions: null, Enabled: true });
-    expect((await organizationJson()).partnerApplications.find((a: any) => a.ApplicationIdentifier === EXCHANGE_ONLINE_APPLICATION_IDENTIFIER).Realm).toBe(tricky);
+    expect((await organizationJson()).partnerApplications.find((a: any) => a.ApplicationIdentifier === EXCHANGE_ONLINE_APPLICATION_IDENTIFIER).Name).toBe(tricky);
     expect(await originalsText()).toBe(JSON.stringify(expected, null, 2) + '\n');
-    expect((await events()).map((e) => e.properties)).toEqual([['AppOnlyPermissions'], ['AppOnlyPermissions', 'Enabled'], ['Realm'], ['AppOnlyPermissions', 'Enabled'], ['Realm']]);
+    expect((await events()).map((e) => e.properties)).toEqual([['AppOnlyPermissions'], ['AppOnlyPermissions', 'Enabled'], ['Name'], ['AppOnlyPermissions', 'Enabled'], ['Name']]);
     expect(await listFiles(path.join(lab, 'hybridcfg'))).toEqual(['original/partner-applications.json']);
   });
 
@@ -99,7 +99,7 @@ export function partnerApplicationContract(c: ContractContext): void {
     expect(await originalsText()).toBeNull();
     await setApp(target, EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, { Enabled: false });
     const before = await originalsText();
-    await rejectsWith(setApp(target, GRAPH_APPLICATION_IDENTIFIER, { Realm: 'x' }), 'target.set-failed');
+    await rejectsWith(setApp(target, GRAPH_APPLICATION_IDENTIFIER, { Name: 'x' }), 'target.set-failed');
     expect(await originalsText()).toBe(before);
     expect(JSON.parse(before!)).toEqual({ [EXCHANGE_ONLINE_APPLICATION_IDENTIFIER]: { Enabled: true } });
     expect(await organizationJson()).toEqual({

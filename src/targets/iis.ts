@@ -1,0 +1,77 @@
+/**
+ * Which IIS application pool serves which folder of an Exchange server, from IIS's own configuration
+ * (%windir%\System32\inetsrv\config\applicationHost.config): each `<site>`'s `<application path
+ * applicationPool>` and its root `<virtualDirectory physicalPath>`; an application without a pool takes the
+ * site's `<applicationDefaults>`, then the one under `<sites>` (IIS configuration reference, sites/site/
+ * application [H]). Several applications may share a folder (`/owa` and `/owa/Calendar` serve
+ * FrontEnd\HttpProxy\owa from two pools: fixture E19 IIS/applicationHost.config [H]): a change to that
+ * folder's web.config needs both.
+ */
+import { XMLParser } from 'fast-xml-parser';
+import type { IisMap } from './types';
+
+/** An application as IIS lists it: physicalPath as written (environment variables unexpanded). */
+export interface IisApplication {
+  readonly site: string;
+  readonly path: string;
+  readonly pool: string;
+  readonly physicalPath: string;
+}
+
+export interface IisConfiguration {
+  readonly applications: readonly IisApplication[];
+  readonly pools: readonly string[];
+}
+
+type Node = Record<string, unknown>;
+const asList = (v: unknown): readonly Node[] => (v === undefined || v === null ? [] : Array.isArray(v) ? (v as Node[]) : [v as Node]);
+
+/** The applications and pools of an applicationHost.config text; throws on XML that is not one. */
+export function parseApplicationHost(text: string): IisConfiguration {
+  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', processEntities: true });
+  const doc = parser.parse(text.replace(/^\uFEFF/, '')) as Node;
+  const host = ((doc.configuration as Node | undefined)?.['system.applicationHost'] as Node | undefined) ?? {};
+  const sitesNode = (host.sites as Node | undefined) ?? {};
+  const globalDefault = String(((sitesNode.applicationDefaults as Node | undefined)?.['@applicationPool'] as string | undefined) ?? 'DefaultAppPool');
+  const applications: IisApplication[] = [];
+  for (const site of asList(sitesNode.site)) {
+    const siteDefault = ((site.applicationDefaults as Node | undefined)?.['@applicationPool'] as string | undefined) ?? globalDefault;
+    for (const app of asList(site.application)) {
+      const root = asList(app.virtualDirectory).find((v) => v['@path'] === '/');
+      if (!root) continue;
+      applications.push({
+        site: String(site['@name'] ?? ''),
+        path: String(app['@path'] ?? '/'),
+        pool: String(app['@applicationPool'] ?? siteDefault),
+        physicalPath: String(root['@physicalPath'] ?? ''),
+      });
+    }
+  }
+  const poolsNode = (host.applicationPools as Node | undefined) ?? {};
+  const pools = asList(poolsNode.add).map((p) => String(p['@name'] ?? '')).filter((p) => p !== '');
+  return { applications, pools };
+}
+
+/** %NAME% as Windows expands it: names case-insensitive, an unknown name left as it is. */
+export function expandEnvironment(text: string, env: Readonly<Record<string, string>>): string {
+  const lower = new Map(Object.entries(env).map(([k, v]) => [k.toLowerCase(), v]));
+  return text.replace(/%([^%]+)%/g, (all, name: string) => lower.get(name.toLowerCase()) ?? all);
+}
+
+/**
+ * The map of a server: each application's folder relative to ExchangeInstallPath (with `/`, as the
+ * spec's web.config paths are), compared case-insensitively as Windows does; applications outside the
+ * install path (the site root, RpcProxy) are left out.
+ */
+export function iisMapOf(config: IisConfiguration, installPath: string, env: Readonly<Record<string, string>> = {}): IisMap {
+  const norm = (p: string): string => p.replace(/[\\/]+/g, '/').replace(/\/$/, '');
+  const install = norm(installPath).toLowerCase() + '/';
+  const applications = config.applications.flatMap((a) => {
+    const full = norm(expandEnvironment(a.physicalPath, env));
+    if (!(full.toLowerCase() + '/').startsWith(install)) return [];
+    return [{ site: a.site, path: a.path, folder: full.slice(install.length), pool: a.pool }];
+  });
+  return { applications, pools: [...config.pools] };
+}
+
+export { poolsServing } from '../domain/iis';
