@@ -13,15 +13,38 @@ function Get-HcInstallPath {
     if (-not $install.EndsWith([string]$sep)) { $install = $install + $sep }
     return $install
 }
+# A spec's path under ExchangeInstallPath (src/domain/paths.ts is the same rule): refused when it would
+# leave it, when it lands in hybridcfg's own folder (any case: backups and the originals a rollback
+# restores live there), or when Windows would open another name than the one written (a device name, an
+# 8.3 short name, a trailing dot or space, a character Windows forbids).
 function Resolve-HcPath([string]$Install, [string]$Relative) {
+    $refuse = { param($why) throw ('[target.path-outside-install] ' + $Relative + ' is not a path hybridcfg may change in ExchangeInstallPath: it ' + $why + '. Nothing was read or written.') }
     $segments = $Relative -split '[\\/]'
     if ($Relative -eq '' -or [IO.Path]::IsPathRooted($Relative) -or $Relative.Contains(':') -or $segments -contains '..') {
-        throw ('[target.path-outside-install] ' + $Relative + ' is not a path inside ExchangeInstallPath.')
+        & $refuse 'would leave ExchangeInstallPath'
+    }
+    if ($Relative.IndexOfAny([char[]]'<>"|?*') -ge 0 -or $Relative -match '[\x00-\x1f]') { & $refuse 'contains a character Windows file names may not' }
+    $kept = @($segments | Where-Object { $_ -ne '' -and $_ -ne '.' })
+    foreach ($s in $kept) {
+        if ($s -match '[. ]$') { & $refuse ('has the segment "' + $s + '" ending in a dot or a space, which Windows drops') }
+        if (($s -replace '[. ]+$', '') -match '^(CON|PRN|AUX|NUL|COM[0-9\u00b9\u00b2\u00b3]|LPT[0-9\u00b9\u00b2\u00b3]|CONIN\$|CONOUT\$|CLOCK\$)(\..*)?$') { & $refuse ('has the segment "' + $s + '", a Windows device name') }
+        if ($s -match '~[0-9]') { & $refuse ('has the segment "' + $s + '", which Windows may read as an 8.3 short name') }
+    }
+    # Any folding that makes the first segment "hybridcfg" is refused (OrdinalIgnoreCase, invariant upper
+    # case, compatibility forms): NTFS's own upcase table may fold what one of them does not.
+    if ($kept.Count -gt 0) {
+        # dotless i and long s fold to i and s in some tables (JavaScript's, older Windows ones) and not in others.
+        $first = (([string]$kept[0]) -replace '[. ]+$', '') -replace ([string][char]0x131), 'i' -replace ([string][char]0x17f), 's'
+        $forms = @($first, $first.Normalize([Text.NormalizationForm]::FormKC))
+        foreach ($f in $forms) {
+            if ([string]::Equals($f, 'hybridcfg', [StringComparison]::OrdinalIgnoreCase) -or $f.ToUpperInvariant() -ceq 'HYBRIDCFG' -or $f.ToLowerInvariant() -ceq 'hybridcfg') { & $refuse "is inside hybridcfg's own folder" }
+        }
     }
     $full = [IO.Path]::GetFullPath((Join-Path $Install ($segments -join [IO.Path]::DirectorySeparatorChar)))
-    if (-not $full.StartsWith([IO.Path]::GetFullPath($Install), [StringComparison]::OrdinalIgnoreCase)) {
-        throw ('[target.path-outside-install] ' + $Relative + ' is not a path inside ExchangeInstallPath.')
-    }
+    $root = [IO.Path]::GetFullPath($Install)
+    if (-not $full.StartsWith($root, [StringComparison]::OrdinalIgnoreCase)) { & $refuse 'would leave ExchangeInstallPath' }
+    $own = [IO.Path]::GetFullPath((Join-HcOwnPath $Install '')).TrimEnd([IO.Path]::DirectorySeparatorChar) + [IO.Path]::DirectorySeparatorChar
+    if (($full + [IO.Path]::DirectorySeparatorChar).StartsWith($own, [StringComparison]::OrdinalIgnoreCase)) { & $refuse "is inside hybridcfg's own folder" }
     return $full
 }
 function Get-HcSha256([byte[]]$Bytes) {

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_SEPARATOR, KNOWN_PROFILES, PROFILES_KEY } from '../../domain/exchange';
 import { editDistance, suggest } from '../../domain/tokens';
-import { outsideInstallPath } from '../../domain/paths';
+import { pathProblem } from '../../domain/paths';
 import { describePointer, joinPointer } from '../../spec/pointer';
 import { problem, type Problem } from '../../spec/problem';
 import type { Spec } from '../../spec/types';
@@ -17,7 +17,7 @@ export function webConfigProblems(entries: readonly WebConfigSpec[], section: st
     const at = joinPointer(section, i);
     const checked = checkWebConfigFile(wc.file);
     if ('problem' in checked) {
-      out.push(problem('spec.path-outside-install', joinPointer(at, 'file'), `\`webConfigs[${i}].file\` ${checked.problem}`, checked.fix));
+      out.push(problem(checked.code ?? 'spec.path-outside-install', joinPointer(at, 'file'), `\`webConfigs[${i}].file\` ${checked.problem}`, checked.fix));
     } else {
       // Windows paths are case-insensitive: `FrontEnd/...` and `frontend\...` are one file.
       const first = seen.get(checked.file.toLowerCase());
@@ -62,14 +62,19 @@ function serverSubsetProblems(servers: Spec['servers'], wc: WebConfigSpec, at: s
  * A webConfigs `file` as the engine uses it: relative to ExchangeInstallPath, `/`-separated, `.`
  * segments dropped. Anything that could reach outside ExchangeInstallPath is refused.
  */
-export function checkWebConfigFile(file: string): { readonly file: string } | { readonly problem: string; readonly fix: string } {
+export function checkWebConfigFile(file: string): { readonly file: string } | { readonly problem: string; readonly fix: string; readonly code?: string } {
   const fix = 'Write the path relative to ExchangeInstallPath, e.g. FrontEnd/HttpProxy/rest/web.config.';
   // The NUL is not echoed: it would cut the message short in a terminal.
   if (file.includes('\0')) return { problem: 'contains a NUL character', fix };
   if (/%[^%]*%|\$env:|\$\{?\w/i.test(file)) {
     return { problem: `uses a variable (${file}); variables are not expanded`, fix };
   }
-  const why = outsideInstallPath(file);
+  const found = pathProblem(file);
+  if (found?.kind === 'own-folder') {
+    return { code: 'spec.path-own-folder', problem: `${found.why} (${file})`, fix: 'hybridcfg keeps its backups and the originals a rollback restores there: manage only Exchange\'s own web.config files.' };
+  }
+  if (found?.kind === 'windows-name') return { code: 'spec.path-windows-name', problem: `${found.why} (${file})`, fix };
+  const why = found?.why;
   if (why === 'contains `:`') return { problem: `contains \`:\` (${file}), which a Windows path may not`, fix };
   if (why !== undefined) return { problem: `${why} (${file}): it must stay inside ExchangeInstallPath`, fix };
   const kept = file.split(/[\\/]/).filter((s) => s !== '' && s !== '.');
