@@ -4,6 +4,7 @@
  * file, BOM, line endings, comments, quotes, spacing and attribute order, stays as it was.
  */
 import { DiagnosticError, fail } from '../diag/diagnostic';
+import { ordinalIgnoreCaseKey } from '../domain/dotnet';
 import { escapeAttributeValue, firstNonXmlChar } from './escape';
 import { insertAppSetting } from './insert';
 import { type LineIndex, indexLines, lineCol } from './position';
@@ -43,8 +44,8 @@ interface Parsed {
 }
 
 function keyMatcher(options: WebConfigOptions): (key: string) => string {
-  // OrdinalIgnoreCase compares upper-cased characters.
-  return options.caseSensitiveKeys === true ? (k) => k : (k) => k.toUpperCase();
+  // OrdinalIgnoreCase compares upper-cased code units, as .NET upper-cases them (src/domain/dotnet.ts).
+  return options.caseSensitiveKeys === true ? (k) => k : ordinalIgnoreCaseKey;
 }
 
 function parse(text: string, label: string, options: WebConfigOptions, validate = true): Parsed {

@@ -5,6 +5,7 @@
 import { DEFAULT_SEPARATOR, KNOWN_PROFILES, PROFILES_KEY } from '../../domain/exchange';
 import { editDistance, suggest } from '../../domain/tokens';
 import { pathProblem } from '../../domain/paths';
+import { ordinalIgnoreCaseKey } from '../../domain/dotnet';
 import { describePointer, joinPointer } from '../../spec/pointer';
 import { problem, type Problem } from '../../spec/problem';
 import type { Spec } from '../../spec/types';
@@ -33,10 +34,41 @@ export function webConfigProblems(entries: readonly WebConfigSpec[], section: st
       } else seen.set(checked.file.toLowerCase(), i);
     }
     out.push(...serverSubsetProblems(spec.servers, wc, at));
+    out.push(...sameKeyProblems(wc, at, spec));
     for (const [key, setting] of Object.entries(wc.appSettings)) {
       out.push(...appSettingProblems(key, setting, joinPointer(at, 'appSettings', key)));
     }
   });
+  return out;
+}
+
+/**
+ * Two keys of one entry that ASP.NET reads as one (OrdinalIgnoreCase, unless the spec switched the
+ * assumption off): the plan would set the one entry of the file to each value in turn and never converge.
+ */
+function sameKeyProblems(wc: WebConfigSpec, at: string, spec: Spec): Problem[] {
+  const assumed = (spec.assumptions as Readonly<Record<string, unknown>> | undefined)?.['app-setting-keys-case-insensitive'];
+  if (assumed === false) return [];
+  const first = new Map<string, string>();
+  const out: Problem[] = [];
+  for (const key of Object.keys(wc.appSettings)) {
+    const norm = ordinalIgnoreCaseKey(key);
+    const earlier = first.get(norm);
+    if (earlier === undefined) {
+      first.set(norm, key);
+      continue;
+    }
+    out.push(
+      problem(
+        'spec.duplicate-app-setting',
+        joinPointer(at, 'appSettings', key),
+        `appSetting \`${key}\` is the same key as \`${earlier}\` to ASP.NET, which compares keys ignoring case`,
+        'A web.config holds one entry for both, so the two values would overwrite each other on every apply. Keep one of them. ' +
+          '(If your servers compare keys exactly, set assumptions: { app-setting-keys-case-insensitive: false }.)',
+        { at: 'key' },
+      ),
+    );
+  }
   return out;
 }
 

@@ -6,6 +6,7 @@
 import { DiagnosticError, error, fail, warning, type Diagnostic } from '../../diag/diagnostic';
 import { DEFAULT_SEPARATOR, KNOWN_PROFILES, PROFILES_KEY } from '../../domain/exchange';
 import { editTokens } from '../../domain/tokens';
+import { ordinalIgnoreCaseKey } from '../../domain/dotnet';
 import { sha256 } from '../../util/hash';
 import { decodeWebConfig, encodeWebConfig, readAppSettings, setAppSetting } from '../../webconfig/appsettings';
 import type { AttributeChange, Change, KindContext, KindPlan, PlanInput } from '../types';
@@ -90,7 +91,7 @@ interface FileEdit {
 /** The appSetting changes one spec entry makes to one file's bytes, and the new bytes if any. */
 function editFile(bytes: Buffer, appSettings: Readonly<Record<string, AppSettingSpec>>, label: string, caseInsensitive: boolean): FileEdit {
   const text = decodeWebConfig(bytes, label);
-  const norm = (k: string) => (caseInsensitive ? k.toUpperCase() : k);
+  const norm = (k: string) => (caseInsensitive ? ordinalIgnoreCaseKey(k) : k);
   const options = { caseSensitiveKeys: !caseInsensitive };
   const current = new Map(readAppSettings(text, label, options).map((s) => [norm(s.key), s.value]));
   const settings: SettingEdit[] = [];
@@ -281,10 +282,10 @@ export function exportWebConfigs(input: Input): WebConfigSpec[] {
       const file = input.server(server.Name)?.files[wc.file];
       if (file === undefined || !file.exists) continue;
       count++;
-      const settings = new Map(readAppSettings(decodeWebConfig(file.bytes, wc.file), wc.file).map((s) => [s.key.toUpperCase(), s.value]));
+      const settings = new Map(readAppSettings(decodeWebConfig(file.bytes, wc.file), wc.file).map((s) => [ordinalIgnoreCaseKey(s.key), s.value]));
       const appSettings: Record<string, string> = {};
       for (const key of Object.keys(wc.appSettings)) {
-        const value = settings.get(key.toUpperCase());
+        const value = settings.get(ordinalIgnoreCaseKey(key));
         if (value !== undefined) appSettings[key] = value;
       }
       const id = JSON.stringify(appSettings);
