@@ -9,7 +9,7 @@ import { DiagnosticError, error } from '../diag/diagnostic';
 import type { IoHost, IoMessage, IoRequest } from '../io/host';
 import { IO } from '../io/messages';
 import type { Plan } from '../plan/types';
-import { renderPlanText } from '../views/plan-text';
+import { printable, renderPlanText } from '../views/plan-text';
 import { note, out, type CliIo } from './io';
 
 export interface CliHostOptions {
@@ -40,10 +40,11 @@ export function cliHost(io: CliIo, opts: CliHostOptions = {}): IoHost {
       }
       if (msg.code === IO.APPLY_ROLLBACK.code) {
         const d = msg.data as { what: string; ok: boolean };
-        note(io, `rollback: ${d.what}${d.ok ? '' : ' (FAILED)'}`);
+        note(io, printable(`rollback: ${d.what}${d.ok ? '' : ' (FAILED)'}`));
         return;
       }
-      if (PROGRESS.has(msg.code)) note(io, msg.message);
+      // Progress lines name servers and files from the live state: escaped like every text view.
+      if (PROGRESS.has(msg.code)) note(io, printable(msg.message));
     },
 
     async requestResponse<T, R>(msg: IoRequest<T, R>): Promise<R> {

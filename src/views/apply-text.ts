@@ -1,6 +1,7 @@
 /** What apply (and rollback) did, for people: one line per message while it runs, then the result. */
 import type { ApplyResult } from '../apply/apply';
 import type { Plan } from '../plan/types';
+import { printable } from './style';
 
 function noun(plan: Plan, kind: string): string {
   return plan.kinds[kind]?.noun[0] ?? kind;
@@ -31,5 +32,6 @@ export function renderApplyResult(result: ApplyResult, plan: Plan, what: 'Apply'
     lines.push(result.rollback.complete ? 'Rolled back:' : 'Rollback INCOMPLETE:');
     for (const n of result.rollback.notes) lines.push(`  ${n}`);
   }
-  return lines.join('\n') + '\n';
+  // Names and messages come from the live state: no control character reaches the terminal raw.
+  return lines.map(printable).join('\n') + '\n';
 }

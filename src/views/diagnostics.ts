@@ -1,7 +1,7 @@
 /** Diagnostics for people: `Error: summary`, the place (file:line:col) with the line itself, then the detail. */
 import { readFileSync } from 'node:fs';
 import type { Diagnostic } from '../diag/diagnostic';
-import { paint } from './style';
+import { paint, printable, printableLines } from './style';
 
 function sourceLine(file: string, line: number): string | undefined {
   try {
@@ -29,17 +29,18 @@ export function wrapWords(line: string, indent: string, width = 100): string[] {
 
 export function renderDiagnostic(d: Diagnostic, opts: { color: boolean }): string {
   const label = d.severity === 'error' ? paint('Error', 'red', opts.color) : paint('Warning', 'yellow', opts.color);
-  const lines = [`${label}: ${d.summary}`];
+  // Summaries and details quote live names and file contents: no control character reaches the terminal raw.
+  const lines = [`${label}: ${printable(d.summary)}`];
   if (d.source) {
-    lines.push(`  at ${d.source.file}:${d.source.line}:${d.source.col}`);
+    lines.push(`  at ${printable(d.source.file)}:${d.source.line}:${d.source.col}`);
     const text = sourceLine(d.source.file, d.source.line);
     if (text !== undefined) {
       const gutter = String(d.source.line);
-      lines.push(`  ${gutter} | ${text}`);
+      lines.push(`  ${gutter} | ${printable(text)}`);
       lines.push(`  ${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, d.source.col - 1))}^`);
     }
   }
-  if (d.detail) for (const l of d.detail.split('\n')) lines.push(...wrapWords(l, '  '));
+  if (d.detail) for (const l of printableLines(d.detail).split('\n')) lines.push(...wrapWords(l, '  '));
   return lines.join('\n') + '\n';
 }
 

@@ -8,7 +8,7 @@ import type { AttributeChange, Change } from '../resources/types';
 import { splitTokens } from '../domain/tokens';
 import { renderDiagnostic } from './diagnostics';
 import { buildsLine, probeText, restartHow } from './restart';
-import { paint } from './style';
+import { paint, printable } from './style';
 
 type Opts = { readonly color: boolean };
 
@@ -40,11 +40,7 @@ export function tokenDiff(before: string | null, after: string, separator: strin
   return { added: a.filter((t) => !b.includes(t)), removed: b.filter((t) => !a.includes(t)) };
 }
 
-/** Characters that would move the cursor or recolour a terminal: shown as escapes, never sent raw. */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+export { printable } from './style';
 
 function setLines(a: AttributeChange, o: Opts): string[] {
   const before = new Set((a.before as string[] | null) ?? []);
@@ -104,10 +100,10 @@ export function countByKind(plan: Plan): string {
 
 export function renderPlanText(plan: Plan, o: Opts): string {
   const out: string[] = [];
-  const scope = plan.servers.length === 0 ? 'no servers in scope' : `${plan.servers.length} server${plan.servers.length === 1 ? '' : 's'} in scope (${plan.servers.join(', ')})`;
-  out.push(`Target: ${plan.target.description}; ${scope}.`);
+  const scope = plan.servers.length === 0 ? 'no servers in scope' : `${plan.servers.length} server${plan.servers.length === 1 ? '' : 's'} in scope (${printable(plan.servers.join(', '))})`;
+  out.push(`Target: ${printable(plan.target.description)}; ${scope}.`);
   const builds = buildsLine(plan);
-  if (builds !== undefined) out.push(`Builds: ${builds}.`);
+  if (builds !== undefined) out.push(`Builds: ${printable(builds)}.`);
   out.push('');
   if (plan.changes.length === 0) {
     out.push(paint('No changes. The live state matches the spec.', 'green', o.color));
@@ -123,9 +119,9 @@ export function renderPlanText(plan: Plan, o: Opts): string {
   if (restarts.length > 0) {
     out.push('Restarts, one server at a time after its changes:');
     for (const r of restarts) {
-      out.push(`  ${r.server}: ${restartHow(r)}`);
+      out.push(`  ${printable(r.server)}: ${printable(restartHow(r))}`);
       for (const why of r.reasons) out.push(paint(`      because ${printable(why)}`, 'dim', o.color));
-      for (const p of r.probes ?? []) out.push(paint(`      then checks that ${probeText(p)}`, 'dim', o.color));
+      for (const p of r.probes ?? []) out.push(paint(`      then checks that ${printable(probeText(p))}`, 'dim', o.color));
     }
     out.push('');
   }
