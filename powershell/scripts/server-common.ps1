@@ -88,3 +88,18 @@ function Write-HcFileAtomic([string]$Path, [byte[]]$Bytes, [string]$TempDir) {
         if ([IO.File]::Exists($temp)) { [IO.File]::Delete($temp) }
     }
 }
+# Creates $Path with $Bytes only if it does not exist, whole or not at all: a temp file in $TempDir (same
+# volume), flushed, then moved into place; File.Move fails if the name exists. Returns whether it created it.
+function New-HcFileAtomic([string]$Path, [byte[]]$Bytes, [string]$TempDir) {
+    if ([IO.File]::Exists($Path)) { return $false }
+    [void][IO.Directory]::CreateDirectory($TempDir)
+    $temp = [IO.Path]::Combine($TempDir, '.' + [IO.Path]::GetFileName($Path) + '.' + [Guid]::NewGuid().ToString('N') + '.tmp')
+    try {
+        $stream = New-Object IO.FileStream($temp, [IO.FileMode]::CreateNew, [IO.FileAccess]::Write)
+        try { $stream.Write($Bytes, 0, $Bytes.Length); $stream.Flush($true) } finally { $stream.Dispose() }
+        try { [IO.File]::Move($temp, $Path) } catch [IO.IOException] { if ([IO.File]::Exists($Path)) { return $false }; throw }
+        return $true
+    } finally {
+        if ([IO.File]::Exists($temp)) { [IO.File]::Delete($temp) }
+    }
+}

@@ -346,6 +346,9 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
           state.backups.push(...(kindOf(registry, c.kind).backupsOf?.(results[i]) ?? []));
         });
         state.outcome = 'changed';
+        if (opts.journal) {
+          await target.appendJournal({ event: 'wrote', runId: opts.journal.holder.runId, server: name, changes: changes.map((c, i) => ({ address: c.address, result: results[i] ?? null })) });
+        }
         await host?.notify(
           IO.APPLY_SERVER.msg(`${name}: wrote ${state.written.join(', ')} (backup: ${state.backups.join(', ')})`, { server: name, written: [...state.written], backups: [...state.backups] }),
         );

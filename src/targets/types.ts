@@ -59,7 +59,18 @@ export interface JournalEnd {
   readonly status: string;
 }
 
-export type JournalEntry = JournalStart | JournalEnd;
+/**
+ * A journal line written after a server's changes were made: each change's address and its driver's
+ * result (for a web.config: the backup and first original made, with their hashes, and the hash read back).
+ */
+export interface JournalWrote {
+  readonly event: 'wrote';
+  readonly runId: string;
+  readonly server: string;
+  readonly changes: readonly { readonly address: string; readonly result: unknown }[];
+}
+
+export type JournalEntry = JournalStart | JournalEnd | JournalWrote;
 
 /** A query per resource kind id; each kind's driver reads what its query asks for. */
 export type KindQueries = Readonly<Record<string, unknown>>;

@@ -63,3 +63,32 @@ export async function writeFileAtomic(file: string, content: Buffer | string, te
     throw err;
   }
 }
+
+/**
+ * Creates `file` with `content` only if it does not exist, atomically: the bytes go to a temp file in
+ * `tempDir` (same volume), are flushed, then hard-linked into place (link fails if the name exists, like
+ * O_EXCL). A kill or a full disk at any moment leaves no file or the whole file, never a short one.
+ * Returns false when the file already existed (nothing written).
+ */
+export async function createFileAtomic(file: string, content: Buffer | string, tempDir: string = dirname(file)): Promise<boolean> {
+  const temp = tempName(file, tempDir);
+  const handle = await fsp.open(temp, 'wx', 0o600);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await fsp.rm(temp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  try {
+    await fsp.link(temp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await fsp.rm(temp, { force: true });
+  }
+}

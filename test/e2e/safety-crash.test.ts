@@ -135,7 +135,9 @@ test.each(MOMENTS)('killed %s: files whole, no temp files, the next run converge
   // The journal tells an interrupted run (a start line without its end) from one that finished before the kill.
   const journal = join(dir, 'lab', 'hybridcfg', 'journal.jsonl');
   const lines = existsSync(journal) ? readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
-  const unfinished = lines.length > 0 && lines[lines.length - 1].event === 'start';
+  // The last run started and did not end (its own lines, 'wrote' ones, may follow its start).
+  const lastStart = [...lines].reverse().find((l) => l.event === 'start');
+  const unfinished = lastStart !== undefined && !lines.some((l) => l.event === 'end' && l.runId === lastStart.runId);
   if (marker !== undefined) expect(unfinished).toBe(true);
   expect(plan.stdout.includes('The previous run was interrupted')).toBe(unfinished);
   if (lockLeft) {

@@ -56,10 +56,16 @@ export function fileRead(b: Buffer | null): FileRead {
   return b === null ? { exists: false as const } : { exists: true as const, bytes: b, sha256: createHash('sha256').update(b).digest('hex') };
 }
 
+export function originalRead(b: Buffer | null, recordedSha256?: string | null): FileRead {
+  const r = fileRead(b);
+  return r.exists ? { ...r, recordedSha256: recordedSha256 === undefined ? r.sha256 : recordedSha256 } : r;
+}
+
 export function serverState(name: string, files: Record<string, Buffer | null>, originals?: Record<string, Buffer | null>): ServerRead {
   const web: WebConfigLive = {
     files: Object.fromEntries(Object.entries(files).map(([f, b]) => [f, fileRead(b)])),
-    ...(originals ? { originals: Object.fromEntries(Object.entries(originals).map(([f, b]) => [f, fileRead(b)])) } : {}),
+    // A first original as a target reports one made by this hybridcfg: with its recorded sha256.
+    ...(originals ? { originals: Object.fromEntries(Object.entries(originals).map(([f, b]) => [f, originalRead(b)])) } : {}),
   };
   const installPath = 'C:\\Program Files\\Microsoft\\Exchange Server\\V15\\';
   return { name, installPath, resources: { webConfig: web }, backup: { possible: true }, build: '15.2.1748.43', iis: REAL_IIS(installPath) };

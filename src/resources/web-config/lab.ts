@@ -1,17 +1,21 @@
 /**
  * web.config files in the lab (LAB.md O2, O4): the files under LAB/servers/<NAME>/, their first
- * originals in hybridcfg/original/, backups in the call's backup folder, temp files in hybridcfg/tmp/.
+ * originals in hybridcfg/original/ (each with its sha256 in `<file>.sha256`), backups in the call's
+ * backup folder, temp files in hybridcfg/tmp/. Every one of them is written whole or not at all.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { fail } from '../../diag/diagnostic';
+import { DiagnosticError, fail } from '../../diag/diagnostic';
 import type { LabServerDriver } from '../../targets/lab/driver';
 import { TEMP_FOLDER } from '../../targets/lab/format';
 import { resolveInServer } from '../../targets/lab/paths';
-import { writeFileAtomic } from '../../util/fs';
+import { createFileAtomic, writeFileAtomic } from '../../util/fs';
 import { sha256 } from '../../util/hash';
 import { ORIGINALS_FOLDER } from './plan';
 import type { FileRead, WebConfigLive, WebConfigQuery, WebConfigRequest, WebConfigResult } from './types';
+
+/** Room a write needs beyond its copies (backup, original, temp file of each), as read-server.ps1 asks on a server. */
+export const BACKUP_MARGIN_BYTES = 1024 * 1024;
 
 async function readFile(abs: string): Promise<FileRead> {
   try {
@@ -22,6 +26,29 @@ async function readFile(abs: string): Promise<FileRead> {
     if (code === 'ENOENT' || code === 'ENOTDIR') return { exists: false };
     throw err;
   }
+}
+
+/** The hash recorded beside a first original, or null when there is none (or it is not a hash). */
+async function recordedHash(originalAbs: string): Promise<string | null> {
+  const text = await fs.readFile(`${originalAbs}.sha256`, 'utf8').catch(() => null);
+  const hash = text?.trim();
+  return hash !== undefined && /^[0-9a-f]{64}$/.test(hash) ? hash : null;
+}
+
+/** A file-system error of a write as a diagnostic naming the server, the file and the way out. */
+function writeFailure(err: unknown, server: string, what: string): never {
+  if (err instanceof DiagnosticError) throw err;
+  const code = (err as NodeJS.ErrnoException).code ?? 'error';
+  const why: Record<string, string> = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is exhausted',
+    EACCES: 'access is denied',
+    EPERM: 'the operation is not permitted',
+    EISDIR: 'a folder is in the way',
+    EROFS: 'the file system is read-only',
+    EIO: 'an input/output error occurred',
+  };
+  fail('target.write-failed', `${server}: ${what} failed: ${why[code] ?? (err as Error).message} (${code})`, 'The file is as it was or fully written (every write is atomic): run plan to see which. Free the disk or fix the permissions, then apply again.');
 }
 
 export const webConfigLab: LabServerDriver<WebConfigQuery, WebConfigLive, WebConfigRequest, WebConfigResult> = {
@@ -36,8 +63,13 @@ export const webConfigLab: LabServerDriver<WebConfigQuery, WebConfigLive, WebCon
     };
     const files = await read(query.files);
     if (!query.originals) return { files };
-    const originals = await read(query.files.map((f) => `${ORIGINALS_FOLDER}/${f.replace(/\\/g, '/')}`));
-    return { files, originals: Object.fromEntries(query.files.map((f) => [f, originals[`${ORIGINALS_FOLDER}/${f.replace(/\\/g, '/')}`]])) };
+    const originals: Record<string, FileRead> = {};
+    for (const f of query.files) {
+      const abs = path.join(ctx.folder, ...ORIGINALS_FOLDER.split('/'), ...f.replace(/\\/g, '/').split('/'));
+      const r = await readFile(abs);
+      originals[f] = r.exists ? { ...r, recordedSha256: await recordedHash(abs) } : r;
+    }
+    return { files, originals };
   },
 
   async set(ctx, writes) {
@@ -64,25 +96,52 @@ export const webConfigLab: LabServerDriver<WebConfigQuery, WebConfigLive, WebCon
         return { write: w, abs, rel: w.file.replace(/\\/g, '/'), before: current };
       }),
     );
+    const tempDir = path.join(ctx.folder, ...TEMP_FOLDER.split('/'));
+    try {
+      await fs.mkdir(tempDir, { recursive: true });
+      // Room for a backup, an original and a temp copy of every file, on the volume that holds them.
+      const need = checked.reduce((n, c) => n + c.before.bytes.length + c.write.bytes.length * 2, BACKUP_MARGIN_BYTES);
+      const st = await fs.statfs(tempDir);
+      if (st.bavail * st.bsize < need) {
+        fail(
+          'target.disk-full',
+          `${s.Name}: not enough free space for the backups (${st.bavail * st.bsize} bytes free, ${need} needed)`,
+          'Nothing was written. Free space on the volume of ExchangeInstallPath, then apply again.',
+        );
+      }
+    } catch (err) {
+      writeFailure(err, s.Name, 'preparing the backups');
+    }
     const results: WebConfigResult[] = [];
     for (const { write, abs, rel, before } of checked) {
-      const backupRel = `${await ctx.backupFolder()}/${rel}`;
-      const backupAbs = path.join(ctx.folder, ...backupRel.split('/'));
-      await fs.mkdir(path.dirname(backupAbs), { recursive: true });
-      await fs.writeFile(backupAbs, before.bytes, { flag: 'wx' });
-      const originalAbs = path.join(ctx.folder, ...ORIGINALS_FOLDER.split('/'), ...rel.split('/'));
-      await fs.mkdir(path.dirname(originalAbs), { recursive: true });
+      let backupRel = '';
+      let backupAbs = '';
+      let originalSha256: string | undefined;
       try {
-        await fs.writeFile(originalAbs, before.bytes, { flag: 'wx' });
+        backupRel = `${await ctx.backupFolder()}/${rel}`;
+        backupAbs = path.join(ctx.folder, ...backupRel.split('/'));
+        await fs.mkdir(path.dirname(backupAbs), { recursive: true });
+        if (!(await createFileAtomic(backupAbs, before.bytes, tempDir))) fail('target.write-failed', `${s.Name}: the backup ${backupRel} already exists`, 'Nothing was written. Run apply again.');
+        const originalAbs = path.join(ctx.folder, ...ORIGINALS_FOLDER.split('/'), ...rel.split('/'));
+        await fs.mkdir(path.dirname(originalAbs), { recursive: true });
+        // The first original is kept for ever: later applies never replace it. Its hash is recorded
+        // first, from the bytes in memory, so that a short or altered original can never pass as one.
+        const hasOriginal = await fs.stat(originalAbs).then(() => true, () => false);
+        const recorded = await recordedHash(originalAbs);
+        if (!hasOriginal && (recorded === null || recorded === before.sha256)) {
+          if (recorded === null) await createFileAtomic(`${originalAbs}.sha256`, before.sha256 + '\n', tempDir);
+          if (await createFileAtomic(originalAbs, before.bytes, tempDir)) originalSha256 = before.sha256;
+        }
       } catch (err) {
-        // The first original is kept for ever: later applies never replace it.
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        writeFailure(err, s.Name, `backing up ${rel}`);
       }
-      const tempDir = path.join(ctx.folder, ...TEMP_FOLDER.split('/'));
-      await fs.mkdir(tempDir, { recursive: true });
-      await writeFileAtomic(abs, write.bytes, tempDir);
+      try {
+        await writeFileAtomic(abs, write.bytes, tempDir);
+      } catch (err) {
+        writeFailure(err, s.Name, `writing ${rel}`);
+      }
       await ctx.event({ action: 'write-file', server: s.Name, file: rel, sha256Before: before.sha256, sha256After: sha256(write.bytes), backup: backupRel });
-      results.push({ file: write.file, backupPath: backupAbs });
+      results.push({ file: write.file, backupPath: backupAbs, backupSha256: before.sha256, ...(originalSha256 ? { originalSha256 } : {}) });
     }
     return results;
   },

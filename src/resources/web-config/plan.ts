@@ -11,7 +11,7 @@ import { sha256 } from '../../util/hash';
 import { decodeWebConfig, encodeWebConfig, readAppSettings, setAppSetting } from '../../webconfig/appsettings';
 import type { AttributeChange, Change, KindContext, KindPlan, PlanInput } from '../types';
 import { resolveServers } from '../scope';
-import type { AppSettingSpec, SettingEdit, WebConfigChangeData, WebConfigLive, WebConfigQuery, WebConfigRequest, WebConfigSpec } from './types';
+import type { AppSettingSpec, FileRead, SettingEdit, WebConfigChangeData, WebConfigLive, WebConfigQuery, WebConfigRequest, WebConfigSpec } from './types';
 
 export const KIND = 'webConfig';
 export type WebConfigChange = Change<WebConfigChangeData>;
@@ -200,6 +200,36 @@ function settingDiff(server: string, file: string, live: Buffer, original: Buffe
   }
 }
 
+/**
+ * Why a first original may not be trusted, if it may not: its bytes must hash to the sha256 recorded
+ * beside it when it was made (from the bytes in memory, before the original was written), and read as a
+ * web.config. A short original (a full disk, a kill, an older hybridcfg) or one edited since is refused.
+ */
+function originalProblem(server: string, file: string, original: Extract<FileRead, { exists: true }>, input: Input): Diagnostic | undefined {
+  const at = `${input.live.serverStates[server]?.installPath ?? ''}${ORIGINALS_FOLDER}/${file}`;
+  const how =
+    'Nothing was restored. Compare it with the backups in hybridcfg/backup/ (each named by its time) and the ' +
+    'journal (hybridcfg/journal.jsonl: each run lists every file\'s sha256 before it changed it). If you know the ' +
+    'original is right, write its sha256 into the .sha256 file beside it; otherwise restore the file by hand.';
+  if (original.recordedSha256 === undefined || original.recordedSha256 === null) {
+    return error('rollback.original-unverified', `The first original of ${file} on ${server} (${at}) has no recorded sha256, so hybridcfg cannot tell whether it is whole.`, how);
+  }
+  if (original.recordedSha256 !== original.sha256) {
+    return error(
+      'rollback.original-damaged',
+      `The first original of ${file} on ${server} (${at}) is damaged: its sha256 is ${original.sha256}, ${original.recordedSha256} was recorded when it was made.`,
+      how,
+    );
+  }
+  try {
+    readAppSettings(decodeWebConfig(original.bytes, `${server}:${at}`), `${server}:${at}`);
+  } catch (err) {
+    if (!(err instanceof DiagnosticError)) throw err;
+    return error('rollback.original-unreadable', `The first original of ${file} on ${server} (${at}) does not read as a web.config: ${err.diagnostics.map((d) => d.summary).join('; ')}.`, how);
+  }
+  return undefined;
+}
+
 /** Each web.config back to its first original, byte for byte (docs/safety.md). */
 export function rollbackWebConfigs(input: Input): KindPlan<WebConfigChangeData> {
   const diagnostics: Diagnostic[] = [];
@@ -217,6 +247,11 @@ export function rollbackWebConfigs(input: Input): KindPlan<WebConfigChangeData> 
       read[server.Name][wc.file] = now.exists ? now.sha256 : 'missing';
       if (!now.exists) {
         diagnostics.push(warning('rollback.file-missing', `${wc.file} no longer exists on ${server.Name}; hybridcfg does not recreate it.`));
+        continue;
+      }
+      const damaged = originalProblem(server.Name, wc.file, original, input);
+      if (damaged) {
+        diagnostics.push(damaged);
         continue;
       }
       if (now.sha256 === original.sha256) continue;

@@ -14,6 +14,7 @@ interface RawFile {
   readonly exists: boolean;
   readonly base64?: string;
   readonly sha256?: string;
+  readonly recordedSha256?: string | null;
 }
 
 function files(raw: readonly RawFile[] | undefined, server: string | undefined): Record<string, FileRead> {
@@ -27,7 +28,7 @@ function files(raw: readonly RawFile[] | undefined, server: string | undefined):
     if (sha256(bytes) !== f.sha256) {
       throw new DiagnosticError(error('target.read-failed', `${f.file} on ${server ?? 'the server'} arrived damaged (sha256 mismatch)`, 'Run plan again.'));
     }
-    read[f.file] = { exists: true, bytes, sha256: f.sha256 };
+    read[f.file] = { exists: true, bytes, sha256: f.sha256, ...(f.recordedSha256 !== undefined ? { recordedSha256: /^[0-9a-f]{64}$/.test(f.recordedSha256 ?? '') ? f.recordedSha256 : null } : {}) };
   }
   return read;
 }
@@ -61,7 +62,14 @@ export const webConfigPowerShell: PsDriver<WebConfigQuery, WebConfigLive, WebCon
       };
       return { data, blob: Buffer.concat(writes.map((w) => w.bytes)) };
     },
-    parse: (raw) => ((raw as { files?: { file: string; backupFullPath: string }[] }).files ?? []).map((f) => ({ file: f.file, backupPath: f.backupFullPath })),
+    parse: (raw) =>
+      ((raw as { files?: { file: string; backupFullPath: string; backupSha256?: string; originalSha256?: string | null; sha256After?: string }[] }).files ?? []).map((f) => ({
+        file: f.file,
+        backupPath: f.backupFullPath,
+        ...(f.backupSha256 ? { backupSha256: f.backupSha256 } : {}),
+        ...(f.originalSha256 ? { originalSha256: f.originalSha256 } : {}),
+        ...(f.sha256After ? { afterSha256: f.sha256After } : {}),
+      })),
     log: () => ({ call: 'writeFiles' }),
     failCode: 'target.write-failed',
     what: 'Writing web.config',

@@ -24,7 +24,17 @@ export interface WebConfigSpec {
 
 export type FileRead =
   | { readonly exists: false }
-  | { readonly exists: true; readonly bytes: Buffer; readonly sha256: string };
+  | {
+      readonly exists: true;
+      readonly bytes: Buffer;
+      readonly sha256: string;
+      /**
+       * For a first original: the sha256 recorded beside it (`<file>.sha256`, written before it from the
+       * bytes in memory), or null when there is none. A rollback restores nothing from an original whose
+       * bytes do not hash to it.
+       */
+      readonly recordedSha256?: string | null;
+    };
 
 /** What a server's read asks for: its web.config files, and for a rollback their first originals too. */
 export interface WebConfigQuery {
@@ -77,4 +87,10 @@ export interface WebConfigResult {
   readonly file: string;
   /** Where the previous bytes were copied before the write (on the server). */
   readonly backupPath: string;
+  /** sha256 of the backup's bytes (the file's bytes before the write). */
+  readonly backupSha256?: string;
+  /** The first original, when this write created it (with its recorded hash). */
+  readonly originalSha256?: string;
+  /** sha256 of the file as read back after the write. */
+  readonly afterSha256?: string;
 }

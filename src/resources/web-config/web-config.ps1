@@ -21,7 +21,9 @@ function Read-HcWebConfig($Data, $Context) {
             $original = Join-HcOwnPath $install ('original/' + (([string]$rel -split '[\\/]') -join '/'))
             if ([IO.File]::Exists($original)) {
                 $bytes = [IO.File]::ReadAllBytes($original)
-                $originals += @{ file = [string]$rel; exists = $true; base64 = [Convert]::ToBase64String($bytes); sha256 = (Get-HcSha256 $bytes) }
+                $recorded = $null
+                if ([IO.File]::Exists($original + '.sha256')) { $recorded = ([IO.File]::ReadAllText($original + '.sha256')).Trim() }
+                $originals += @{ file = [string]$rel; exists = $true; base64 = [Convert]::ToBase64String($bytes); sha256 = (Get-HcSha256 $bytes); recordedSha256 = $recorded }
             } else {
                 $originals += @{ file = [string]$rel; exists = $false }
             }
@@ -50,24 +52,34 @@ function Set-HcWebConfig($Data, $Blob, $Context) {
         $checked += @{ write = $w; full = $full; before = $before }
     }
     $results = @()
+    $tmp = Join-HcOwnPath $install 'tmp'
     foreach ($c in $checked) {
         $rel = ([string]$c.write.file -split '[\\/]') -join '/'
         $folder = Get-HcBackupFolder $Context
         $backupRel = $folder + '/' + $rel
         $backup = Join-HcOwnPath $install ($backupRel.Substring('hybridcfg/'.Length))
+        $beforeBytes = [IO.File]::ReadAllBytes($c.full)
+        if ((Get-HcSha256 $beforeBytes) -ne $c.before) { throw ('[target.file-changed] ' + [string]$c.write.file + ' changed while it was being written. Nothing more was written.') }
         [void][IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($backup))
-        [IO.File]::Copy($c.full, $backup, $false)
+        # Backups and originals are written whole or not at all (temp file, flush, then a move that fails
+        # if the name exists): a kill or a full disk never leaves a short copy that a rollback would trust.
+        if (-not (New-HcFileAtomic $backup $beforeBytes $tmp)) { throw ('[target.write-failed] the backup ' + $backupRel + ' already exists. Nothing was written.') }
         $original = Join-HcOwnPath $install ('original/' + $rel)
-        if (-not [IO.File]::Exists($original)) {
+        $originalSha256 = $null
+        $recorded = $null
+        if ([IO.File]::Exists($original + '.sha256')) { $recorded = ([IO.File]::ReadAllText($original + '.sha256')).Trim() }
+        if (-not [IO.File]::Exists($original) -and ($null -eq $recorded -or $recorded -eq $c.before)) {
             [void][IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($original))
-            [IO.File]::Copy($c.full, $original, $false)
+            # The hash first, from the bytes in memory: an original that does not hash to it is never restored.
+            if ($null -eq $recorded) { [void](New-HcFileAtomic ($original + '.sha256') ([Text.Encoding]::ASCII.GetBytes($c.before + "`n")) $tmp) }
+            if (New-HcFileAtomic $original $beforeBytes $tmp) { $originalSha256 = $c.before }
         }
         $bytes = New-Object byte[] ([int]$c.write.length)
         [Array]::Copy($Blob, [int]$c.write.offset, $bytes, 0, [int]$c.write.length)
         # The temp file goes to hybridcfg\tmp, not beside the web.config: a run killed between write and
         # rename leaves nothing in a folder IIS reads. Same volume as the file, so the swap stays atomic.
-        Write-HcFileAtomic $c.full $bytes (Join-HcOwnPath $install 'tmp')
-        $results += @{ file = [string]$c.write.file; backupPath = $backupRel; backupFullPath = $backup; sha256Before = $c.before; sha256After = (Get-HcSha256 $bytes) }
+        Write-HcFileAtomic $c.full $bytes $tmp
+        $results += @{ file = [string]$c.write.file; backupPath = $backupRel; backupFullPath = $backup; backupSha256 = $c.before; originalSha256 = $originalSha256; sha256Before = $c.before; sha256After = (Get-HcSha256 ([IO.File]::ReadAllBytes($c.full))) }
     }
     return @{ files = $results }
 }

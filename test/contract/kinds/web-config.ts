@@ -57,7 +57,17 @@ export function webConfigContract(c: ContractContext): void {
     expect(await fs.readFile(r2[0]!.backupPath)).toEqual(first);
     const hc = path.join(lab, 'servers', 'EX01', 'hybridcfg');
     expect(await fs.readFile(path.join(hc, 'original', ...REST_FRONTEND_WEB_CONFIG.split('/')))).toEqual(original);
-    expect(await listFiles(hc)).toEqual([`backup/<stamp>/${REST_FRONTEND_WEB_CONFIG}`, `backup/<stamp>/${REST_FRONTEND_WEB_CONFIG}`, `original/${REST_FRONTEND_WEB_CONFIG}`]);
+    expect(await listFiles(hc)).toEqual([
+      `backup/<stamp>/${REST_FRONTEND_WEB_CONFIG}`,
+      `backup/<stamp>/${REST_FRONTEND_WEB_CONFIG}`,
+      `original/${REST_FRONTEND_WEB_CONFIG}`,
+      `original/${REST_FRONTEND_WEB_CONFIG}.sha256`,
+    ]);
+    // The first original's hash is recorded beside it (from the bytes in memory), and in the results.
+    expect((await fs.readFile(path.join(hc, 'original', ...`${REST_FRONTEND_WEB_CONFIG}.sha256`.split('/')), 'utf8')).trim()).toBe(sha256(original));
+    expect(r1[0]).toMatchObject({ backupSha256: sha256(original), originalSha256: sha256(original) });
+    expect(r2[0]).toMatchObject({ backupSha256: sha256(first) });
+    expect(r2[0]!.originalSha256).toBeUndefined();
     // Nothing is left behind next to the file (temp files) and EX02 is untouched.
     expect(await listFiles(path.dirname(restFile('EX01')))).toEqual(['web.config']);
     expect(await listFiles(path.join(lab, 'servers', 'EX02', 'hybridcfg'))).toEqual([]);
@@ -85,7 +95,14 @@ export function webConfigContract(c: ContractContext): void {
     await writeFiles(target, ex02, writes);
     const added = (await listFiles(folder)).filter((f) => !before.includes(f));
     expect(added.sort()).toEqual(
-      [`hybridcfg/backup/<stamp>/${REST_FRONTEND_WEB_CONFIG}`, `hybridcfg/backup/<stamp>/${EWS}`, `hybridcfg/original/${REST_FRONTEND_WEB_CONFIG}`, `hybridcfg/original/${EWS}`].sort(),
+      [
+        `hybridcfg/backup/<stamp>/${REST_FRONTEND_WEB_CONFIG}`,
+        `hybridcfg/backup/<stamp>/${EWS}`,
+        `hybridcfg/original/${REST_FRONTEND_WEB_CONFIG}`,
+        `hybridcfg/original/${REST_FRONTEND_WEB_CONFIG}.sha256`,
+        `hybridcfg/original/${EWS}`,
+        `hybridcfg/original/${EWS}.sha256`,
+      ].sort(),
     );
     for (const w of writes) expect(await fs.readFile(path.join(folder, ...w.file.split('/')))).toEqual(w.bytes);
   });
