@@ -40,7 +40,8 @@ export function renderDiagnostic(d: Diagnostic, opts: { color: boolean }): strin
       lines.push(`  ${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, d.source.col - 1))}^`);
     }
   }
-  if (d.detail) for (const l of printableLines(d.detail).split('\n')) lines.push(...wrapWords(l, '  '));
+  // A line indented by four spaces is preformatted (a diff, a listing): shown as it is, not wrapped.
+  if (d.detail) for (const l of printableLines(d.detail).split('\n')) lines.push(...(l.startsWith('    ') ? [`  ${l}`] : wrapWords(l, '  ')));
   return lines.join('\n') + '\n';
 }
 

@@ -37,7 +37,7 @@ export function renderPlanHtml(plan: Plan, opts: HtmlReportOptions = {}): string
 ${opts.applied ? outcomeBanner(opts.applied) : null}
 <section aria-labelledby="summary">
   <h2 id="summary">Summary</h2>
-  ${plan.changes.length === 0 ? html`<div class="banner ok" data-testid="no-changes"><p>${NO_CHANGES}</p></div>` : null}
+  ${plan.changes.length === 0 && !plan.restarts.some((r) => r.mode !== 'none') ? html`<div class="banner ok" data-testid="no-changes"><p>${NO_CHANGES}</p></div>` : null}
   <ul class="counts" data-testid="counts">
     ${count('changes', plan.summary.changes, 'change')}
     ${count('servers', plan.summary.servers, 'server')}
@@ -237,7 +237,7 @@ function serverCard(name: string, changes: readonly Change[], restart: PlannedRe
   <h3>${name}${outcome ? html` <span class="badge ${outcome.outcome === 'failed' ? 'failed' : ''}" data-testid="server-result">${outcome.outcome}${outcome.restarted && outcome.outcome !== 'restarted' ? ', restarted' : ''}</span>` : null}</h3>
   ${outcome?.message ? html`<p>${outcome.message}</p>` : null}
   ${outcome?.backups?.length ? html`<p class="muted">Backups on the server:</p><ul class="plain mono">${outcome.backups.map((b) => html`<li>${b}</li>`)}</ul>` : null}
-  ${changes.length === 0 ? html`<p class="muted">No changes on this server.</p>` : null}
+  ${changes.length === 0 ? html`<p class="muted">${restart && restart.mode !== 'none' ? 'No file changes on this server; a restart is pending.' : 'No changes on this server.'}</p>` : null}
   ${changes.map(
     (c) => html`<div data-file="${c.title ?? c.address}" data-kind="${c.kind}">
     <p><strong class="mono">${c.title ?? c.address}</strong></p>

@@ -55,6 +55,9 @@ function setLines(a: AttributeChange, o: Opts): string[] {
 }
 
 function textLines(a: AttributeChange, o: Opts): string[] {
+  if (a.action === 'delete') {
+    return [`      - ${printable(a.name)} (key removed)`, paint(`          - ${printable(JSON.stringify(a.before))}`, 'red', o.color)];
+  }
   const sign = a.action === 'create' ? '+' : '~';
   const lines = [`      ${sign} ${printable(a.name)}${a.action === 'create' ? ' (new key)' : ''}`];
   if (a.before !== null) lines.push(paint(`          - ${printable(JSON.stringify(a.before))}`, 'red', o.color));
@@ -105,17 +108,21 @@ export function renderPlanText(plan: Plan, o: Opts): string {
   const builds = buildsLine(plan);
   if (builds !== undefined) out.push(`Builds: ${printable(builds)}.`);
   out.push('');
-  if (plan.changes.length === 0) {
-    out.push(paint('No changes. The live state matches the spec.', 'green', o.color));
+  const restarts = plan.restarts.filter((r) => r.mode !== 'none');
+  // "No changes" only when nothing at all is pending: no change, no restart.
+  if (plan.changes.length === 0 && restarts.length === 0) {
+    out.push(paint(plan.purpose === 'rollback' ? 'No changes. Nothing to roll back.' : 'No changes. The live state matches the spec.', 'green', o.color));
+  } else if (plan.changes.length === 0) {
+    out.push('No file or object changes, but restarts are pending:', '');
   } else {
-    out.push(plan.purpose === 'rollback' ? 'hybridcfg will put back these originals:' : 'hybridcfg will make these changes:', '');
+    out.push(plan.purpose === 'rollback' ? "hybridcfg will put back the values it changed (everything else in each file stays as it is now):" : 'hybridcfg will make these changes:', '');
     for (const c of plan.changes) {
       out.push(paint(`  ~ ${changeTitle(c)}`, 'yellow', o.color));
       for (const a of c.attributes) out.push(...attributeLines(a, o));
+      if (c.attributes.length === 0) out.push('      (no setting changes: the bytes of the file change)');
       out.push('');
     }
   }
-  const restarts = plan.restarts.filter((r) => r.mode !== 'none');
   if (restarts.length > 0) {
     out.push('Restarts, one server at a time after its changes:');
     for (const r of restarts) {
@@ -133,7 +140,7 @@ export function renderPlanText(plan: Plan, o: Opts): string {
     out.push('');
   }
   for (const w of plan.warnings) out.push(renderDiagnostic(w, o));
-  if (plan.changes.length > 0) {
+  if (plan.changes.length > 0 || restarts.length > 0) {
     const s = plan.summary;
     out.push(
       paint(

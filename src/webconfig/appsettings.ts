@@ -32,6 +32,7 @@ export interface WebConfigOptions {
 }
 
 interface Entry {
+  readonly element: ScannedElement;
   readonly setting: AppSetting;
   readonly keyAttribute: ScannedAttribute;
   readonly valueAttribute: ScannedAttribute | undefined;
@@ -102,7 +103,7 @@ function readEntries(appSettings: ScannedElement, label: string, lines: LineInde
     }
     const valueAttribute = el.attributes.find((a) => a.name === 'value');
     // A missing value attribute reads as the empty string, as ASP.NET's default for it.
-    const entry: Entry = { setting: { key: keyAttribute.value, value: valueAttribute?.value ?? '', line, col }, keyAttribute, valueAttribute };
+    const entry: Entry = { element: el, setting: { key: keyAttribute.value, value: valueAttribute?.value ?? '', line, col }, keyAttribute, valueAttribute };
     const first = seen.get(normal(entry.setting.key));
     if (first !== undefined) {
       fail(
@@ -189,4 +190,36 @@ function confirmPatch(before: Parsed, text: string, key: string, value: string, 
   if (!sameSet(expected, got)) {
     throw new Error(`bug: patching "${key}" in ${label} did not read back as expected: ${JSON.stringify({ expected, got })}`);
   }
+}
+
+/**
+ * Remove one appSetting (`hybridcfg rollback` of a key hybridcfg added). Only the `<add .../>` element
+ * goes, with its line when it stands on a line of its own; every other byte stays. Removing a key the
+ * file does not have returns the text unchanged.
+ */
+export function removeAppSetting(text: string, key: string, label: string, options: WebConfigOptions = {}): string {
+  const before = parse(text, label, options);
+  const normal = keyMatcher(options);
+  const entry = before.entries.find((e) => normal(e.setting.key) === normal(key));
+  if (entry === undefined) return text;
+  let from = entry.element.start;
+  let to = entry.element.end;
+  const lineStart = text.lastIndexOf('\n', from - 1) + 1;
+  const rest = /^[ \t]*(\r?\n)?/.exec(text.slice(to))!;
+  if (/^[ \t]*$/.test(text.slice(lineStart, from)) && rest[1] !== undefined) {
+    from = lineStart;
+    to += rest[0].length;
+  }
+  const after = text.slice(0, from) + text.slice(to);
+  let reread: Parsed;
+  try {
+    reread = parse(after, label, options, false);
+  } catch (e) {
+    const why = e instanceof DiagnosticError ? e.message : String(e);
+    throw new Error(`bug: removing "${key}" from ${label} produced a file that does not read back (${why})`);
+  }
+  const expected = before.entries.filter((e) => e !== entry).map((e) => `${e.setting.key}\u0000${e.setting.value}`);
+  const got = reread.entries.map((e) => `${e.setting.key}\u0000${e.setting.value}`);
+  if (expected.join('\n') !== got.join('\n')) throw new Error(`bug: removing "${key}" from ${label} did not read back as expected`);
+  return after;
 }

@@ -8,7 +8,8 @@ import { DEFAULT_SEPARATOR, KNOWN_PROFILES, PROFILES_KEY } from '../../domain/ex
 import { editTokens } from '../../domain/tokens';
 import { ordinalIgnoreCaseKey } from '../../domain/dotnet';
 import { sha256 } from '../../util/hash';
-import { decodeWebConfig, encodeWebConfig, readAppSettings, setAppSetting } from '../../webconfig/appsettings';
+import { decodeWebConfig, encodeWebConfig, readAppSettings, removeAppSetting, setAppSetting } from '../../webconfig/appsettings';
+import { lineDiff } from '../../util/diff';
 import type { AttributeChange, Change, KindContext, KindPlan, PlanInput } from '../types';
 import { resolveServers } from '../scope';
 import type { AppSettingSpec, FileRead, SettingEdit, WebConfigChangeData, WebConfigLive, WebConfigQuery, WebConfigRequest, WebConfigSpec } from './types';
@@ -111,7 +112,8 @@ function editFile(bytes: Buffer, appSettings: Readonly<Record<string, AppSetting
 /** A file's new bytes: its settings applied to `bytes` (the same patcher and options as the plan). */
 export function applySettings(bytes: Buffer, settings: readonly SettingEdit[], label: string, caseInsensitive: boolean): Buffer {
   let text = decodeWebConfig(bytes, label);
-  for (const s of settings) text = setAppSetting(text, s.key, s.after, label, { caseSensitiveKeys: !caseInsensitive });
+  const options = { caseSensitiveKeys: !caseInsensitive };
+  for (const s of settings) text = s.after === null ? removeAppSetting(text, s.key, label, options) : setAppSetting(text, s.key, s.after, label, options);
   return encodeWebConfig(text);
 }
 
@@ -173,33 +175,6 @@ export function planWebConfigs(input: Input): KindPlan<WebConfigChangeData> {
   return { changes, diagnostics, read };
 }
 
-/** appSetting differences between two versions of a file, for people; the restore is the whole file. */
-function settingDiff(server: string, file: string, live: Buffer, original: Buffer, diagnostics: Diagnostic[]): SettingEdit[] | undefined {
-  const label = `${server}:${file}`;
-  try {
-    const now = new Map(readAppSettings(decodeWebConfig(live, label), label).map((s) => [s.key, s.value]));
-    const then = new Map(readAppSettings(decodeWebConfig(original, label), label).map((s) => [s.key, s.value]));
-    const out: SettingEdit[] = [];
-    for (const key of new Set([...now.keys(), ...then.keys()])) {
-      const before = now.get(key) ?? null;
-      const after = then.get(key);
-      if (before === (after ?? null)) continue;
-      if (after === undefined) {
-        diagnostics.push(
-          warning('rollback.key-removed', `Restoring ${file} on ${server} removes appSetting "${key}", which the original did not have.`, 'The plan shows its value becoming "": the whole original file is written back.'),
-        );
-      }
-      out.push({ key, action: before === null ? 'create' : 'update', before, after: after ?? '' });
-    }
-    return out;
-  } catch (err) {
-    if (!(err instanceof DiagnosticError)) throw err;
-    // A file hybridcfg cannot read (a CU rewrote it oddly) is still restored byte for byte.
-    diagnostics.push(warning('rollback.unreadable', `${file} on ${server} differs from its original and cannot be compared setting by setting.`, err.diagnostics.map((d) => d.summary).join('; ')));
-    return undefined;
-  }
-}
-
 /**
  * Why a first original may not be trusted, if it may not: its bytes must hash to the sha256 recorded
  * beside it when it was made (from the bytes in memory, before the original was written), and read as a
@@ -230,12 +205,64 @@ function originalProblem(server: string, file: string, original: Extract<FileRea
   return undefined;
 }
 
-/** Each web.config back to its first original, byte for byte (docs/safety.md). */
+/**
+ * hybridcfg's own edits of a file, reversed on its current bytes: each key the spec manages gets the value
+ * it had in the first original (an update, or a create when something removed it since), and a key the
+ * original did not have is removed. Nothing else in the file changes, so whatever else happened to it
+ * since (a CU, another tool, a person) stays. Throws a DiagnosticError when the files cannot be read.
+ */
+function reverseEdits(now: Buffer, original: Buffer, keys: readonly string[], label: string, caseInsensitive: boolean): FileEdit {
+  const options = { caseSensitiveKeys: !caseInsensitive };
+  const norm = (k: string) => (caseInsensitive ? ordinalIgnoreCaseKey(k) : k);
+  const text = decodeWebConfig(now, label);
+  const current = new Map(readAppSettings(text, label, options).map((x) => [norm(x.key), x]));
+  const then = new Map(readAppSettings(decodeWebConfig(original, `${label} (first original)`), `${label} (first original)`, options).map((x) => [norm(x.key), x.value]));
+  const settings: SettingEdit[] = [];
+  let next = text;
+  for (const key of keys) {
+    const live = current.get(norm(key));
+    const before = live?.value ?? null;
+    const after = then.get(norm(key)) ?? null;
+    if (before === after) continue;
+    if (after === null) {
+      next = removeAppSetting(next, live!.key, label, options);
+      settings.push({ key: live!.key, action: 'delete', before, after: null });
+    } else {
+      next = setAppSetting(next, live?.key ?? key, after, label, options);
+      settings.push({ key: live?.key ?? key, action: before === null ? 'create' : 'update', before, after });
+    }
+  }
+  if (next === text) return { settings };
+  const out = encodeWebConfig(next);
+  return { settings, after: { bytes: out, sha256: sha256(out) } };
+}
+
+/** The refusal when hybridcfg's edits cannot be reversed exactly: what failed, and the whole difference. */
+function cannotReverse(server: string, file: string, now: Buffer, original: Buffer, err: DiagnosticError): Diagnostic {
+  const text = (b: Buffer) => b.toString('utf8').replace(/^\uFEFF/, '');
+  return error(
+    'rollback.cannot-reverse',
+    `hybridcfg cannot put back its own edits of ${file} on ${server} exactly: ${err.diagnostics.map((d) => d.summary.replace(/\.$/, '')).join('; ')}.`,
+    'Nothing was restored, on any server. The whole difference between the first original (-) and the file now (+):\n' +
+      lineDiff(text(original), text(now))
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n') +
+      '\nRepair the file so that hybridcfg can read it (or edit the values back by hand), then run rollback again.',
+  );
+}
+
+/**
+ * Each web.config gets back the values its first original had for the keys the spec manages
+ * (docs/safety.md): hybridcfg reverses its own edits on the file as it is now, never writes a whole old
+ * file over later changes, and refuses (showing the whole difference) when it cannot do that exactly.
+ */
 export function rollbackWebConfigs(input: Input): KindPlan<WebConfigChangeData> {
   const diagnostics: Diagnostic[] = [];
   const changes: WebConfigChange[] = [];
   const read: Record<string, Record<string, string>> = {};
   const restart = input.assumptions.get('web-config-restart');
+  const caseInsensitive = input.assumptions.get('app-setting-keys-case-insensitive');
   for (const server of input.servers) {
     const live = input.server(server.Name);
     if (live === undefined) continue;
@@ -244,7 +271,7 @@ export function rollbackWebConfigs(input: Input): KindPlan<WebConfigChangeData> 
       const now = live.files[wc.file];
       const original = live.originals?.[wc.file];
       if (now === undefined || original === undefined || !original.exists) continue;
-      read[server.Name][wc.file] = now.exists ? now.sha256 : 'missing';
+      read[server.Name][wc.file] = now.exists ? `${now.sha256}:${original.sha256}` : 'missing';
       if (!now.exists) {
         diagnostics.push(warning('rollback.file-missing', `${wc.file} no longer exists on ${server.Name}; hybridcfg does not recreate it.`));
         continue;
@@ -254,9 +281,16 @@ export function rollbackWebConfigs(input: Input): KindPlan<WebConfigChangeData> 
         diagnostics.push(damaged);
         continue;
       }
-      if (now.sha256 === original.sha256) continue;
-      const settings = settingDiff(server.Name, wc.file, now.bytes, original.bytes, diagnostics) ?? [];
-      changes.push(webConfigChange(server.Name, { file: wc.file, beforeSha256: now.sha256, afterSha256: original.sha256, source: 'original', settings }, undefined, restart));
+      let edit: FileEdit;
+      try {
+        edit = reverseEdits(now.bytes, original.bytes, Object.keys(wc.appSettings), `${server.Name}:${wc.file}`, caseInsensitive);
+      } catch (err) {
+        if (!(err instanceof DiagnosticError)) throw err;
+        diagnostics.push(cannotReverse(server.Name, wc.file, now.bytes, original.bytes, err));
+        continue;
+      }
+      if (edit.after === undefined) continue;
+      changes.push(webConfigChange(server.Name, { file: wc.file, beforeSha256: now.sha256, afterSha256: edit.after.sha256, source: 'original', settings: edit.settings }, undefined, restart));
     }
   }
   return { changes, diagnostics, read };
@@ -272,7 +306,7 @@ export function undoWebConfig(change: WebConfigChange, input: Input): WebConfigC
       beforeSha256: d.afterSha256,
       afterSha256: d.beforeSha256,
       source: 'preApply',
-      settings: d.settings.map((s) => ({ key: s.key, action: s.before === null ? 'create' : 'update', before: s.after, after: s.before ?? '' })),
+      settings: d.settings.map((s) => ({ key: s.key, action: s.before === null ? 'delete' : s.after === null ? 'create' : 'update', before: s.after, after: s.before })),
     },
     undefined,
     input.assumptions.get('web-config-restart'),
@@ -292,8 +326,16 @@ export function webConfigRequest(change: WebConfigChange, input: Input): WebConf
       bytes = applySettings(current.bytes, d.settings, label, input.assumptions.get('app-setting-keys-case-insensitive'));
     }
   } else if (d.source === 'original') {
+    // The same reversal as the rollback plan, from the file and its verified original read for this run.
     const original = live?.originals?.[d.file];
-    if (original?.exists) bytes = original.bytes;
+    if (current?.exists && current.sha256 === d.beforeSha256 && original?.exists && originalProblem(server, d.file, original, input) === undefined) {
+      const entry = input.entries.find((e) => e.file === d.file);
+      try {
+        bytes = reverseEdits(current.bytes, original.bytes, Object.keys(entry?.appSettings ?? {}), label, input.assumptions.get('app-setting-keys-case-insensitive')).after?.bytes;
+      } catch (err) {
+        if (!(err instanceof DiagnosticError)) throw err;
+      }
+    }
   } else if (current?.exists) {
     bytes = current.bytes;
   }

@@ -51,12 +51,13 @@ export interface WebConfigLive {
   readonly originals?: Readonly<Record<string, FileRead>>;
 }
 
-/** One appSetting that changes in a file. */
+/** One appSetting that changes in a file; `delete` (a rollback of a key hybridcfg added) removes its entry. */
 export interface SettingEdit {
   readonly key: string;
-  readonly action: 'create' | 'update';
+  readonly action: 'create' | 'update' | 'delete';
   readonly before: string | null;
-  readonly after: string;
+  /** null for `delete`. */
+  readonly after: string | null;
 }
 
 /** The change record of a web.config file on one server (Change.data): what to check and redo at apply time. */
@@ -68,8 +69,9 @@ export interface WebConfigChangeData {
   readonly afterSha256: string;
   /**
    * Where the new bytes come from at apply time: `edit` the settings applied to the file's current
-   * bytes (a plan); `original` the first original hybridcfg kept (`hybridcfg rollback`); `preApply` the
-   * bytes read before this run changed the file (onFailure: rollback).
+   * bytes (a plan); `original` the spec's keys set back, on the file's current bytes, to their values in
+   * the first original hybridcfg kept (`hybridcfg rollback`: nothing else in the file changes);
+   * `preApply` the bytes read before this run changed the file (onFailure: rollback).
    */
   readonly source: 'edit' | 'original' | 'preApply';
   readonly settings: readonly SettingEdit[];
