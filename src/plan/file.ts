@@ -11,9 +11,24 @@ import { PLAN_FORMAT_VERSION, type Plan } from './types';
 
 export const PLAN_FILE_KIND = 'hybridcfg-plan';
 
+/** Paths of the plan (the spec's, and the files its warnings point at) relative to the plan file's folder, with `/`. */
+function relativeTo(dir: string, p: string): string {
+  return path.relative(dir, p).split(path.sep).join('/') || '.';
+}
+
+/** The warnings' places (`spec.yaml:3:5`), moved with `map`, so that a plan file means the same in any folder. */
+function mapSources(warnings: Plan['warnings'], map: (file: string) => string): Plan['warnings'] {
+  return warnings.map((w) => (w.source ? { ...w, source: { ...w.source, file: map(w.source.file) } } : w));
+}
+
+/**
+ * A plan file holds what apply needs to check and redo each change (addresses, values, hashes), never
+ * the files themselves: no web.config bytes (a static machineKey, connection strings) end up in a CI artifact.
+ */
 export function savePlan(file: string, plan: Plan): void {
-  const spec = path.relative(path.dirname(path.resolve(file)), plan.spec.path).split(path.sep).join('/') || '.';
-  writeFileAtomicSync(file, JSON.stringify({ kind: PLAN_FILE_KIND, ...plan, spec: { ...plan.spec, path: spec } }, null, 2) + '\n');
+  const dir = path.dirname(path.resolve(file));
+  const stored = { kind: PLAN_FILE_KIND, ...plan, spec: { ...plan.spec, path: relativeTo(dir, plan.spec.path) }, warnings: mapSources(plan.warnings, (f) => relativeTo(dir, f)) };
+  writeFileAtomicSync(file, JSON.stringify(stored, null, 2) + '\n');
 }
 
 /** A file is taken as a saved plan when it is JSON; a spec is YAML. */
@@ -46,6 +61,11 @@ export function loadPlan(file: string): Plan {
   if (typeof p.spec?.path !== 'string' || typeof p.spec.digest !== 'string') {
     throw new DiagnosticError(error('plan-file.not-a-plan', `${file} has no spec path and digest: it is not a hybridcfg plan file.`, `Make one with \`hybridcfg plan SPEC --out ${file}\`.`));
   }
+  if (!Array.isArray(p.changes) || !Array.isArray(p.servers) || !Array.isArray(p.restarts) || !Array.isArray(p.warnings) || typeof p.fingerprint !== 'string') {
+    throw new DiagnosticError(error('plan-file.damaged', `${file} is damaged: it lacks the changes, servers, restarts, warnings or fingerprint of a plan.`, `Nothing was changed. Make the plan again with \`hybridcfg plan SPEC --out ${file}\`.`));
+  }
+  const dir = path.dirname(path.resolve(file));
   const { kind: _kind, ...plan } = p;
-  return { ...(plan as Plan), spec: { ...p.spec, path: path.resolve(path.dirname(path.resolve(file)), p.spec.path) } };
+  const warnings = (p.warnings as unknown[]).every((w) => w !== null && typeof w === 'object') ? mapSources(p.warnings, (f) => (typeof f === 'string' ? path.resolve(dir, f) : f)) : p.warnings;
+  return { ...(plan as Plan), spec: { ...p.spec, path: path.resolve(dir, p.spec.path) }, warnings };
 }

@@ -115,7 +115,10 @@ function checkSaved(saved: Plan, planFile: string, s: Session): void {
       ),
     );
   }
-  const same = (p: Plan) => canonicalJson({ purpose: p.purpose, servers: p.servers, changes: p.changes, restarts: p.restarts });
+  // Every field but the time it was made and where the files sit (the spec's path, the target's folder in
+  // its description, which the recomputed plan shows): what is shown (kinds, summary, warnings,
+  // assumptions) is what is carried out, and an edited field of any kind refuses the file.
+  const same = (p: Plan) => canonicalJson({ ...p, createdAt: undefined, spec: { digest: p.spec.digest }, target: { kind: p.target.kind } });
   if (same(saved) !== same(s.plan)) {
     throw new DiagnosticError(
       error(
