@@ -112,7 +112,14 @@ if ($d.op -eq 'read') {
 } elseif ($d.op -eq 'release') {
     $text = Read-HcText $lockFile
     $released = $false
-    if ($null -ne $text -and [string](ConvertFrom-HcJson $text).runId -eq [string]$d.runId) {
+    # A lock that is not one hybridcfg wrote goes by 'damaged-' and the start of its text's sha256
+    # (src/targets/run-state.ts): force-unlock breaks that very file, and only it.
+    $owner = $null
+    if ($null -ne $text) {
+        try { $owner = [string](ConvertFrom-HcJson $text).runId } catch { $owner = $null }
+        $damaged = 'damaged-' + (Get-HcSha256 $utf8.GetBytes([string]$text)).Substring(0, 16)
+    }
+    if ($null -ne $text -and ($owner -eq [string]$d.runId -or $damaged -eq [string]$d.runId)) {
         [IO.File]::Delete($lockFile)
         $released = $true
     }

@@ -17,6 +17,7 @@
  * change (they are healthy with it): the result says so. The engine never prints; it reports messages.
  */
 import { DiagnosticError, error, type Diagnostic } from '../diag/diagnostic';
+import { isSystemError, systemErrorDiagnostic } from '../diag/system';
 import { IO, type IoHost } from '../io/messages';
 import { inApplyOrder, planInput } from '../plan/planner';
 import type { Plan } from '../plan/types';
@@ -124,8 +125,10 @@ export function preflight(plan: Plan, live: LiveState): Diagnostic[] {
   });
 }
 
-function diagnosticsOf(err: unknown): readonly Diagnostic[] {
+/** An expected failure's diagnostics: a DiagnosticError's, or a system error's (full disk, denied access); anything else is a bug. */
+function diagnosticsOf(err: unknown, what = 'A target call'): readonly Diagnostic[] {
   if (err instanceof DiagnosticError) return err.diagnostics;
+  if (isSystemError(err)) return [systemErrorDiagnostic(err, what)];
   throw err;
 }
 
@@ -182,6 +185,57 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
     diagnostics,
   });
 
+  /**
+   * After a server call that failed (a shell that died right after the write, a full disk half way),
+   * which of its changes were made anyway: the server is read again and each change planned again; a
+   * change that is no longer pending was made. Undefined when the server cannot be read back.
+   */
+  const madeDespite = async (name: string, changes: readonly Change[]): Promise<Change[] | undefined> => (await readBack(name, changes))?.made;
+
+  /**
+   * The server read again, each change planned again: `made` are no longer pending; `undone` are pending
+   * again from the very digest they were planned from (put back). Undefined when the server cannot be read.
+   */
+  const readBack = async (name: string, changes: readonly Change[]): Promise<{ made: Change[]; undone: Change[] } | undefined> => {
+    const server = serverOf(name);
+    const kinds = [...new Set(changes.map((c) => c.kind))].map((id) => kindOf(registry, id));
+    const queries: Record<string, unknown> = {};
+    for (const k of kinds) {
+      const q = k.serverQuery?.(inputOf(k), server, plan.purpose === 'rollback' ? 'rollback' : 'plan');
+      if (q !== undefined) queries[k.id] = q;
+    }
+    let read;
+    try {
+      read = await target.readServer(server, queries);
+    } catch {
+      return undefined;
+    }
+    const after: LiveState = { ...live, serverStates: { ...live.serverStates, [name]: read } };
+    const again = (c: Change) => {
+      const k = kindOf(registry, c.kind);
+      const input = planInput(k, loaded, after, assumptions);
+      return (plan.purpose === 'rollback' ? k.rollback(input) : k.plan(input)).changes.find((x) => x.address === c.address);
+    };
+    const now = changes.map((c) => ({ c, again: again(c) }));
+    return {
+      made: now.filter((x) => x.again === undefined).map((x) => x.c),
+      undone: now.filter((x) => x.again !== undefined && x.c.digest !== undefined && x.again.digest?.before === x.c.digest.before).map((x) => x.c),
+    };
+  };
+
+  /** Whether an organisation-wide change whose call failed is in place anyway (read back, planned again). */
+  const orgChangeMade = async (kind: ResourceKind, change: Change): Promise<boolean> => {
+    try {
+      const q = kind.orgQuery?.(inputOf(kind), plan.purpose === 'rollback' ? 'rollback' : 'plan');
+      const org = await target.readOrganization(q === undefined ? {} : { [kind.id]: q });
+      const after: LiveState = { ...live, organization: { ...live.organization, resources: { ...live.organization.resources, ...org.resources } } };
+      const input = planInput(kind, loaded, after, assumptions);
+      return (plan.purpose === 'rollback' ? kind.rollback(input) : kind.plan(input)).changes.every((x) => x.address !== change.address);
+    } catch {
+      return false;
+    }
+  };
+
   /** One server's changes in one call; their requests are computed first, so a refusal changes nothing. */
   const setServer = async (name: string, changes: readonly Change[]): Promise<readonly unknown[]> => {
     const requests = changes.map((c) => ({ kind: c.kind, request: requestOf(c) }));
@@ -232,10 +286,23 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
         notes.push(`${name}: restored ${st.restored.join(', ')} to the bytes read before the apply`);
         await host?.notify(IO.APPLY_ROLLBACK.msg(`${name}: restored ${st.restored.join(', ')}`, { what: `${name}: restored ${st.restored.join(', ')}`, ok: true }));
       } catch (err) {
-        complete = false;
-        const d = diagnosticsOf(err);
-        notes.push(`${name}: could NOT restore ${st.written.join(', ')}: ${d.map((x) => x.summary).join('; ')}; backups: ${st.backups.join(', ')}`);
-        await host?.notify(IO.APPLY_ROLLBACK.msg(`${name}: restore failed`, { what: `${name}: restore failed`, ok: false }));
+        const d = diagnosticsOf(err, `Restoring on ${name}`);
+        // The restore call failed: only what is read back as put back is reported restored.
+        const back = await readBack(name, st.made);
+        const undone = back?.undone ?? [];
+        const notUndone = st.made.filter((c) => !undone.includes(c));
+        if (undone.length > 0) {
+          st.restored = undone.map((c) => c.title ?? c.address);
+          notes.push(`${name}: restored ${st.restored.join(', ')} to the bytes read before the apply (read back after the restore call failed)`);
+        }
+        if (notUndone.length > 0) {
+          complete = false;
+          notes.push(
+            `${name}: could NOT restore ${notUndone.map((c) => c.title ?? c.address).join(', ')}: ${d.map((x) => x.summary).join('; ')}` +
+              `${back === undefined ? ' (and the server could not be read back: its state is unknown)' : ''}; backups: ${st.backups.join(', ') || '(see hybridcfg/backup on the server)'}`,
+          );
+        }
+        await host?.notify(IO.APPLY_ROLLBACK.msg(`${name}: restore ${notUndone.length === 0 ? 'done (read back)' : 'failed'}`, { what: `${name}: restore ${notUndone.length === 0 ? 'done (read back)' : 'failed'}`, ok: notUndone.length === 0 }));
       }
     }
     for (const change of orgChanges) {
@@ -284,7 +351,15 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
 
   const finish = async (status: 'succeeded' | 'failed', diagnostics: readonly Diagnostic[]) => {
     if (opts.journal) {
-      await target.appendJournal({ event: 'end', runId: opts.journal.holder.runId, status: rollback ? `${status}, rolled back` : status });
+      try {
+        await target.appendJournal({ event: 'end', runId: opts.journal.holder.runId, status: rollback ? `${status}, rolled back` : status });
+      } catch (err) {
+        // What was done stays done; the next plan will say this run did not finish, which is what it can know.
+        const d = diagnosticsOf(err, "Adding the run's end to the journal");
+        const w = { ...d[0]!, severity: 'warning' as const, code: 'apply.journal-end-failed' };
+        await host?.notify(IO.RUN_WARNING.msg(w.summary, { diagnostic: w }));
+        return result(status, [...diagnostics, w]);
+      }
     }
     return result(status, diagnostics);
   };
@@ -293,7 +368,7 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
     for (const s of failedServers) {
       const st = serverState.get(s)!;
       st.outcome = 'failed';
-      st.message = diagnostics.map((d) => d.summary.replace(/\.$/, '')).join('; ');
+      st.message = [diagnostics.map((d) => d.summary.replace(/\.$/, '')).join('; '), st.message].filter(Boolean).join('; ');
     }
     await host?.notify(IO.APPLY_FAILED.msg(`FAILED: ${step}`, { step, ...(failedServers[0] ? { server: failedServers[0] } : {}), diagnostics }));
     if (onFailure === 'rollback') await undo(batch);
@@ -305,6 +380,7 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
   };
 
   if (opts.journal) {
+    // Before any change: a journal that cannot take the line stops the run with nothing changed.
     await target.appendJournal({
       event: 'start',
       runId: opts.journal.holder.runId,
@@ -318,7 +394,10 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
     try {
       await target.setOrganization(kind.id, requestOf(change));
     } catch (err) {
-      return stop(`${kind.verb ?? kind.noun[0]} "${change.title ?? change.address}"`, diagnosticsOf(err), [], []);
+      const diagnostics = diagnosticsOf(err, `${kind.verb ?? kind.noun[0]} "${change.title ?? change.address}"`);
+      // A set that failed may have been made (a shell that died after it): read back, and undo it too if so.
+      if (await orgChangeMade(kind, change)) orgState.get(change.address)!.done = true;
+      return stop(`${kind.verb ?? kind.noun[0]} "${change.title ?? change.address}"`, diagnostics, [], []);
     }
     orgState.get(change.address)!.done = true;
     await host?.notify(
@@ -338,23 +417,29 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
       const state = serverState.get(name)!;
       state.outcome = 'unchanged';
       if (changes.length === 0) continue;
+      let results: readonly unknown[];
       try {
-        const results = await setServer(name, changes);
-        changes.forEach((c, i) => {
+        results = await setServer(name, changes);
+      } catch (err) {
+        const diagnostics = diagnosticsOf(err, `Writing on ${name}`);
+        // The call failed: what did it leave? Only what is observed is reported as written (and undone).
+        const made = await madeDespite(name, changes);
+        for (const c of made ?? []) {
           state.made.push(c);
           state.written.push(c.title ?? c.address);
-          state.backups.push(...(kindOf(registry, c.kind).backupsOf?.(results[i]) ?? []));
-        });
-        state.outcome = 'changed';
-        if (opts.journal) {
-          await target.appendJournal({ event: 'wrote', runId: opts.journal.holder.runId, server: name, changes: changes.map((c, i) => ({ address: c.address, result: results[i] ?? null })) });
         }
-        await host?.notify(
-          IO.APPLY_SERVER.msg(`${name}: wrote ${state.written.join(', ')} (backup: ${state.backups.join(', ')})`, { server: name, written: [...state.written], backups: [...state.backups] }),
-        );
-      } catch (err) {
-        return stop(`writing web.config on ${name}`, diagnosticsOf(err), batch, [name]);
+        if (made === undefined) state.message = `could not be read back after the failure: what it holds is unknown; run plan`;
+        return stop(`writing web.config on ${name}`, diagnostics, batch, [name]);
       }
+      changes.forEach((c, i) => {
+        state.made.push(c);
+        state.written.push(c.title ?? c.address);
+        state.backups.push(...(kindOf(registry, c.kind).backupsOf?.(results[i]) ?? []));
+      });
+      state.outcome = 'changed';
+      await host?.notify(
+        IO.APPLY_SERVER.msg(`${name}: wrote ${state.written.join(', ')} (backup: ${state.backups.join(', ')})`, { server: name, written: [...state.written], backups: [...state.backups] }),
+      );
     }
     // The batch restarts together: maxUnavailable servers at most are down at once.
     const restarts = batch.flatMap((name) => {

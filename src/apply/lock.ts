@@ -26,7 +26,7 @@ export type HolderState = 'alive' | 'gone' | 'unknown';
 
 /** Whether the holder's process still runs: knowable only on the holder's own host. */
 export function holderState(holder: LockHolder): HolderState {
-  if (holder.host !== hostname()) return 'unknown';
+  if (holder.damaged !== undefined || holder.host !== hostname()) return 'unknown';
   try {
     process.kill(holder.pid, 0);
     return 'alive';
@@ -37,10 +37,18 @@ export function holderState(holder: LockHolder): HolderState {
 }
 
 export function describeHolder(h: LockHolder): string {
+  if (h.damaged !== undefined) return `a damaged lock file (${h.damaged})`;
   return `"${h.command}" by ${h.user} on ${h.host}, process ${h.pid}, started ${h.startedAt} (run ${h.runId})`;
 }
 
 export function lockedError(holder: LockHolder, specArg: string): Diagnostic {
+  if (holder.damaged !== undefined) {
+    return error(
+      'apply.lock-damaged',
+      `The organisation's lock file is damaged (${holder.damaged}): hybridcfg cannot tell which run holds it.`,
+      `Nothing was changed. Make sure no hybridcfg run is working on this organisation, then break the lock with \`hybridcfg force-unlock ${specArg}\` and run again.`,
+    );
+  }
   const state = holderState(holder);
   const way =
     state === 'gone'

@@ -5,7 +5,8 @@
  * --yes, asked on a terminal, or refused with a diagnostic when there is neither.
  */
 import { createInterface } from 'node:readline/promises';
-import { DiagnosticError, error } from '../diag/diagnostic';
+import { DiagnosticError, error, type Diagnostic } from '../diag/diagnostic';
+import { renderDiagnostic } from '../views/diagnostics';
 import type { IoHost, IoMessage, IoRequest } from '../io/host';
 import { IO } from '../io/messages';
 import type { Plan } from '../plan/types';
@@ -36,6 +37,10 @@ export function cliHost(io: CliIo, opts: CliHostOptions = {}): IoHost {
     async notify(msg: IoMessage): Promise<void> {
       if (msg.code === IO.APPLY_PLAN.code) {
         if (!opts.json) out(io, renderPlanText((msg.data as { plan: Plan }).plan, { color: io.color }));
+        return;
+      }
+      if (msg.code === IO.RUN_WARNING.code) {
+        io.stderr.write(renderDiagnostic((msg.data as { diagnostic: Diagnostic }).diagnostic, { color: false }));
         return;
       }
       if (msg.code === IO.APPLY_ROLLBACK.code) {

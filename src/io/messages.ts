@@ -50,6 +50,7 @@ export const IO = {
   APPLY_FAILED: make<{ readonly step: string; readonly server?: string; readonly diagnostics: readonly Diagnostic[] }>('error', 'HC_E2006', 'A step failed; the run stops.'),
   APPLY_ROLLBACK: make<{ readonly what: string; readonly ok: boolean }>('warn', 'HC_W2007', 'onFailure: rollback put something back (or failed to).'),
   APPLY_CANCELLED: make<{ readonly command: 'apply' | 'rollback' }>('info', 'HC_I2008', 'The confirmation was refused; nothing was changed.'),
+  RUN_WARNING: make<{ readonly diagnostic: Diagnostic }>('warn', 'HC_W2009', "A record of the run (journal line, audit line) could not be written; the run's result stands."),
 
   LOCK_TAKEN: make<{ readonly runId: string }>('debug', 'HC_I3001', "The organisation's apply lock was taken."),
   UNLOCK_CONFIRM: request<{ readonly holder: string }, boolean>('HC_I3002', 'Asks whether to break the apply lock.'),

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { applyPlan, type ApplyResult } from '../apply/apply';
 import { appendAuditLine, auditRecord } from '../apply/audit';
 import { DiagnosticError, error } from '../diag/diagnostic';
+import { isSystemError, systemErrorDiagnostic } from '../diag/system';
 import type { IoHost } from '../io/host';
 import { IO } from '../io/messages';
 import { planRollback } from '../plan/planner';
@@ -30,20 +31,30 @@ export interface Outcome {
 }
 
 export async function carryOut(s: Session, plan: Plan, opts: CarryOutOptions): Promise<Outcome> {
-  const audit = (result: ApplyResult | 'no-changes' | 'cancelled') => {
+  // The audit line records the run; a disk that cannot take it does not change what the run did: a
+  // warning on stderr (audit.write-failed), and the run's own exit code.
+  const audit = async (result: ApplyResult | 'no-changes' | 'cancelled') => {
     if (opts.auditLog === undefined) return;
-    appendAuditLine(resolve(opts.cwd, opts.auditLog), auditRecord(opts.command, plan, result, s.holder ? { runId: s.holder.runId } : {}));
+    const file = resolve(opts.cwd, opts.auditLog);
+    try {
+      appendAuditLine(file, auditRecord(opts.command, plan, result, s.holder ? { runId: s.holder.runId } : {}));
+    } catch (err) {
+      const d = err instanceof DiagnosticError ? err.diagnostics[0]! : isSystemError(err) ? systemErrorDiagnostic(err, `Writing the audit line to ${file}`) : undefined;
+      if (d === undefined) throw err;
+      const w = { ...d, severity: 'warning' as const, code: 'audit.write-failed', detail: `The ${opts.command} itself is reported as it happened. Add the run to the audit trail by hand: ${d.detail ?? ''}` };
+      await opts.host.notify(IO.RUN_WARNING.msg(w.summary, { diagnostic: w }));
+    }
   };
   await opts.host.notify(IO.APPLY_PLAN.msg('the plan', { plan }));
   if (plan.changes.length === 0) {
-    audit('no-changes');
+    await audit('no-changes');
     return { plan };
   }
   const question = opts.command === 'apply' ? 'Apply these changes?' : 'Roll back to these originals?';
   const yes = await opts.host.requestResponse(IO.APPLY_CONFIRM.req(question, { plan, command: opts.command }, false));
   if (!yes) {
     await opts.host.notify(IO.APPLY_CANCELLED.msg(`${opts.command === 'apply' ? 'Apply' : 'Rollback'} cancelled. Nothing was changed.`, { command: opts.command }));
-    audit('cancelled');
+    await audit('cancelled');
     return { plan, cancelled: true };
   }
   const restart = s.loaded.spec.restart;
@@ -53,7 +64,7 @@ export async function carryOut(s: Session, plan: Plan, opts: CarryOutOptions): P
     host: opts.host,
     ...(s.holder ? { journal: { holder: s.holder } } : {}),
   });
-  audit(result);
+  await audit(result);
   return { plan, result };
 }
 

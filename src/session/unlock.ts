@@ -30,7 +30,9 @@ export async function forceUnlock(file: string, opts: { readonly host: IoHost; r
         ),
       );
     }
-    if (state === 'unknown') await opts.host.notify(IO.UNLOCK_NOTE.msg(`It was taken on ${holder.host}: make sure no hybridcfg run is working there.`, { host: holder.host }));
+    if (holder.damaged !== undefined) {
+      await opts.host.notify(IO.UNLOCK_NOTE.msg(`The lock file is damaged (${holder.damaged}): make sure no hybridcfg run is working on this organisation.`, { host: holder.host }));
+    } else if (state === 'unknown') await opts.host.notify(IO.UNLOCK_NOTE.msg(`It was taken on ${holder.host}: make sure no hybridcfg run is working there.`, { host: holder.host }));
     const yes = await opts.host.requestResponse(IO.UNLOCK_CONFIRM.req(`The lock is held by ${describeHolder(holder)}. Break this lock?`, { holder: describeHolder(holder) }, false));
     if (!yes) return { state: 'kept', holder };
     return (await target.releaseLock(holder.runId)) ? { state: 'broken', holder } : { state: 'changed-hands', holder };

@@ -34,6 +34,8 @@ export interface LockHolder {
   readonly user: string;
   readonly pid: number;
   readonly startedAt: string;
+  /** Set when the lock file is not one hybridcfg wrote (src/targets/run-state.ts): why. It still blocks runs; force-unlock breaks it. */
+  readonly damaged?: string;
 }
 
 /** A journal line written before a run changes anything: what it is about to do. */
@@ -59,18 +61,7 @@ export interface JournalEnd {
   readonly status: string;
 }
 
-/**
- * A journal line written after a server's changes were made: each change's address and its driver's
- * result (for a web.config: the backup and first original made, with their hashes, and the hash read back).
- */
-export interface JournalWrote {
-  readonly event: 'wrote';
-  readonly runId: string;
-  readonly server: string;
-  readonly changes: readonly { readonly address: string; readonly result: unknown }[];
-}
-
-export type JournalEntry = JournalStart | JournalEnd | JournalWrote;
+export type JournalEntry = JournalStart | JournalEnd;
 
 /** A query per resource kind id; each kind's driver reads what its query asks for. */
 export type KindQueries = Readonly<Record<string, unknown>>;

@@ -48,11 +48,13 @@ test('an apply records each backup and first original with its sha256; the origi
   expect((await runCli(['apply', '--yes'], { cwd: dir })).code).toBe(0);
   expect(readFileSync(original('EX01'))).toEqual(before);
   expect(readFileSync(`${original('EX01')}.sha256`, 'utf8').trim()).toBe(sha(before));
-  const wrote = jsonl(lab('hybridcfg', 'journal.jsonl')).filter((e) => e.event === 'wrote');
-  expect(wrote.map((w) => w.server).sort()).toEqual(['EX01', 'EX02']);
-  const result = wrote.find((w) => w.server === 'EX01').changes[0].result;
-  expect(result).toMatchObject({ backupSha256: sha(before), originalSha256: sha(before) });
-  expect(sha(readFileSync(result.backupPath))).toBe(sha(before));
+  // The journal's start line, written before any change, records each file's sha256 before it: the
+  // hash of its backup and of its first original.
+  const start = jsonl(lab('hybridcfg', 'journal.jsonl')).find((e) => e.event === 'start');
+  expect(start.changes.find((c: { server?: string }) => c.server === 'EX01').before).toBe(sha(before));
+  const backups = lab('servers', 'EX01', 'hybridcfg', 'backup');
+  const [stamp] = readdirSync(backups);
+  expect(sha(readFileSync(join(backups, stamp!, ...REST.split('/'))))).toBe(sha(before));
 });
 
 describe('a rollback refuses originals it cannot trust, and changes nothing', () => {

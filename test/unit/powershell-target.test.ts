@@ -8,6 +8,7 @@ import { initLab, kindCalls, powershellTarget } from '../helpers/targets';
 import type { Target } from '../../src/targets/types';
 import { readLines, rejectsWith } from '../contract/target.contract';
 import { requirePwsh } from '../helpers/pwsh';
+import { pathProblem } from '../../src/domain/paths';
 
 const pwsh = requirePwsh();
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -67,7 +68,11 @@ describe('PowerShell target on pwsh with the fake Exchange module', () => {
   test('hostile file contents, app pool names and unknown file names never run', async () => {
     const org = await target.readOrganization();
     const ex01 = org.servers.find((s) => s.Name === 'EX01')!;
-    const state = await target.readServer(ex01, [REST_FRONTEND_WEB_CONFIG, ...HOSTILE.map((h) => `FrontEnd/${h.replace(/[\r\n]/g, '')}`)]);
+    // Names Windows could not hold (quotes, control characters) are refused before anything is sent; the others travel as data.
+    const names = HOSTILE.map((h) => `FrontEnd/${h.replace(/[\r\n]/g, '')}`);
+    for (const n of names.filter((n) => pathProblem(n) !== undefined)) await rejectsWith(target.readServer(ex01, [n]), 'target.path-outside-install');
+    expect(names.filter((n) => pathProblem(n) === undefined).length).toBeGreaterThanOrEqual(3);
+    const state = await target.readServer(ex01, [REST_FRONTEND_WEB_CONFIG, ...names.filter((n) => pathProblem(n) === undefined)]);
     const current = state.files[REST_FRONTEND_WEB_CONFIG];
     if (!current?.exists) throw new Error('rest web.config missing');
     const bytes = Buffer.concat([current.bytes, Buffer.from(HOSTILE.join('\r\n'), 'utf8')]);

@@ -11,6 +11,7 @@ import type { LabOrganizationDriver } from '../../targets/lab/driver';
 import { capturePath } from '../../targets/lab/captures';
 import { LAB_DOMAIN } from '../../targets/lab/init';
 import { readJsonOr, writeFileAtomic } from '../../targets/lab/lab-target';
+import { checkedOriginals } from './originals';
 import { buildProfile, DEFAULT_LAB_BUILD, ORGANIZATION_MANAGEMENT_ROLES, sessionParameters, type LabRoleEntry } from '../../targets/lab/profiles';
 import {
   READ_PROPERTIES,
@@ -141,7 +142,7 @@ export const partnerApplicationLab: LabOrganizationDriver<unknown, PartnerApplic
       applications: applicationsOf(org).map(toPartnerApplication),
       parameters,
       appOnly: appOnlyExposure(org, parameters),
-      originals: await readJsonOr<Record<string, PartnerApplicationUpdate>>(path.join(ctx.paths.state, ...ORIGINALS), {}),
+      originals: checkedOriginals(await readJsonOr<unknown>(path.join(ctx.paths.state, ...ORIGINALS), {}), path.join(ctx.paths.state, ...ORIGINALS)),
     };
   },
 
@@ -214,7 +215,7 @@ export const partnerApplicationLab: LabOrganizationDriver<unknown, PartnerApplic
       if (changed.length === 0) return { result: undefined };
       // The value before hybridcfg first changed a property is kept for rollback, never replaced.
       const file = path.join(ctx.paths.state, ...ORIGINALS);
-      const originals = await readJsonOr<Record<string, Record<string, unknown>>>(file, {});
+      const originals = checkedOriginals(await readJsonOr<unknown>(file, {}), file) as Record<string, Record<string, unknown>>;
       const key = partnerAppKey(app);
       const mine = { ...(originals[key] ?? {}) };
       // The linked account is recorded by DistinguishedName, which -LinkedAccount takes back for certain.

@@ -5,8 +5,9 @@
  */
 import * as path from 'node:path';
 import type { PsDriver } from '../../targets/powershell/driver';
-import { READ_PROPERTIES, SETTABLE_PROPERTIES, type AppOnlyExposure, type PartnerApplication, type PartnerApplicationRequest, type PartnerApplicationsLive, type PartnerApplicationUpdate } from './types';
+import { READ_PROPERTIES, SETTABLE_PROPERTIES, type AppOnlyExposure, type PartnerApplication, type PartnerApplicationRequest, type PartnerApplicationsLive } from './types';
 import { parseStateText } from '../../targets/powershell/state';
+import { checkedOriginals } from './originals';
 
 /** Where the originals live in the run state folder (`<ExchangeInstallPath>hybridcfg\` of the lock server). */
 export const ORIGINALS_FILE = 'original/partner-applications.json';
@@ -42,7 +43,7 @@ export const partnerApplicationPowerShell: PsDriver<unknown, PartnerApplications
         applications: r.applications ?? [],
         parameters,
         appOnly: exposure(parameters, r.probe),
-        originals: r.originals ? (parseStateText(r.originals, 'partner application originals (original\\partner-applications.json)') as Record<string, PartnerApplicationUpdate>) : {},
+        originals: r.originals ? checkedOriginals(parseStateText(r.originals, 'partner application originals (original\\partner-applications.json)'), 'original\\partner-applications.json on the lock server') : {},
       };
     },
   },

@@ -141,7 +141,9 @@ export const webConfigLab: LabServerDriver<WebConfigQuery, WebConfigLive, WebCon
         writeFailure(err, s.Name, `writing ${rel}`);
       }
       await ctx.event({ action: 'write-file', server: s.Name, file: rel, sha256Before: before.sha256, sha256After: sha256(write.bytes), backup: backupRel });
-      results.push({ file: write.file, backupPath: backupAbs, backupSha256: before.sha256, ...(originalSha256 ? { originalSha256 } : {}) });
+      // What is on disk now, read back (as set-server.ps1 does): the journal records what was observed.
+      const after = await readFile(abs);
+      results.push({ file: write.file, backupPath: backupAbs, backupSha256: before.sha256, ...(originalSha256 ? { originalSha256 } : {}), ...(after.exists ? { afterSha256: after.sha256 } : {}) });
     }
     return results;
   },

@@ -8,6 +8,7 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DiagnosticError, fail } from '../../diag/diagnostic';
+import { asDiagnosticError } from '../../diag/system';
 import { writeFileAtomic } from '../../util/fs';
 import type {
   ExchangeServer,
@@ -26,6 +27,7 @@ import type {
   Target,
 } from '../types';
 import { normalizeBuild } from '../../domain/builds';
+import { parseJournalLine, parseLock } from '../run-state';
 import { iisMapOf, parseApplicationHost } from '../iis';
 import type { IisMap } from '../types';
 import { readFileVersion } from './exsetup';
@@ -114,11 +116,27 @@ function labHealth(s: LabServer, request: HealthCheckRequest): HealthCheckResult
 }
 
 export async function readJsonOr<T>(file: string, fallback: T): Promise<T> {
+  let text: string;
   try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+    text = await fs.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
-    throw err;
+    return fail('lab.state-unreadable', `hybridcfg's state file ${file} cannot be read: ${(err as Error).message}`, 'Check the lab folder: the file must be a readable file.');
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    return fail('lab.state-damaged', `hybridcfg's state file ${file} is damaged: ${(err as Error).message}`, 'Nothing was changed. Repair the file from a backup, or remove it if you know what it held.');
+  }
+}
+
+/** The lab's lock: null when free, a holder (a damaged one when the file is not a lock hybridcfg wrote). */
+async function readLock(file: string): Promise<LockHolder | null> {
+  try {
+    return parseLock(await fs.readFile(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return fail('lab.state-unreadable', `The lock ${file} cannot be read: ${(err as Error).message}`, 'Check the lab folder: the lock must be a readable file.');
   }
 }
 
@@ -151,12 +169,10 @@ async function lastRun(journal: string): Promise<{ start: JournalStart; end?: Jo
     throw err;
   }
   // A line cut short by a kill is skipped: each line is one write, so only the last can be partial.
+  // So is any line that is not one hybridcfg wrote (src/targets/run-state.ts).
   const entries = text.split('\n').flatMap((l) => {
-    try {
-      return l.trim() ? [JSON.parse(l) as JournalEntry] : [];
-    } catch {
-      return [];
-    }
+    const e = l.trim() ? parseJournalLine(l) : undefined;
+    return e ? [e] : [];
   });
   const start = [...entries].reverse().find((e): e is JournalStart => e.event === 'start');
   if (!start) return null;
@@ -228,17 +244,24 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
     return driver as D;
   }
 
-  /** Every call is logged to calls.jsonl when it ends, with the diagnostic code if it failed. */
+  /**
+   * Every call is logged to calls.jsonl when it ends, with the diagnostic code if it failed. A system
+   * error (full disk, denied access, a folder in the way) is a diagnostic, like on a real server.
+   */
   async function served<T>(call: Readonly<Record<string, unknown>>, fn: () => Promise<T>): Promise<T> {
+    const what = `The lab's ${String(call.call)}${call.server ? ` on ${String(call.server)}` : ''}`;
+    let result: T;
     try {
-      const result = await fn();
-      await appendJsonLine(paths.calls, call);
-      return result;
+      result = await fn().catch((err: unknown) => asDiagnosticError(err, what, 'lab.io-failed'));
     } catch (err) {
       // Without a lab there is no calls.jsonl to write to; the diagnostic says how to make one.
-      if (errorCode(err) !== 'lab.missing') await appendJsonLine(paths.calls, { ...call, error: errorCode(err) });
+      if (errorCode(err) !== 'lab.missing') await appendJsonLine(paths.calls, { ...call, error: errorCode(err) }).catch(() => undefined);
       throw err;
     }
+    // The call was made: a call log that cannot be written (the lab's own record, not the organisation's
+    // state) does not turn it into a failure, which would make apply undo or redo what was done.
+    await appendJsonLine(paths.calls, call).catch(() => undefined);
+    return result;
   }
 
   // The front-end servers of one parsed organization.json by upper-cased name: a lookup per call that
@@ -327,7 +350,7 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
             return reason === undefined ? [] : [{ Name: s.Name, reason }];
           }),
           resources,
-          lock: await readJsonOr<LockHolder | null>(paths.lock, null),
+          lock: await readLock(paths.lock),
           lastRun: await lastRun(paths.journal),
         };
       });
@@ -423,7 +446,7 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
               return null;
             } catch (err) {
               if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-              const other = await readJsonOr<LockHolder | null>(paths.lock, null);
+              const other = await readLock(paths.lock);
               if (other !== null) return other;
             }
           }
@@ -436,7 +459,7 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
 
     releaseLock(runId: string): Promise<boolean> {
       return served({ call: 'releaseLock', runId }, async () => {
-        const current = await readJsonOr<LockHolder | null>(paths.lock, null);
+        const current = await readLock(paths.lock);
         if (current === null || current.runId !== runId) return false;
         await fs.rm(paths.lock, { force: true });
         return true;

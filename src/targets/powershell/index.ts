@@ -37,7 +37,7 @@ import { iisMapOf, type IisConfiguration } from '../iis';
 import type { PsDriver } from './driver';
 import { openPool } from './pool';
 import { FAKE_EXCHANGE_MODULE, scriptText } from './scripts';
-import { parseStateText } from './state';
+import { parseJournalLine, parseLock } from '../run-state';
 import type { Route } from './scripts';
 import { openSession } from './session';
 import type { SessionOptions } from './session';
@@ -248,8 +248,13 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
       const servers = result.servers ?? [];
       serversKnown = servers.length;
       const st = result.state;
-      const start = st?.lastRunStart ? (parseStateText(st.lastRunStart, 'journal (journal.jsonl)') as JournalStart) : undefined;
-      const end = st?.lastRunEnd ? (parseStateText(st.lastRunEnd, 'journal (journal.jsonl)') as JournalEnd) : undefined;
+      // Lines that are not ones hybridcfg wrote are skipped, as the lab skips them (src/targets/run-state.ts).
+      const journalLine = <E extends JournalEntry>(text: string | null | undefined, event: E['event']): E | undefined => {
+        const e = text ? parseJournalLine(text) : undefined;
+        return e?.event === event ? (e as E) : undefined;
+      };
+      const start = journalLine<JournalStart>(st?.lastRunStart, 'start');
+      const end = journalLine<JournalEnd>(st?.lastRunEnd, 'end');
       const resources: Record<string, unknown> = {};
       for (const k of kinds) resources[k.id] = k.driver.read.parse(result.resources?.[k.id], k.query);
       return {
@@ -257,7 +262,7 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
         excluded: result.excluded ?? [],
         notices: notices(await sessionInfo()),
         resources,
-        lock: st?.lock ? (parseStateText(st.lock, 'lock (lock.json)') as LockHolder) : null,
+        lock: st?.lock ? parseLock(st.lock) : null,
         lastRun: start ? (end ? { start, end } : { start }) : null,
       };
     },
@@ -369,7 +374,7 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
         // The lock was there when the move failed and gone when it was read: taken and released meanwhile.
         fail('target.lock-failed', "The organisation's apply lock changed hands while hybridcfg tried to take it", 'Nothing was changed. Run the command again.');
       }
-      return parseStateText(result.holder, 'lock (lock.json)') as LockHolder;
+      return parseLock(result.holder);
     },
 
     async releaseLock(runId: string): Promise<boolean> {
