@@ -20,6 +20,7 @@ import { DiagnosticError, error, type Diagnostic } from '../diag/diagnostic';
 import { isSystemError, systemErrorDiagnostic } from '../diag/system';
 import { IO, type IoHost } from '../io/messages';
 import { inApplyOrder, planInput } from '../plan/planner';
+import { owedOf } from './debts';
 import type { Plan } from '../plan/types';
 import { kindOf, type Registry } from '../resources/registry';
 import type { Change, LiveState, ResourceKind } from '../resources/types';
@@ -69,6 +70,11 @@ export interface ApplyOptions {
   readonly host?: IoHost;
   /** When given, the run is recorded in the target's journal (start before any change, end after). */
   readonly journal?: { readonly holder: LockHolder };
+  /**
+   * Asked between steps: a reason (`SIGINT`) when the run was asked to stop. The run then stops before
+   * its next step (the step it is in finishes), undoes nothing, and records in the journal what it owes.
+   */
+  readonly interrupted?: () => string | undefined;
 }
 
 /** Health checks wait this long unless the spec says otherwise (docs/exchange-facts.md#health [M]). */
@@ -349,10 +355,29 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
     rollback = { complete, notes };
   };
 
+  /**
+   * The planned restarts this run did not pay: a server not restarted (healthy or not) after a change of
+   * this run on it, or after an organisation-wide change of this run that was not put back, or a debt
+   * it carried from an earlier run.
+   */
+  const unpaid = () => {
+    const orgChanged = orgChanges.some((c) => orgState.get(c.address)!.done && orgState.get(c.address)!.restored !== true);
+    return plan.restarts
+      .filter((r) => r.mode !== 'none')
+      .filter((r) => {
+        const st = serverState.get(r.server);
+        if (st === undefined || st.restarted) return false;
+        const hasOwnChange = plan.changes.some((c) => c.server === r.server);
+        const written = st.made.length > 0 && st.restored === undefined;
+        return written || orgChanged || !hasOwnChange;
+      })
+      .map(owedOf);
+  };
+
   const finish = async (status: 'succeeded' | 'failed', diagnostics: readonly Diagnostic[]) => {
     if (opts.journal) {
       try {
-        await target.appendJournal({ event: 'end', runId: opts.journal.holder.runId, status: rollback ? `${status}, rolled back` : status });
+        await target.appendJournal({ event: 'end', runId: opts.journal.holder.runId, status: rollback ? `${status}, rolled back` : status, owed: unpaid() });
       } catch (err) {
         // What was done stays done; the next plan will say this run did not finish, which is what it can know.
         const d = diagnosticsOf(err, "Adding the run's end to the journal");
@@ -379,6 +404,19 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
     return finish('failed', diagnostics);
   };
 
+  /** A stop asked for from outside (a signal): no rollback, what is owed recorded, the rest reported not started. */
+  const interruption = async (): Promise<ApplyResult | undefined> => {
+    const why = opts.interrupted?.();
+    if (why === undefined) return undefined;
+    const d = error(
+      'apply.interrupted',
+      `The run was stopped (${why}) after the step it was in; nothing more was changed.`,
+      'What was done and what was not is listed above; restarts it owes are recorded and shown by the next plan. Run apply again to converge.',
+    );
+    await host?.notify(IO.APPLY_FAILED.msg(`STOPPED: ${why}`, { step: why, diagnostics: [d] }));
+    return finish('failed', [d]);
+  };
+
   if (opts.journal) {
     // Before any change: a journal that cannot take the line stops the run with nothing changed.
     await target.appendJournal({
@@ -386,11 +424,15 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
       runId: opts.journal.holder.runId,
       holder: opts.journal.holder,
       changes: plan.changes.map((c) => ({ address: c.address, ...(c.server !== undefined ? { server: c.server } : {}), ...(c.digest ? { before: c.digest.before, after: c.digest.after } : {}) })),
+      // Recorded before the first change: an interruption from here on leaves them owed.
+      owes: plan.restarts.filter((r) => r.mode !== 'none').map(owedOf),
     });
   }
 
   for (const change of orgChanges) {
     const kind = kindOf(registry, change.kind);
+    const stopped = await interruption();
+    if (stopped) return stopped;
     try {
       await target.setOrganization(kind.id, requestOf(change));
     } catch (err) {
@@ -415,6 +457,10 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
     for (const name of batch) {
       const changes = plan.changes.filter((c) => c.server === name).sort(byOrder);
       const state = serverState.get(name)!;
+      if (changes.length > 0) {
+        const stopped = await interruption();
+        if (stopped) return stopped;
+      }
       state.outcome = 'unchanged';
       if (changes.length === 0) continue;
       let results: readonly unknown[];
@@ -446,6 +492,10 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
       const r = plan.restarts.find((x) => x.server === name);
       return r && r.mode !== 'none' ? [{ name, mode: r.mode, planned: r }] : [];
     });
+    if (restarts.length > 0) {
+      const stopped = await interruption();
+      if (stopped) return stopped;
+    }
     const outcomes = await Promise.all(
       restarts.map(async (r) => {
         const how = describeRestart(r.mode as 'iisreset' | 'appPools', r.planned.appPools, r.planned.allExchangePools);

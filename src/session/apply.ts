@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { applyPlan, type ApplyResult } from '../apply/apply';
 import { appendAuditLine, auditRecord } from '../apply/audit';
+import { hasPendingWork } from '../apply/debts';
 import { DiagnosticError, error } from '../diag/diagnostic';
 import { isSystemError, systemErrorDiagnostic } from '../diag/system';
 import type { IoHost } from '../io/host';
@@ -22,6 +23,8 @@ export interface CarryOutOptions {
   /** `--audit-log FILE`, relative to `cwd`. */
   readonly auditLog?: string;
   readonly cwd: string;
+  /** Asked between steps of the run: a reason when it was asked to stop (a signal). */
+  readonly interrupted?: () => string | undefined;
 }
 
 export interface Outcome {
@@ -46,7 +49,7 @@ export async function carryOut(s: Session, plan: Plan, opts: CarryOutOptions): P
     }
   };
   await opts.host.notify(IO.APPLY_PLAN.msg('the plan', { plan }));
-  if (plan.changes.length === 0) {
+  if (!hasPendingWork(plan)) {
     await audit('no-changes');
     return { plan };
   }
@@ -63,6 +66,7 @@ export async function carryOut(s: Session, plan: Plan, opts: CarryOutOptions): P
     ...(restart ? { restart: opts.command === 'rollback' ? { ...restart, onFailure: 'stop' as const } : restart } : {}),
     host: opts.host,
     ...(s.holder ? { journal: { holder: s.holder } } : {}),
+    ...(opts.interrupted ? { interrupted: opts.interrupted } : {}),
   });
   await audit(result);
   return { plan, result };

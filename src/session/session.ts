@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { preflight } from '../apply/apply';
+import { owedRestarts, withDebts } from '../apply/debts';
 import { lockedError, newHolder, previousRunWarnings } from '../apply/lock';
 import { DiagnosticError, error, type Diagnostic } from '../diag/diagnostic';
 import { IO } from '../io/messages';
@@ -93,7 +94,12 @@ export async function withSession<T>(file: string, opts: SessionOptions, fn: (s:
   try {
     if (opts.lock) {
       const candidate = newHolder(opts.lock.command);
-      const current = await target.acquireLock(candidate);
+      let current = await target.acquireLock(candidate);
+      if (current !== null && current.damaged === undefined) {
+        // A holder that wrote its end line and died before releasing said it was gone: its lock does not block.
+        const last = (await target.readOrganization({})).lastRun;
+        if (last?.end?.runId === current.runId && (await target.releaseLock(current.runId))) current = await target.acquireLock(candidate);
+      }
       if (current !== null) throw new DiagnosticError(lockedError(current, opts.lock.specArg));
       holder = candidate;
       await opts.host.notify(IO.LOCK_TAKEN.msg(`took the organisation's lock (run ${candidate.runId})`, { runId: candidate.runId }));
@@ -110,7 +116,8 @@ export async function withSession<T>(file: string, opts: SessionOptions, fn: (s:
       now: new Date(),
     });
     if (!outcome.plan) throw new DiagnosticError(outcome.diagnostics.filter((d) => d.severity === 'error'));
-    const planned = outcome.plan;
+    // What an earlier run owes (restarts it never observed) is pending work of this plan.
+    const planned = withDebts(outcome.plan, owedRestarts(live.organization));
     // What the journal says about an interrupted run travels with the plan, so every view shows it.
     const runWarnings: Diagnostic[] = [
       ...previousRunWarnings(live.organization, planned),

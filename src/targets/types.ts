@@ -45,6 +45,21 @@ export interface JournalStart {
   readonly holder: LockHolder;
   /** Every change the run is about to make, with the object's digest before and after when its kind has one. */
   readonly changes: readonly JournalChange[];
+  /**
+   * The restarts the run will owe once it changes anything, recorded before the first change: a run that
+   * never ends owes them all (a restart is paid only when observed), a run that ends lists in its end
+   * line those it did not pay.
+   */
+  readonly owes?: readonly OwedRestart[];
+}
+
+/** A restart a run owes a server: what it restarts, and why. */
+export interface OwedRestart {
+  readonly server: string;
+  readonly mode: 'iisreset' | 'appPools';
+  readonly appPools?: readonly string[];
+  readonly allExchangePools?: boolean;
+  readonly reasons: readonly string[];
 }
 
 export interface JournalChange {
@@ -59,6 +74,8 @@ export interface JournalEnd {
   readonly event: 'end';
   readonly runId: string;
   readonly status: string;
+  /** The restarts the run owed and did not pay (a changed server whose restart failed, or was not reached). */
+  readonly owed?: readonly OwedRestart[];
 }
 
 export type JournalEntry = JournalStart | JournalEnd;

@@ -167,3 +167,19 @@ test('a damaged lock blocks apply with its own message, and force-unlock breaks 
   expect((await runCli(['apply', '--yes'], { cwd: dir })).code).toBe(0);
   expect(sha(rest('EX01'))).not.toBe('');
 });
+
+test('#5: a lock whose holder wrote its end line (and died before releasing it) does not block the next run', async () => {
+  await setup();
+  const holder = { runId: 'gone-run', command: 'apply', host: 'elsewhere', user: 'u', pid: 1, startedAt: '2025-01-01T00:00:00.000Z' };
+  mkdirSync(lab('hybridcfg'), { recursive: true });
+  writeFileSync(lab('hybridcfg', 'lock.json'), JSON.stringify(holder));
+  writeFileSync(lab('hybridcfg', 'journal.jsonl'), `${JSON.stringify({ event: 'start', runId: 'gone-run', holder, changes: [] })}\n${JSON.stringify({ event: 'end', runId: 'gone-run', status: 'failed' })}\n`);
+  const r = await runCli(['apply', '--yes'], { cwd: dir });
+  expect(r.stderr).not.toMatch(/holds this organisation's lock/);
+  expect(r.code).toBe(0);
+  // A lock held by a run that did not say it was gone still blocks.
+  writeFileSync(lab('hybridcfg', 'lock.json'), JSON.stringify({ ...holder, runId: 'other-run' }));
+  const blocked = await runCli(['apply', '--yes'], { cwd: dir });
+  expect(blocked.code).toBe(1);
+  expect(blocked.stderr).toMatch(/holds this organisation's lock/);
+});

@@ -71,23 +71,28 @@ beforeAll(() => {
 }, 120000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Start apply, kill it with SIGKILL when stderr shows `marker` (then wait `afterMs`), or after `afterMs` alone. */
-function applyKilled(cwd: string, marker: string | undefined, afterMs: number): Promise<string> {
+/** Start apply, send it `signal` when stderr shows `marker` (then wait `afterMs`), or after `afterMs` alone. */
+function applyKilled(cwd: string, marker: string | undefined, afterMs: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<string> {
+  return applySignalled(cwd, marker, afterMs, signal).then((r) => r.stderr);
+}
+function applySignalled(cwd: string, marker: string | undefined, afterMs: number, signal: NodeJS.Signals): Promise<{ stderr: string; stdout: string; code: number | null }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, 'apply', '--yes'], { cwd });
     let stderr = '';
+    let stdout = '';
     let armed = false;
     const arm = () => {
       if (armed) return;
       armed = true;
-      setTimeout(() => child.kill('SIGKILL'), afterMs);
+      setTimeout(() => child.kill(signal), afterMs);
     };
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString('utf8');
       if (marker !== undefined && stderr.includes(marker)) arm();
     });
     if (marker === undefined) arm();
-    child.on('exit', () => resolve(stderr));
+    child.on('exit', (code) => resolve({ stderr, stdout, code }));
   });
 }
 
@@ -146,9 +151,54 @@ test.each(MOMENTS)('killed %s: files whole, no temp files, the next run converge
     expect(blocked.stderr).toContain('That process is gone');
     expect(cli(dir, 'force-unlock', '--yes').code).toBe(0);
   }
+  // What the killed run owes (changes not made, restarts not observed) is pending: exit 2, never 0.
+  if (unfinished) expect(cli(dir, 'plan', '--detailed-exitcode').code).toBe(2);
   const apply = cli(dir, 'apply', '--yes');
   expect(apply.stderr).not.toContain('Error');
   expect(apply.code).toBe(0);
   expect(cli(dir, 'plan', '--detailed-exitcode').code).toBe(0);
   for (const s of SERVERS) for (const f of FILES) expect(readFileSync(join(dir, 'lab', 'servers', s, f)).equals(newBytes.get(`${s}/${f}`)!)).toBe(true);
+});
+
+/** Restart events per server in the lab. */
+const restartsIn = (dir: string) => {
+  const file = join(dir, 'lab', 'events.jsonl');
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  return lines.filter((e) => e.action === 'iisreset').map((e) => e.server as string);
+};
+
+describe.each(['SIGINT', 'SIGTERM'] as const)('%s at each step', (signal) => {
+  const rows: string[] = [];
+  afterAll(() => process.stdout.write(`${signal} table:\n${rows.join('\n')}\n`));
+  test.each(MOMENTS)(`${signal} %s: the step finishes, the lock is released, what is owed is recorded and planned until paid`, async (name, marker, afterMs) => {
+    const dir = join(work, `sig-${Math.random().toString(36).slice(2)}`);
+    cpSync(template, dir, { recursive: true });
+    const r = await applySignalled(dir, marker, afterMs, signal);
+    for (const s of SERVERS) for (const f of FILES) {
+      const now = readFileSync(join(dir, 'lab', 'servers', s, f));
+      expect(now.equals(oldBytes.get(`${s}/${f}`)!) || now.equals(newBytes.get(`${s}/${f}`)!)).toBe(true);
+    }
+    expect(tempFilesWhereIisReads(join(dir, 'lab'))).toEqual([]);
+    // The run released its lock and ended its journal: the next run is not blocked.
+    expect(existsSync(join(dir, 'lab', 'hybridcfg', 'lock.json'))).toBe(false);
+    const journal = readFileSync(join(dir, 'lab', 'hybridcfg', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const ended = journal.filter((l) => l.event === 'end');
+    const completed = r.code === 0;
+    if (!completed) {
+      expect(r.code).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(r.stderr).toMatch(/stopped \(SIG/);
+      // What was and was not done is printed.
+      expect(r.stdout).toMatch(/Apply FAILED/);
+    }
+    const written = SERVERS.filter((s) => readFileSync(join(dir, 'lab', 'servers', s, FILES[0]!)).equals(newBytes.get(`${s}/${FILES[0]}`)!));
+    const restarted = restartsIn(dir);
+    const planned = cli(dir, 'plan', '--detailed-exitcode');
+    expect(planned.code).toBe(completed ? 0 : 2);
+    // A server written and not restarted is owed a restart, and the plan says by which run.
+    for (const s of written.filter((x) => !restarted.includes(x))) expect(planned.stdout).toMatch(new RegExp(`${s}: iisreset[^\\n]*\\n\\s+because owed by the run`));
+    rows.push(`${name}: exit ${r.code}, end line ${ended.length > 0 ? ended[ended.length - 1].status : 'none'}, written ${written.join(',') || '-'}, restarted ${restarted.join(',') || '-'}, owed ${(ended[ended.length - 1]?.owed ?? []).map((o: { server: string }) => o.server).join(',') || '-'}, plan exit ${planned.code}`);
+    expect(cli(dir, 'apply', '--yes').code).toBe(0);
+    expect(cli(dir, 'plan', '--detailed-exitcode').code).toBe(0);
+    for (const s of SERVERS) expect(restartsIn(dir)).toContain(s);
+  });
 });

@@ -10,6 +10,7 @@ import { applyJson, type ApplyDocument } from '../../views/json';
 import { parallelismOption, parseCommandArgs } from '../args';
 import { APPLY_USAGE } from '../help';
 import { cliHost } from '../host';
+import { interruptOnSignals } from '../signals';
 import { EXIT, out, type CliIo } from '../io';
 import { reportFailures, writeHtmlReport } from '../report';
 import { verifySpec } from '../../session/verify';
@@ -45,6 +46,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const file = saved ? saved.plan.spec.path : given;
   const html = typeof args.values.html === 'string' ? resolve(io.cwd, args.values.html) : undefined;
   const host = cliHost(io, { yes: args.values.yes === true, json });
+  const signals = interruptOnSignals(io);
   const outcome = await reportFailures(html, 'hybridcfg apply failed', () =>
     applySpec(file, {
       host,
@@ -53,8 +55,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       ...(parallelism !== undefined ? { parallelism } : {}),
       ...(typeof args.values['audit-log'] === 'string' ? { auditLog: args.values['audit-log'] } : {}),
       ...(saved ? { saved } : {}),
+      interrupted: signals.requested,
     }),
-  );
+  ).finally(signals.dispose);
   if (html !== undefined) writeHtmlReport(html, outcome.plan, outcome.result ? { ...outcome.result, finishedAt: new Date().toISOString() } : undefined);
   const doc = outcomeDocument('apply', outcome);
   const failed = outcome.cancelled === true || outcome.result?.status === 'failed';
@@ -62,7 +65,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (failed || !args.values.verify) {
     if (json) out(io, JSON.stringify(doc, null, 2));
     if (outcome.result?.status === 'failed') io.stderr.write(renderDiagnostics(outcome.result.diagnostics, { color: io.color }));
-    return failed ? EXIT.error : EXIT.ok;
+    return failed ? (signals.exitCode() ?? EXIT.error) : EXIT.ok;
   }
   let report;
   try {

@@ -9,6 +9,7 @@ import { PLAN_USAGE } from '../help';
 import { cliHost } from '../host';
 import { EXIT, note, out, type CliIo } from '../io';
 import { reportFailures, writeHtmlReport } from '../report';
+import { hasPendingWork } from '../../apply/debts';
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(
@@ -36,6 +37,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (html !== undefined) writeHtmlReport(html, plan);
   if (args.values.json) out(io, JSON.stringify(planJson(plan), null, 2));
   else out(io, renderPlanText(plan, { color: io.color }));
-  if (args.values['detailed-exitcode'] && plan.changes.length > 0) return EXIT.changes;
+  // Pending work is a change or a restart (one an interrupted run still owes): never exit 0 while one is.
+  if (args.values['detailed-exitcode'] && hasPendingWork(plan)) return EXIT.changes;
   return EXIT.ok;
 }

@@ -8,6 +8,7 @@ import { parallelismOption, parseCommandArgs } from '../args';
 import { ROLLBACK_USAGE } from '../help';
 import { cliHost } from '../host';
 import { EXIT, out, type CliIo } from '../io';
+import { interruptOnSignals } from '../signals';
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(
@@ -22,19 +23,21 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const parallelism = parallelismOption(args.values.parallelism, 'rollback');
   const json = args.values.json === true;
+  const signals = interruptOnSignals(io);
   const outcome = await rollbackSpec(specPath(args.positionals[0], io.cwd), {
     host: cliHost(io, { yes: args.values.yes === true, json }),
     cwd: io.cwd,
     specArg: args.positionals[0] ?? '',
     ...(parallelism !== undefined ? { parallelism } : {}),
     ...(typeof args.values['audit-log'] === 'string' ? { auditLog: args.values['audit-log'] } : {}),
-  });
+    interrupted: signals.requested,
+  }).finally(signals.dispose);
   if (json) out(io, JSON.stringify(applyJson('rollback', outcome.plan, outcome.result ?? { status: outcome.cancelled ? 'cancelled' : 'no-changes' }), null, 2));
   else if (outcome.result) out(io, renderApplyResult(outcome.result, outcome.plan, 'Rollback'));
   if (outcome.cancelled) return EXIT.error;
   if (outcome.result?.status === 'failed') {
     io.stderr.write(renderDiagnostics(outcome.result.diagnostics, { color: io.color }));
-    return EXIT.error;
+    return signals.exitCode() ?? EXIT.error;
   }
   return EXIT.ok;
 }
