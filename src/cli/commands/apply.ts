@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { looksLikePlanFile, loadPlan } from '../../plan/file';
 import { applySpec, type Outcome } from '../../session/apply';
-import { specPath } from '../../session/session';
+import { loadSpec, specPath } from '../../session/session';
 import { renderApplyResult } from '../../views/apply-text';
 import { renderDiagnostics } from '../../views/diagnostics';
 import { applyJson, type ApplyDocument } from '../../views/json';
@@ -13,7 +13,7 @@ import { cliHost } from '../host';
 import { interruptOnSignals } from '../signals';
 import { EXIT, out, type CliIo } from '../io';
 import { reportFailures, writeHtmlReport } from '../report';
-import { verifySpec } from '../../session/verify';
+import { verifyPreconditions, verifySpec } from '../../session/verify';
 import { renderVerifyJson, renderVerifyText } from '../../views/verify';
 
 /** The JSON document of an apply or a rollback, whatever became of it. */
@@ -46,6 +46,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const file = saved ? saved.plan.spec.path : given;
   const html = typeof args.values.html === 'string' ? resolve(io.cwd, args.values.html) : undefined;
   const host = cliHost(io, { yes: args.values.yes === true, json });
+  // apply --verify: what verify needs is checked before anything changes.
+  if (args.values.verify) await verifyPreconditions(await loadSpec(file), { env: io.env, cwd: io.cwd });
   const signals = interruptOnSignals(io);
   const outcome = await reportFailures(html, 'hybridcfg apply failed', () =>
     applySpec(file, {
