@@ -4,7 +4,8 @@
  * Secrets never reach it: the plan holds none (verify credentials stay in the environment and in key
  * files), and appSetting values whose key looks like a secret are redacted all the same.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { fail } from '../diag/diagnostic';
+import { closeSync, constants as fsConstants, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Plan } from '../plan/types';
 import { sha256 } from '../util/hash';
@@ -72,11 +73,38 @@ export function auditRecord(
   };
 }
 
-/** One line, one write, O_APPEND; the file is created if missing. */
+/**
+ * One line, appended with O_APPEND; the file is created (mode 600) if missing, and never opened through a
+ * symbolic link (O_NOFOLLOW: a link planted at the audit path cannot redirect the line). A short write is
+ * continued; a write that fails part way is cut back, so the file holds whole lines only.
+ */
 export function appendAuditLine(file: string, record: AuditRecord): void {
-  const fd = openSync(file, 'a', 0o600);
+  const bytes = Buffer.from(JSON.stringify(record) + '\n', 'utf8');
+  let fd: number;
   try {
-    writeSync(fd, Buffer.from(JSON.stringify(record) + '\n', 'utf8'));
+    fd = openSync(file, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | (fsConstants.O_NOFOLLOW ?? 0), 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
+      fail('audit.symlink', `The audit log ${file} is a symbolic link; hybridcfg does not write through one.`, 'Give the path of the audit file itself (--audit-log), not of a link to it.');
+    }
+    throw err;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    let written = 0;
+    try {
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    } catch (err) {
+      // Not half a line: the file is cut back to the whole lines it had.
+      if (written > 0) {
+        try {
+          ftruncateSync(fd, size);
+        } catch {
+          /* the write error is the one to report */
+        }
+      }
+      throw err;
+    }
   } finally {
     closeSync(fd);
   }

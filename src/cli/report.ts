@@ -1,11 +1,16 @@
 /** Writes the HTML report of a plan or an apply, atomically; a run that fails still leaves a report. */
 import { DiagnosticError } from '../diag/diagnostic';
+import { asDiagnosticError } from '../diag/system';
 import type { Plan } from '../plan/types';
 import { writeFileAtomicSync } from '../util/fs';
 import { renderDiagnosticsHtml, renderPlanHtml, type ApplyOutcome } from '../views/html';
 
 export function writeHtmlReport(file: string, plan: Plan, applied?: ApplyOutcome): void {
-  writeFileAtomicSync(file, renderPlanHtml(plan, applied === undefined ? undefined : { applied }));
+  try {
+    writeFileAtomicSync(file, renderPlanHtml(plan, applied === undefined ? undefined : { applied }));
+  } catch (err) {
+    asDiagnosticError(err, `Writing the HTML report ${file}`, 'report.write-failed');
+  }
 }
 
 /**

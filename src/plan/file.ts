@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DiagnosticError, error } from '../diag/diagnostic';
+import { asDiagnosticError } from '../diag/system';
 import { writeFileAtomicSync } from '../util/fs';
 import { PLAN_FORMAT_VERSION, type Plan } from './types';
 
@@ -28,7 +29,11 @@ function mapSources(warnings: Plan['warnings'], map: (file: string) => string): 
 export function savePlan(file: string, plan: Plan): void {
   const dir = path.dirname(path.resolve(file));
   const stored = { kind: PLAN_FILE_KIND, ...plan, spec: { ...plan.spec, path: relativeTo(dir, plan.spec.path) }, warnings: mapSources(plan.warnings, (f) => relativeTo(dir, f)) };
-  writeFileAtomicSync(file, JSON.stringify(stored, null, 2) + '\n');
+  try {
+    writeFileAtomicSync(file, JSON.stringify(stored, null, 2) + '\n');
+  } catch (err) {
+    asDiagnosticError(err, `Saving the plan to ${file}`, 'plan-file.write-failed');
+  }
 }
 
 /** A file is taken as a saved plan when it is JSON; a spec is YAML. */
