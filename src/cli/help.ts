@@ -85,7 +85,7 @@ Options:
 Safety (docs/safety.md): one run at a time per organisation (a lock names its holder); nothing is
 changed unless every server in scope was read and can take backups; servers go in batches of
 restart.rolling.maxUnavailable, each health-checked before the next; with restart.onFailure: rollback
-a failing batch is restored byte for byte. "hybridcfg rollback" restores the first originals.
+a failing batch is restored byte for byte. "hybridcfg rollback" restores the original values.
 
 Examples:
   hybridcfg apply --yes
@@ -129,9 +129,10 @@ Examples:
 
 export const ROLLBACK_USAGE = `Usage: hybridcfg rollback [SPEC] [options]
 
-Restores what hybridcfg first found, for the resources the spec manages: each web.config from
-<ExchangeInstallPath>hybridcfg/original/<file> on its server (byte for byte), and each partner
-application property from the value recorded before hybridcfg first changed it. Shows its plan,
+Restores what hybridcfg first found, for the resources the spec manages: in each web.config, the
+keys the spec manages get the values they had in <ExchangeInstallPath>hybridcfg/original/<file>
+(checked against its recorded sha256); everything else in the file stays as it is now. Each partner
+application property gets the value recorded before hybridcfg first changed it. Shows its plan,
 asks for confirmation, then goes server by server like apply (same lock, restarts and health checks;
 a failure stops it). Running it again when everything is restored changes nothing.
 
