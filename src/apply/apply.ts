@@ -54,6 +54,17 @@ export interface OrganizationResult {
   readonly done: boolean;
   /** Set back to the values read before the apply by the rollback. */
   readonly restored?: boolean;
+  /**
+   * What became of it, in one word every view shows as it is (text, JSON, HTML, audit): `done`,
+   * `not-done`, `restored` (done, then put back by onFailure: rollback), `restore-failed`.
+   */
+  readonly state: OrganizationState;
+}
+
+export type OrganizationState = 'done' | 'not-done' | 'restored' | 'restore-failed';
+
+export function organizationState(done: boolean, restored: boolean | undefined): OrganizationState {
+  return !done ? 'not-done' : restored === true ? 'restored' : restored === false ? 'restore-failed' : 'done';
 }
 
 export interface ApplyResult {
@@ -181,7 +192,14 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
     status,
     organization: orgChanges.map((c) => {
       const st = orgState.get(c.address)!;
-      return { kind: c.kind, address: c.address, ...(c.title !== undefined ? { title: c.title } : {}), done: st.done, ...(st.restored !== undefined ? { restored: st.restored } : {}) };
+      return {
+        kind: c.kind,
+        address: c.address,
+        ...(c.title !== undefined ? { title: c.title } : {}),
+        done: st.done,
+        ...(st.restored !== undefined ? { restored: st.restored } : {}),
+        state: organizationState(st.done, st.restored),
+      };
     }),
     servers: plan.servers.map((s) => {
       const { made: _made, ...rest } = serverState.get(s)!;

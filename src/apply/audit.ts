@@ -68,6 +68,7 @@ export function auditRecord(
     changes,
     restarts: applied ? applied.servers.filter((s) => s.restarted).map((s) => s.server) : [],
     result: typeof result === 'string' ? result : result.rollback ? `${result.status}, rolled back` : result.status,
+    ...(applied ? { organization: applied.organization.map((o) => ({ address: o.address, state: o.state })) } : {}),
     ...(applied ? { servers: applied.servers.map((s) => ({ server: s.server, outcome: s.outcome })) } : {}),
     ...(applied && applied.diagnostics.length > 0 ? { errors: applied.diagnostics.map((d) => `${d.code}: ${d.summary}`) } : {}),
   };

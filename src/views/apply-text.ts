@@ -10,8 +10,8 @@ function noun(plan: Plan, kind: string): string {
 export function renderApplyResult(result: ApplyResult, plan: Plan, what: 'Apply' | 'Rollback' = 'Apply'): string {
   const lines = [result.status === 'succeeded' ? `${what} complete.` : `${what} FAILED. The run stopped at the first failure.`];
   for (const a of result.organization) {
-    const restored = a.restored === true ? ', then RESTORED to its values before the apply' : a.restored === false ? ', and its restore FAILED' : '';
-    lines.push(`  ${noun(plan, a.kind)} "${a.title ?? a.address}": ${a.done ? 'changed' : 'NOT changed'}${restored}`);
+    const said = { done: 'changed', 'not-done': 'NOT changed', restored: 'changed, then RESTORED to its values before the apply', 'restore-failed': 'changed, and its restore FAILED' } as const;
+    lines.push(`  ${noun(plan, a.kind)} "${a.title ?? a.address}": ${said[a.state]}`);
   }
   for (const s of result.servers) {
     const did = [

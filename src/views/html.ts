@@ -212,7 +212,11 @@ function organizationSection(plan: Plan, changes: readonly Change[], applied?: A
     const outcome = applied?.organization?.find((o) => o.address === c.address);
     return html`<div class="card" data-address="${c.address}" data-kind="${c.kind}">
     <h3>${c.title ?? c.address} <span class="badge update">${c.action}</span>${
-      outcome ? html` <span class="badge ${outcome.done ? '' : 'failed'}" data-testid="change-result">${outcome.done ? 'done' : 'not done'}</span>` : null
+      outcome
+        ? html` <span class="badge ${outcome.state === 'done' ? '' : 'failed'}" data-testid="change-result" data-state="${outcome.state}">${
+            ({ done: 'done', 'not-done': 'not done', restored: 'done, then restored', 'restore-failed': 'done; restore FAILED' } as const)[outcome.state]
+          }</span>`
+        : null
     }</h3>
     <p class="muted"><span>${plan.kinds[c.kind]?.noun[0] ?? c.kind}</span> <span class="mono">${c.address}</span></p>
     ${c.attributes.map((a) => attribute(a, c.address))}

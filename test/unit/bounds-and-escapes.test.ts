@@ -64,7 +64,7 @@ describe('control characters from the live state never reach the terminal raw', 
   test('the apply result and the diagnostics', () => {
     const result = {
       status: 'failed' as const,
-      organization: [{ kind: 'partnerApplication', address: 'a', title: 'App\u001b[2J', done: true }],
+      organization: [{ kind: 'partnerApplication', address: 'a', title: 'App\u001b[2J', done: true, state: 'done' as const }],
       servers: EVIL.map((server) => ({ server, outcome: 'failed' as const, written: ['x\u001b'], backups: [], restarted: false, message: 'boom\u0007' })),
       rollback: { complete: false, notes: ['EX01\u001b[2J: could NOT restore'] },
       diagnostics: [],

@@ -169,7 +169,7 @@ describe('renderPlanHtml', () => {
     const page = renderPlanHtml(plan([profiles('A', 'A|B', 'Other'), graph({ name: 'Enabled', before: false, after: true })]), {
       applied: {
         status: 'failed',
-        organization: [{ kind: 'partnerApplication', title: 'Microsoft Graph', address: `partnerApplication["${GRAPH_APPLICATION_IDENTIFIER}"]`, done: true }],
+        organization: [{ kind: 'partnerApplication', title: 'Microsoft Graph', address: `partnerApplication["${GRAPH_APPLICATION_IDENTIFIER}"]`, done: true, state: 'done' }],
         servers: [
           {
             server: 'EX01',
