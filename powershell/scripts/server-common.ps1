@@ -79,7 +79,9 @@ function Write-HcFileAtomic([string]$Path, [byte[]]$Bytes, [string]$TempDir) {
         $stream = New-Object IO.FileStream($temp, [IO.FileMode]::CreateNew, [IO.FileAccess]::Write)
         try { $stream.Write($Bytes, 0, $Bytes.Length); $stream.Flush($true) } finally { $stream.Dispose() }
         if ([IO.File]::Exists($Path)) {
-            # File.Replace keeps the target's ACL on NTFS.
+            # File.Replace keeps the target's ACL and owner on NTFS; off Windows (the lab mode of the
+            # PowerShell target) the Unix mode is what the user set, and is kept the same way.
+            if ($IsLinux -or $IsMacOS) { [IO.File]::SetUnixFileMode($temp, [IO.File]::GetUnixFileMode($Path)) }
             [IO.File]::Replace($temp, $Path, [NullString]::Value)
         } else {
             [IO.File]::Move($temp, $Path)

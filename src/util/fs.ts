@@ -43,12 +43,27 @@ export function writeFileAtomicSync(file: string, content: string | Buffer, temp
   }
 }
 
-/** Asynchronous form, for the lab's files. `tempDir` must be on the same volume as `file`. */
-export async function writeFileAtomic(file: string, content: Buffer | string, tempDir: string = dirname(file)): Promise<void> {
+/** What a replaced file keeps of the one it replaces: its mode and owner. */
+export interface KeepAttributes {
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/**
+ * Asynchronous form, for the lab's files. `tempDir` must be on the same volume as `file`. With `keep`,
+ * the new file gets that mode and owner before it is swapped in (a failure to set them writes nothing).
+ */
+export async function writeFileAtomic(file: string, content: Buffer | string, tempDir: string = dirname(file), keep?: KeepAttributes): Promise<void> {
   const temp = tempName(file, tempDir);
   const handle = await fsp.open(temp, 'wx');
   try {
     await handle.writeFile(content);
+    if (keep) {
+      await handle.chmod(keep.mode & 0o7777);
+      const st = await handle.stat();
+      if (st.uid !== keep.uid || st.gid !== keep.gid) await handle.chown(keep.uid, keep.gid);
+    }
     await handle.sync();
   } catch (err) {
     await handle.close();

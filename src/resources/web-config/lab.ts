@@ -93,7 +93,16 @@ export const webConfigLab: LabServerDriver<WebConfigQuery, WebConfigLive, WebCon
             `Its sha256 is ${current.sha256}, the plan was made from ${w.expectedSha256}. Nothing was written. Run plan again.`,
           );
         }
-        return { write: w, abs, rel: w.file.replace(/\\/g, '/'), before: current };
+        // Replacing the file keeps what the user set on it, or nothing is written: a symbolic link would
+        // become a plain file, and a read-only file was made so on purpose.
+        const st = await fs.lstat(abs);
+        if (st.isSymbolicLink()) {
+          fail('target.file-symlink', `${w.file} on ${s.Name} is a symbolic link`, 'hybridcfg replaces files atomically, which would turn the link into a file. Point the spec at the file itself, or replace the link. Nothing was written.');
+        }
+        if ((st.mode & 0o222) === 0) {
+          fail('target.file-readonly', `${w.file} on ${s.Name} is read-only`, 'Someone made it read-only on purpose: clear the read-only flag if hybridcfg may change it, then apply again. Nothing was written.');
+        }
+        return { write: w, abs, rel: w.file.replace(/\\/g, '/'), before: current, keep: { mode: st.mode, uid: st.uid, gid: st.gid } };
       }),
     );
     const tempDir = path.join(ctx.folder, ...TEMP_FOLDER.split('/'));
@@ -113,7 +122,7 @@ export const webConfigLab: LabServerDriver<WebConfigQuery, WebConfigLive, WebCon
       writeFailure(err, s.Name, 'preparing the backups');
     }
     const results: WebConfigResult[] = [];
-    for (const { write, abs, rel, before } of checked) {
+    for (const { write, abs, rel, before, keep } of checked) {
       let backupRel = '';
       let backupAbs = '';
       let originalSha256: string | undefined;
@@ -136,7 +145,7 @@ export const webConfigLab: LabServerDriver<WebConfigQuery, WebConfigLive, WebCon
         writeFailure(err, s.Name, `backing up ${rel}`);
       }
       try {
-        await writeFileAtomic(abs, write.bytes, tempDir);
+        await writeFileAtomic(abs, write.bytes, tempDir, keep);
       } catch (err) {
         writeFailure(err, s.Name, `writing ${rel}`);
       }

@@ -49,6 +49,15 @@ function Set-HcWebConfig($Data, $Blob, $Context) {
         if ($before -ne [string]$w.expectedSha256) {
             throw ('[target.file-changed] ' + [string]$w.file + ' changed since the plan was made (sha256 ' + $before + ', plan expected ' + [string]$w.expectedSha256 + '). Nothing was written.')
         }
+        # Replacing the file keeps what was set on it (File.Replace keeps its ACL and owner), or nothing is
+        # written: a link would become a plain file, and a read-only file was made so on purpose.
+        $attributes = [IO.File]::GetAttributes($full)
+        if (($attributes -band [IO.FileAttributes]::ReparsePoint) -ne 0) {
+            throw ('[target.file-symlink] ' + [string]$w.file + ' is a symbolic link (a reparse point): hybridcfg would turn it into a file. Nothing was written.')
+        }
+        if (($attributes -band [IO.FileAttributes]::ReadOnly) -ne 0) {
+            throw ('[target.file-readonly] ' + [string]$w.file + ' is read-only: clear the flag if hybridcfg may change it. Nothing was written.')
+        }
         $checked += @{ write = $w; full = $full; before = $before }
     }
     $results = @()
