@@ -305,6 +305,32 @@ function webConfigPatch() {
   );
 }
 
+/**
+ * Reading a web.config with very many attributes on one element (issue 13 #18): linear, not quadratic.
+ * The time per attribute at 10k, 20k and 40k attributes must not grow with the count (target: the time
+ * per attribute at 40k within 2x of that at 10k).
+ */
+function manyAttributes() {
+  const { readAppSettings } = require(path.join(ROOT, 'dist', 'webconfig', 'appsettings.js'));
+  const rows = [];
+  const perAttr = [];
+  for (const n of [10000, 20000, 40000]) {
+    const attrs = Array.from({ length: n }, (_, i) => `a${i}="x"`).join(' ');
+    const text = `<configuration><system.web><x ${attrs}/></system.web><appSettings><add key="k" value="v"/></appSettings></configuration>`;
+    const times = [];
+    for (let i = 0; i < (QUICK ? 3 : 7); i++) {
+      const start = process.hrtime.bigint();
+      readAppSettings(text, 'bench');
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    perAttr.push(median(times) / n);
+    rows.push([String(n), median(times).toFixed(1), ((median(times) / n) * 1000).toFixed(2)]);
+  }
+  const ok = perAttr[2] <= 2 * perAttr[0];
+  rows.push(['target', '', `${verdict(ok)} (per-attribute time at 40k within 2x of 10k)`]);
+  section('A web.config with many attributes on one element', 'readAppSettings (src/webconfig) on one element with N attributes; median of runs.', ['attributes', 'median ms', 'µs per attribute'], rows);
+}
+
 /** Least-squares slope and R² of y over x. */
 function fit(xs, ys) {
   const mx = xs.reduce((a, b) => a + b) / xs.length;
@@ -426,6 +452,7 @@ async function main() {
   const perServer = fleet();
   callsPerServer(perServer);
   webConfigPatch();
+  manyAttributes();
   memory();
   await powershell();
   const took = `Whole bench: ${((Date.now() - began) / 60000).toFixed(1)} minutes.`;

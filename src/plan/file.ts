@@ -3,11 +3,10 @@
  * spec's path is stored relative to the plan file, so a plan made in one folder applies wherever the
  * same spec sits beside it (a pipeline's artifact, another checkout).
  */
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DiagnosticError, error } from '../diag/diagnostic';
 import { asDiagnosticError } from '../diag/system';
-import { writeFileAtomicSync } from '../util/fs';
+import { readFileBoundedSync, writeFileAtomicSync } from '../util/fs';
 import { PLAN_FORMAT_VERSION, type Plan } from './types';
 
 export const PLAN_FILE_KIND = 'hybridcfg-plan';
@@ -41,10 +40,22 @@ export function looksLikePlanFile(text: string): boolean {
   return text.trimStart().startsWith('{');
 }
 
+/** A plan file is at most this large (a plan of thousands of servers is a few megabytes). */
+export const PLAN_MAX_BYTES = 256 * 1024 * 1024;
+
+/** Whether `file` is a readable regular file holding a saved plan; anything else is left to the spec loader to explain. */
+export function isPlanFile(file: string): boolean {
+  try {
+    return looksLikePlanFile(readFileBoundedSync(file, PLAN_MAX_BYTES).toString('utf8'));
+  } catch {
+    return false;
+  }
+}
+
 export function loadPlan(file: string): Plan {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(readFileBoundedSync(file, PLAN_MAX_BYTES).toString('utf8'));
   } catch (err) {
     throw new DiagnosticError(
       error('plan-file.unreadable', `${file} is not a readable hybridcfg plan file.`, `${(err as Error).message}. Make one with \`hybridcfg plan SPEC --out ${file}\`.`),

@@ -3,7 +3,7 @@
  * Every problem becomes a Diagnostic with file:line:col; all of them are reported at once.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { NotAFileError, readFileBounded } from '../util/fs';
 import * as nodePath from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
 import { DiagnosticError, type Diagnostic, type SourceRange } from '../diag/diagnostic';
@@ -13,13 +13,25 @@ import type { Problem } from './problem';
 import { schemaProblems } from './schema';
 import type { LoadedSpec, Spec, SpecSection, TargetSpec } from './types';
 
+/** A spec is a few kilobytes; anything past this is not one. */
+export const SPEC_MAX_BYTES = 10 * 1024 * 1024;
+
 /** Reads and checks a spec whose resource sections are those of `sections` (the registry's kinds). */
 export async function loadSpec(file: string, sections: readonly SpecSection[]): Promise<LoadedSpec> {
   const path = nodePath.resolve(file);
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    // Bounded and non-blocking: a spec path on a device, a FIFO or a pseudo-file never hangs the read.
+    bytes = await readFileBounded(path, SPEC_MAX_BYTES);
   } catch (err) {
+    if (err instanceof NotAFileError) {
+      throw new DiagnosticError({
+        severity: 'error',
+        code: err.why === 'not-a-file' ? 'spec.not-a-file' : 'spec.too-large',
+        summary: err.why === 'not-a-file' ? `${path} is not a regular file (a device, a pipe or a folder)` : `${path} is larger than ${SPEC_MAX_BYTES} bytes: it is not a spec`,
+        detail: 'Give the path of the YAML spec file.',
+      });
+    }
     throw new DiagnosticError(readFailure(path, err));
   }
   let text: string;

@@ -4,7 +4,7 @@
  * or a kill at any moment, sees the old bytes or the new ones.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, promises as fsp, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, fsyncSync, openSync, promises as fsp, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 function tempName(file: string, tempDir: string): string {
@@ -105,5 +105,67 @@ export async function createFileAtomic(file: string, content: Buffer | string, t
     throw err;
   } finally {
     await fsp.rm(temp, { force: true });
+  }
+}
+
+/** Thrown by the bounded reads for what is not a regular file (a FIFO, a device, a folder) or too large. */
+export class NotAFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly why: 'not-a-file' | 'too-large',
+    readonly limit: number,
+  ) {
+    super(why === 'not-a-file' ? `${file} is not a regular file` : `${file} is larger than ${limit} bytes`);
+    this.name = 'NotAFileError';
+  }
+}
+
+/**
+ * Reads a regular file of at most `limit` bytes, without hanging: opened non-blocking (a FIFO does not
+ * wait for a writer), refused unless it is a regular file (a device such as /dev/zero never ends), read
+ * to at most `limit` + 1 bytes (a pseudo-file whose size says 0 still stops).
+ */
+export function readFileBoundedSync(file: string, limit: number): Buffer {
+  const fd = openSync(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${file}'`), { code: 'EISDIR', path: file });
+    if (!st.isFile()) throw new NotAFileError(file, 'not-a-file', limit);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.alloc(Math.min(1 << 20, limit + 1 - total));
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total > limit) throw new NotAFileError(file, 'too-large', limit);
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Asynchronous form of readFileBoundedSync. */
+export async function readFileBounded(file: string, limit: number): Promise<Buffer> {
+  const handle = await fsp.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+  try {
+    const st = await handle.stat();
+    if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${file}'`), { code: 'EISDIR', path: file });
+    if (!st.isFile()) throw new NotAFileError(file, 'not-a-file', limit);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.alloc(Math.min(1 << 20, limit + 1 - total));
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(buf.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > limit) throw new NotAFileError(file, 'too-large', limit);
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    await handle.close();
   }
 }

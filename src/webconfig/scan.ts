@@ -170,6 +170,8 @@ export function scanDocument(text: string, label: string, lines: LineIndex): Sca
         keepChildren: stack.length === 0 || (stack.length === 1 && name === 'appSettings'),
       };
       let j = i + 1 + name.length;
+      // A set, not a search of the list: an element with very many attributes stays linear.
+      const seenAttributes = new Set<string>();
       for (;;) {
         const afterSpace = skipSpace(j);
         if (text[afterSpace] === '>') {
@@ -186,7 +188,8 @@ export function scanDocument(text: string, label: string, lines: LineIndex): Sca
         if (afterSpace >= n) malformed(i, `the start tag <${name}> is never closed`);
         if (afterSpace === j) malformed(j, `a space is needed before the next attribute in <${name}>`);
         const attrName = readName(afterSpace);
-        if (el.attributes.some((a) => a.name === attrName)) malformed(afterSpace, `the attribute '${attrName}' appears twice in <${name}>`);
+        if (seenAttributes.has(attrName)) malformed(afterSpace, `the attribute '${attrName}' appears twice in <${name}>`);
+        seenAttributes.add(attrName);
         const eq = skipSpace(afterSpace + attrName.length);
         if (text[eq] !== '=') malformed(eq, `the attribute '${attrName}' has no '=' and value`);
         const q = skipSpace(eq + 1);

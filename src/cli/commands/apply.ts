@@ -1,7 +1,6 @@
 /** hybridcfg apply [SPEC | PLANFILE]: make the changes, backed up, restarting only where needed. */
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { looksLikePlanFile, loadPlan } from '../../plan/file';
+import { isPlanFile, loadPlan } from '../../plan/file';
 import { applySpec, type Outcome } from '../../session/apply';
 import { loadSpec, specPath } from '../../session/session';
 import { renderApplyResult } from '../../views/apply-text';
@@ -42,7 +41,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const parallelism = parallelismOption(args.values.parallelism, 'apply');
   const json = args.values.json === true;
   const given = specPath(args.positionals[0], io.cwd);
-  const saved = existsSync(given) && looksLikePlanFile(readFileSync(given, 'utf8')) ? { plan: loadPlan(given), file: args.positionals[0] ?? given } : undefined;
+  const saved = isPlanFile(given) ? { plan: loadPlan(given), file: args.positionals[0] ?? given } : undefined;
   const file = saved ? saved.plan.spec.path : given;
   const html = typeof args.values.html === 'string' ? resolve(io.cwd, args.values.html) : undefined;
   const host = cliHost(io, { yes: args.values.yes === true, json });

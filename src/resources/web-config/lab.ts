@@ -9,7 +9,7 @@ import { DiagnosticError, fail } from '../../diag/diagnostic';
 import type { LabServerDriver } from '../../targets/lab/driver';
 import { TEMP_FOLDER } from '../../targets/lab/format';
 import { resolveInServer } from '../../targets/lab/paths';
-import { createFileAtomic, writeFileAtomic } from '../../util/fs';
+import { createFileAtomic, NotAFileError, readFileBounded, writeFileAtomic } from '../../util/fs';
 import { sha256 } from '../../util/hash';
 import { ORIGINALS_FOLDER } from './plan';
 import type { FileRead, WebConfigLive, WebConfigQuery, WebConfigRequest, WebConfigResult } from './types';
@@ -17,20 +17,25 @@ import type { FileRead, WebConfigLive, WebConfigQuery, WebConfigRequest, WebConf
 /** Room a write needs beyond its copies (backup, original, temp file of each), as read-server.ps1 asks on a server. */
 export const BACKUP_MARGIN_BYTES = 1024 * 1024;
 
+/** A web.config is at most this large in the lab (real ones are a few to a few hundred kilobytes). */
+export const WEB_CONFIG_MAX_BYTES = 64 * 1024 * 1024;
+
 async function readFile(abs: string): Promise<FileRead> {
   try {
-    const bytes = await fs.readFile(abs);
+    // Bounded and non-blocking: a FIFO or a device where a web.config should be never hangs the read.
+    const bytes = await readFileBounded(abs, WEB_CONFIG_MAX_BYTES);
     return { exists: true, bytes, sha256: sha256(bytes) };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { exists: false };
+    if (err instanceof NotAFileError) fail('target.read-failed', `${abs} is ${err.why === 'not-a-file' ? 'not a regular file (a device or a pipe)' : `larger than ${err.limit} bytes`}`, 'A web.config is a regular file: check what is at that path.');
     throw err;
   }
 }
 
 /** The hash recorded beside a first original, or null when there is none (or it is not a hash). */
 async function recordedHash(originalAbs: string): Promise<string | null> {
-  const text = await fs.readFile(`${originalAbs}.sha256`, 'utf8').catch(() => null);
+  const text = await readFileBounded(`${originalAbs}.sha256`, 1024).then((b) => b.toString('utf8'), () => null);
   const hash = text?.trim();
   return hash !== undefined && /^[0-9a-f]{64}$/.test(hash) ? hash : null;
 }
