@@ -1,5 +1,8 @@
 /** hybridcfg export [SPEC]: a spec for the live state of the managed resources, on stdout. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { exportModeline } from '../../spec/modeline';
 import { exportSpec } from '../../session/export';
 import { specPath } from '../../session/session';
 import { EXPORT_SEPARATOR_NOTE } from '../../views/export';
@@ -21,10 +24,20 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     outDir: io.cwd,
     ...(parallelism !== undefined ? { parallelism } : {}),
   });
+  // Deterministic (no time: the same organisation exports the same bytes), and the input's schema
+  // modeline kept, re-anchored at the current folder where the output is redirected.
+  const input = specPath(args.positionals[0], io.cwd);
+  const firstLine = (() => {
+    try {
+      return readFileSync(input, 'utf8').split(/\r?\n/, 1)[0] ?? '';
+    } catch {
+      return '';
+    }
+  })();
   out(
     io,
-    `# yaml-language-server: $schema=https://hybridcfg.dev/schemas/hybridcfg.schema.json\n` +
-      `# Exported by hybridcfg from ${target} on ${new Date().toISOString()}.\n${EXPORT_SEPARATOR_NOTE}\n` +
+    `${exportModeline({ outputFile: join(io.cwd, 'export.yaml'), input: { file: input, firstLine } })}\n` +
+      `# Exported by hybridcfg from ${target}.\n${EXPORT_SEPARATOR_NOTE}\n` +
       stringify(doc, { lineWidth: 0 }),
   );
   return EXIT.ok;

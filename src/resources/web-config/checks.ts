@@ -13,25 +13,31 @@ import type { AppSettingSpec, WebConfigSpec } from './types';
 
 export function webConfigProblems(entries: readonly WebConfigSpec[], section: string, spec: Spec): Problem[] {
   const out: Problem[] = [];
-  const seen = new Map<string, number>();
+  // Each file's entries so far, with the servers they narrow to (undefined: every server of the spec).
+  const seen = new Map<string, { index: number; servers: Set<string> | undefined }[]>();
   entries.forEach((wc, i) => {
     const at = joinPointer(section, i);
     const checked = checkWebConfigFile(wc.file);
     if ('problem' in checked) {
       out.push(problem(checked.code ?? 'spec.path-outside-install', joinPointer(at, 'file'), `\`webConfigs[${i}].file\` ${checked.problem}`, checked.fix));
     } else {
-      // Windows paths are case-insensitive: `FrontEnd/...` and `frontend\...` are one file.
-      const first = seen.get(checked.file.toLowerCase());
-      if (first !== undefined) {
+      // Windows paths are case-insensitive: `FrontEnd/...` and `frontend\...` are one file. The same file
+      // may be listed again for other servers (export writes one entry per group of servers that differ):
+      // only entries whose servers overlap say two things about one file.
+      const key = checked.file.toLowerCase();
+      const mine = wc.servers === undefined || wc.servers === 'all' ? undefined : new Set(wc.servers.map((x) => x.toUpperCase()));
+      const earlier = seen.get(key) ?? [];
+      const clash = earlier.find((e) => e.servers === undefined || mine === undefined || [...mine].some((x) => e.servers!.has(x)));
+      if (clash !== undefined) {
         out.push(
           problem(
             'spec.duplicate-web-config',
             joinPointer(at, 'file'),
-            `\`webConfigs[${i}]\` is the same file as \`webConfigs[${first}]\` (${checked.file})`,
-            'List each web.config once, with all its appSettings.',
+            `\`webConfigs[${i}]\` is the same file as \`webConfigs[${clash.index}]\` (${checked.file}) on the same servers`,
+            'List each web.config once per server, with all its appSettings (entries for the same file need disjoint `servers:`).',
           ),
         );
-      } else seen.set(checked.file.toLowerCase(), i);
+      } else seen.set(key, [...earlier, { index: i, servers: mine }]);
     }
     out.push(...serverSubsetProblems(spec.servers, wc, at));
     out.push(...sameKeyProblems(wc, at, spec));
