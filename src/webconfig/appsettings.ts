@@ -71,6 +71,21 @@ function parse(text: string, label: string, options: WebConfigOptions, validate 
       { source: at(sections[1].start) },
     );
   }
+  // IIS merges <location path="."> (or path="", or no path) with the file's own sections: appSettings
+  // there are read by ASP.NET as the file's own, in an order hybridcfg does not model. Refused, said why.
+  for (const loc of root.children.filter((c) => c.name === 'location')) {
+    const where = loc.attributes.find((a) => a.name === 'path')?.value;
+    if (where !== undefined && where !== '.' && where !== '') continue;
+    const inner = loc.children.find((c) => c.name === 'appSettings');
+    if (inner === undefined) continue;
+    fail(
+      'webconfig.location-app-settings',
+      `${label} has <appSettings> inside <location${where === undefined ? '' : ` path="${where}"`}> (line ${at(inner.start).line}), which ASP.NET merges with the file's own appSettings`,
+      'hybridcfg edits only the appSettings of <configuration> itself, and a value set there could be overridden by, or override, the one in <location>. ' +
+        'Move the entries of that <appSettings> into the one of <configuration> (or remove the duplicates), then run hybridcfg again.',
+      { source: at(inner.start) },
+    );
+  }
   const appSettings = sections[0];
   if (appSettings === undefined) return { root, appSettings, entries: [] };
   const external = appSettings.attributes.find((a) => a.name === 'configSource' || a.name === 'file');
@@ -90,9 +105,32 @@ function readEntries(appSettings: ScannedElement, label: string, lines: LineInde
   const normal = keyMatcher(options);
   const seen = new Map<string, Entry>();
   const entries: Entry[] = [];
-  // <clear/> and <remove key=.../> are ignored: they act on settings inherited from parent folders and
-  // machine.config, which hybridcfg does not read; Exchange's files do not use them.
+  // <clear/> and <remove key=.../> before every <add> act on settings inherited from parent folders and
+  // machine.config, which hybridcfg does not read. After an <add> they remove it: ASP.NET would not see
+  // the value hybridcfg reads or writes there, so such a file is refused with the reason.
   for (const el of appSettings.children) {
+    if (el.name === 'clear' && entries.length > 0) {
+      const { line, col } = lineCol(lines, el.start);
+      fail(
+        'webconfig.cleared-setting',
+        `${label} has <clear/> in <appSettings> at line ${line}, after entries it removes (from line ${entries[0]!.setting.line})`,
+        'ASP.NET sees only the entries after <clear/>, so hybridcfg cannot say what a value before it means. Move <clear/> to the start of <appSettings> or remove it.',
+        { source: { file: label, line, col } },
+      );
+    }
+    if (el.name === 'remove') {
+      const key = el.attributes.find((a) => a.name === 'key')?.value;
+      const removed = key === undefined ? undefined : seen.get(normal(key));
+      if (removed !== undefined) {
+        const { line, col } = lineCol(lines, el.start);
+        fail(
+          'webconfig.removed-setting',
+          `${label} removes the appSetting "${key}" at line ${line}, after setting it at line ${removed.setting.line}`,
+          'ASP.NET would not see that value at all. Remove the <remove> element or the <add> before it, then run hybridcfg again.',
+          { source: { file: label, line, col } },
+        );
+      }
+    }
     if (el.name !== 'add') continue;
     const { line, col } = lineCol(lines, el.start);
     const keyAttribute = el.attributes.find((a) => a.name === 'key');

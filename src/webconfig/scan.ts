@@ -167,7 +167,12 @@ export function scanDocument(text: string, label: string, lines: LineIndex): Sca
         closeStart: -1,
         end: -1,
         children: [],
-        keepChildren: stack.length === 0 || (stack.length === 1 && name === 'appSettings'),
+        // The document element's children, appSettings' entries, and a <location>'s appSettings (which
+        // IIS merges with the file's own when the location is the file's folder).
+        keepChildren:
+          stack.length === 0 ||
+          (stack.length === 1 && (name === 'appSettings' || name === 'location')) ||
+          (stack.length === 2 && name === 'appSettings' && stack[1]!.name === 'location'),
       };
       let j = i + 1 + name.length;
       // A set, not a search of the list: an element with very many attributes stays linear.

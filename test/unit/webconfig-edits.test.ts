@@ -139,7 +139,7 @@ test('a 1 MB web.config is read and patched correctly', () => {
 describe('attribute syntax', () => {
   const text =
     "<configuration>\n  <appSettings>\n    <add\n      value='a&amp;b&#124;c&#x7C;&quot;&lt;&gt;&apos;\"'\n      key = \"Odd\"\n    />\n" +
-    '    <add key="Spaced" value="one\n  two" />\n    <add key="NoValue" />\n    <clear />\n  </appSettings>\n</configuration>\n';
+    '    <add key="Spaced" value="one\n  two" />\n    <add key="NoValue" />\n    <remove key="Inherited" />\n  </appSettings>\n</configuration>\n';
 
   test('entities, either quote, any attribute order, newlines in the tag', () => {
     expect(readAppSettings(text, 'f')).toEqual([
