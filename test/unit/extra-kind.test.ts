@@ -65,7 +65,7 @@ test('plan, views, apply, plan again, export, rollback', async () => {
 
   const applied = await applySpec(spec(), { host, registry, cwd: dir, specArg: 'hybridcfg.yaml' });
   expect(applied.result?.status).toBe('succeeded');
-  expect(applied.result?.organization).toEqual([{ kind: 'note', address: 'note["welcome"]', title: 'welcome', done: true }]);
+  expect(applied.result?.organization).toEqual([{ kind: 'note', address: 'note["welcome"]', title: 'welcome', done: true, state: 'done' }]);
   expect(applied.result?.servers.map((s) => s.restarted)).toEqual([true, true]);
   expect(await notesOf()).toEqual([{ Name: 'welcome', Text: 'hello, world' }]);
   expect(host.requests.map((r) => r.code)).toEqual([IO.APPLY_CONFIRM.code]);
