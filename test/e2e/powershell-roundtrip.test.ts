@@ -126,3 +126,23 @@ describe('a build whose Set-PartnerApplication has no -AppOnlyPermissions', () =
     }
   }, 120_000);
 });
+
+describe('the Exchange snap-in loaded directly (exchange: snap-in), on the documented 2019 organisation', () => {
+  it('bypasses RBAC, so -AppOnlyPermissions is there; the plan says so as a warning and plans the change', async () => {
+    const pwsh = requirePwsh();
+    const dir = mkdtempSync(join(tmpdir(), 'hybridcfg-snapin-'));
+    try {
+      writeFileSync(
+        join(dir, 'hybridcfg.yaml'),
+        QUICKSTART.replace('  lab: ./lab                 # relative to the spec file', `  powershell: { shell: ${JSON.stringify(pwsh)}, lab: ./lab, exchange: snap-in }`),
+      );
+      expect((await runCli(['lab', 'init', './lab', '--servers', 'EX01'], { cwd: dir })).code).toBe(0);
+      const plan = await runCli(['plan', '--detailed-exitcode'], { cwd: dir });
+      expect(plan.stdout).toContain('Warning: The Exchange snap-in is loaded directly in this session: RBAC does not apply.');
+      expect(plan.code).toBe(2);
+      expect(plan.stdout).toContain('AppOnlyPermissions: (not set) -> 29 permissions');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
