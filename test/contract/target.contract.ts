@@ -14,6 +14,7 @@ import type { PartnerApplicationsLive, PartnerApplicationUpdate } from '../../sr
 import type { WebConfigLive, WebConfigRequest, WebConfigResult } from '../../src/resources/web-config/types';
 import type { ExchangeServer, JournalEnd, JournalStart, LockHolder, Target } from '../../src/targets/types';
 import { files, initLab, ORG } from '../helpers/targets';
+import { adminDisplayVersion, DEFAULT_LAB_BUILD } from '../../src/targets/lab/profiles';
 import { partnerApplicationContract } from './kinds/partner-application';
 import { webConfigContract } from './kinds/web-config';
 import {
@@ -84,8 +85,15 @@ export interface ContractContext {
 /** Each resource kind's scenarios, run on every target after the scenarios every kind shares. */
 const KIND_CONTRACTS: readonly ((c: ContractContext) => void)[] = [partnerApplicationContract, webConfigContract];
 
-export function targetContract(name: string, makeTarget: (labDir: string) => Promise<Target>): void {
-  describe(`Target contract: ${name}`, () => {
+/**
+ * The builds the contract also runs on (issue 11: "the contract suite passes on every build profile"):
+ * the last 2016 CU23, a 2019 CU14 from before the April 2025 HU, and the last SE; the default lab is 2019
+ * CU15. Their profiles: src/targets/lab/profiles.ts, LAB.md "Builds".
+ */
+export const CONTRACT_BUILDS = ['15.1.2507.66', '15.2.1544.14', '15.2.2562.37'] as const;
+
+export function targetContract(name: string, makeTarget: (labDir: string) => Promise<Target>, opts: { build?: string } = {}): void {
+  describe(`Target contract: ${name}${opts.build ? ` on build ${opts.build}` : ''}`, () => {
     let dir: string;
     let lab: string;
     let target: Target;
@@ -109,7 +117,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
     beforeEach(async () => {
       dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hybridcfg-contract-'));
       lab = path.join(dir, 'lab');
-      await initLab(lab, { servers: ['EX01', 'EX02'] });
+      await initLab(lab, { servers: ['EX01', 'EX02'], ...(opts.build ? { build: opts.build } : {}) });
       target = await makeTarget(lab);
     });
     afterEach(async () => {
@@ -131,7 +139,9 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       const onDisk = (await organizationJson()).partnerApplications.find((a: any) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER);
       expect(graph).toMatchObject({ Name: 'Microsoft Graph', AppOnlyPermissions: null, ActAsPermissions: onDisk.ActAsPermissions });
       expect(org.servers.map((s) => s.Name)).toEqual(['EX01', 'EX02']);
-      expect(org.servers[0]).toEqual({ Name: 'EX01', Fqdn: 'EX01.contoso.lab', AdminDisplayVersion: expect.any(String), ServerRole: expect.stringMatching(/Mailbox/) });
+      // AdminDisplayVersion shows the CU's build; the server read has the real one, from ExSetup.exe.
+      const build = opts.build ?? DEFAULT_LAB_BUILD;
+      expect(org.servers[0]).toEqual({ Name: 'EX01', Fqdn: 'EX01.contoso.lab', AdminDisplayVersion: adminDisplayVersion(build), ServerRole: expect.stringMatching(/Mailbox/) });
       expect([...(org.apps.parameters ?? [])].sort()).toEqual([...(await organizationJson()).cmdlets['Set-PartnerApplication'].parameters].sort());
 
       const state = await readFiles(target, org.servers[0]!, REST_FRONTEND_WEB_CONFIG, 'FrontEnd/HttpProxy/none/web.config');
@@ -141,6 +151,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       expect(state.files[REST_FRONTEND_WEB_CONFIG]).toEqual({ exists: true, bytes, sha256: sha256(bytes) });
       expect(state.files['FrontEnd/HttpProxy/none/web.config']).toEqual({ exists: false });
       expect(state.backup).toEqual({ possible: true });
+      expect(state.build).toBe(build);
       // A fresh organisation: no originals recorded, nobody holds the lock, no run in the journal.
       expect(org.apps.originals).toEqual({});
       expect(org).toMatchObject({ lock: null, lastRun: null });
