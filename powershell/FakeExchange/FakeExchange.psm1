@@ -87,7 +87,7 @@ function Get-LabNotFoundMessage([string]$Identity) {
 
 # An ADObjectId as it arrives: an object whose text is its name (Exchange prints Identity as the Name,
 # LinkedAccount as the canonical name) and that carries its DistinguishedName and ObjectGuid (fixture E19
-# GetPartnerApplication.xml [H]; FX-04 in the research notes).
+# GetPartnerApplication.xml [H]; docs/exchange-facts.md#partner-applications A4).
 function New-LabAdObjectId([string]$Text, [string]$DistinguishedName, [string]$Guid, [string]$Name) {
     $o = [pscustomobject][ordered]@{ Name = $Name; DistinguishedName = $DistinguishedName; ObjectGuid = $Guid }
     $o.PSObject.TypeNames.Insert(0, 'Microsoft.Exchange.Data.Directory.ADObjectId')
@@ -224,7 +224,7 @@ function Set-PartnerApplication {
             throw ("Active Directory operation failed on " + $script:DomainController + ". This error is not retriable. Additional information: The object '" + $app.Name + "' could not be updated.")
         }
         # [M] The 2013 cmdlet refuses a metadata URL on an application that trusts an auth server
-        # (EXCHANGE.md section 3); the wording is the lab's.
+        # (docs/exchange-facts.md#partner-applications); the wording is the lab's.
         if ($PSBoundParameters.ContainsKey('AuthMetadataUrl') -and [bool](Get-LabProperty $app 'UseAuthServer')) {
             throw ("The partner application '" + $app.Name + "' uses an authorization server; AuthMetadataUrl can't be set on it.")
         }

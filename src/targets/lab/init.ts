@@ -40,7 +40,7 @@ export interface LabInitRequest {
 export const LAB_WINDIR = ['Windows'] as const;
 export const LAB_DOMAIN = 'contoso.lab';
 
-/** EvoSts, the Azure AD auth server the Hybrid Configuration Wizard creates (EXCHANGE.md [H]). */
+/** EvoSts, the Azure AD auth server the Hybrid Configuration Wizard creates (docs/exchange-facts.md#hybrid-unit H1 [H]). */
 const EVOSTS_ISSUER = '00000001-0000-0000-c000-000000000000';
 
 /**
@@ -78,7 +78,7 @@ const bool = (v: ClixmlValue | undefined): boolean => v === true;
 
 /**
  * Get-AuthServer from a capture when one ships (fixtures/exchange/E19/GetAuthServer.xml); the current
- * captures have none, so the lab makes the EvoSts entry EXCHANGE.md describes. Its other properties
+ * captures have none, so the lab makes the EvoSts entry docs/exchange-facts.md#hybrid-unit (H1) describes. Its other properties
  * (Type, AuthMetadataUrl, DomainName) are as the Hybrid Configuration Wizard is reported to set them [?].
  */
 async function authServers(): Promise<readonly AuthServer[]> {
