@@ -12,7 +12,7 @@ import type { ClixmlObject, ClixmlValue } from './clixml';
 import { capturePath } from './captures';
 import type { LabDriver } from './driver';
 import { buildProfile, adminDisplayVersion, DEFAULT_LAB_BUILD } from './profiles';
-import { compareBuilds, normalizeBuild } from '../../domain/builds';
+import { compareBuilds, normalizeBuild, productOf } from '../../domain/builds';
 import { exSetupBytes } from './exsetup';
 import { LAB_FORMAT_VERSION, labPaths, serverFolder } from './format';
 import type { LabOrganization, LabServer } from './format';
@@ -249,7 +249,10 @@ export async function initLab(dir: string, opts: LabInitRequest, drivers: Readon
     cmdlets: {},
   };
   for (const driver of Object.values(drivers)) if (driver.scope === 'organization' && driver.init) org = await driver.init(org, kindOptions);
-  const captures = await Promise.all(LAB_VDIRS.map(async (v) => asServerFile(await fs.readFile(capturePath(v.capture)))));
+  // Each server's files from the captures of its product where there is one (2016: EWS), else 2019's.
+  const capturesOf = async (product2016: boolean): Promise<Buffer[]> =>
+    Promise.all(LAB_VDIRS.map(async (v) => asServerFile(await fs.readFile(capturePath(product2016 && v.capture2016 ? v.capture2016 : v.capture)))));
+  const captures = { 2016: await capturesOf(true), other: await capturesOf(false) };
   const applicationHost = labApplicationHostConfig(await fs.readFile(capturePath('E19/IIS/applicationHost.config')));
 
   await fs.mkdir(paths.root, { recursive: true });
@@ -263,7 +266,8 @@ export async function initLab(dir: string, opts: LabInitRequest, drivers: Readon
   };
   for (const server of opts.servers) {
     const folder = serverFolder(dir, server);
-    for (const [i, vdir] of LAB_VDIRS.entries()) await write(path.join(folder, ...vdir.file.split('/')), captures[i]!);
+    const own = productOf(builds[server]!) === '2016' ? captures[2016] : captures.other;
+    for (const [i, vdir] of LAB_VDIRS.entries()) await write(path.join(folder, ...vdir.file.split('/')), own[i]!);
     await write(path.join(folder, 'bin', 'ExSetup.exe'), exSetupBytes(builds[server]!));
     // %windir% of the server: its IIS configuration and appcmd.exe (the fake module answers for it).
     await write(path.join(folder, ...LAB_WINDIR, 'System32', 'inetsrv', 'config', 'applicationHost.config'), applicationHost);
