@@ -16,6 +16,7 @@ import type { ExchangeServer, JournalEnd, JournalStart, LockHolder, Target } fro
 import { files, initLab, ORG } from '../helpers/targets';
 import { partnerApplicationContract } from './kinds/partner-application';
 import { webConfigContract } from './kinds/web-config';
+import { hybridUnitContract } from './kinds/hybrid-unit';
 import {
   GRAPH_APPLICATION_IDENTIFIER,
   REST_FRONTEND_APP_POOL,
@@ -82,7 +83,7 @@ export interface ContractContext {
 }
 
 /** Each resource kind's scenarios, run on every target after the scenarios every kind shares. */
-const KIND_CONTRACTS: readonly ((c: ContractContext) => void)[] = [partnerApplicationContract, webConfigContract];
+const KIND_CONTRACTS: readonly ((c: ContractContext) => void)[] = [partnerApplicationContract, webConfigContract, hybridUnitContract];
 
 export function targetContract(name: string, makeTarget: (labDir: string) => Promise<Target>): void {
   describe(`Target contract: ${name}`, () => {
