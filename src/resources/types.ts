@@ -40,6 +40,8 @@ export interface AttributeChange {
   readonly separator?: string;
   /** For `tokens`: the names Exchange knows; views flag the others (Exchange drops them silently). */
   readonly knownTokens?: readonly string[];
+  /** For `set`: what the members are, plural, for `29 permissions`; default `values`. */
+  readonly unit?: readonly [singular: string, plural: string];
 }
 
 /** Why a change is in the plan (Terraform's ResourceInstanceChangeActionReason). */

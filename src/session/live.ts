@@ -72,8 +72,8 @@ export async function readLive(loaded: LoadedSpec, target: Target, registry: Reg
       if (q !== undefined) queries[kind.id] = q;
     }
     try {
-      // A server nothing of the spec concerns is not called (and not reported as read).
-      if (Object.keys(queries).length === 0) return { name: server.Name, installPath: '', resources: {}, backup: { possible: true }, build: null, iis: null } as ServerRead;
+      // Every server in scope is read, even when no server kind of the spec concerns it: its build (from
+      // ExSetup.exe) is what the plan shows and the hybrid unit's cross-checks need, one round trip each.
       const t = Date.now();
       const state = await target.readServer(server, queries);
       done++;

@@ -10,7 +10,9 @@ export function renderApplyResult(result: ApplyResult, plan: Plan, what: 'Apply'
   const lines = [result.status === 'succeeded' ? `${what} complete.` : `${what} FAILED. The run stopped at the first failure.`];
   for (const a of result.organization) {
     const restored = a.restored === true ? ', then RESTORED to its values before the apply' : a.restored === false ? ', and its restore FAILED' : '';
-    lines.push(`  ${noun(plan, a.kind)} "${a.title ?? a.address}": ${a.done ? 'changed' : 'NOT changed'}${restored}`);
+    const action = plan.changes.find((c) => c.address === a.address)?.action;
+    const verb = action === 'create' ? ['created', 'NOT created'] : action === 'delete' ? ['removed', 'NOT removed'] : ['changed', 'NOT changed'];
+    lines.push(`  ${noun(plan, a.kind)} "${a.title ?? a.address}": ${a.done ? verb[0] : verb[1]}${restored}`);
   }
   for (const s of result.servers) {
     const did = [

@@ -51,8 +51,10 @@ function setLines(a: AttributeChange, o: Opts): string[] {
   const after = new Set((a.after as string[] | null) ?? []);
   const added = [...after].filter((p) => !before.has(p));
   const removed = [...before].filter((p) => !after.has(p));
-  const count = (s: Set<string>) => (s.size === 0 ? '(not set)' : `${s.size} permissions`);
-  const lines = [`      ~ ${a.name}: ${count(before)} -> ${count(after)}`];
+  const [one, many] = a.unit ?? ['value', 'values'];
+  const count = (s: Set<string>) => (s.size === 0 ? '(not set)' : `${s.size} ${s.size === 1 ? one : many}`);
+  // A new object's list: its members, no "before".
+  const lines = a.action === 'create' ? [`      + ${printable(a.name)}: ${count(after)}`] : [`      ~ ${printable(a.name)}: ${count(before)} -> ${count(after)}`];
   if (added.length) lines.push(...wrapList(added.map(printable), '            ').map((l, i) => paint(i === 0 ? `          + ${l.trimStart()}` : l, 'green', o.color)));
   if (removed.length) lines.push(...wrapList(removed.map(printable), '            ').map((l, i) => paint(i === 0 ? `          - ${l.trimStart()}` : l, 'red', o.color)));
   return lines;
@@ -79,7 +81,9 @@ export function attributeLines(a: AttributeChange, o: Opts): string[] {
     case 'tokens':
       return textLines(a, o);
     case 'scalar':
-      return [`      ~ ${printable(a.name)}: ${printable(listValue(a.before))} -> ${printable(listValue(a.after))}`];
+      return a.action === 'create'
+        ? [`      + ${printable(a.name)} = ${printable(listValue(a.after))}`]
+        : [`      ~ ${printable(a.name)}: ${printable(listValue(a.before))} -> ${printable(listValue(a.after))}`];
   }
 }
 

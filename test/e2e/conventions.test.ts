@@ -52,7 +52,7 @@ describe('output streams and colour (built CLI)', () => {
     const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { encoding: 'utf8' });
     expect(build.status).toBe(0);
     dir = mkdtempSync(join(tmpdir(), 'hybridcfg-conv-'));
-    copyFileSync(join(ROOT, 'examples', 'specs', 'quickstart.yaml'), join(dir, 'hybridcfg.yaml'));
+    copyFileSync(join(ROOT, 'examples', 'specs', 'graph-app-only-lab.yaml'), join(dir, 'hybridcfg.yaml'));
     expect(run(['lab', 'init', './lab', '--servers', 'EX01', '--app-only-exposed']).status).toBe(0);
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

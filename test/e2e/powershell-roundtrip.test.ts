@@ -10,7 +10,7 @@ import { runCli, type CliRun } from '../helpers/cli';
 import { requirePwsh } from '../helpers/pwsh';
 
 const ROOT = join(__dirname, '..', '..');
-const QUICKSTART = readFileSync(join(ROOT, 'examples', 'specs', 'quickstart.yaml'), 'utf8');
+const QUICKSTART = readFileSync(join(ROOT, 'examples', 'specs', 'graph-app-only-lab.yaml'), 'utf8');
 
 function specFor(kind: 'lab' | 'powershell', pwsh: string): string {
   return kind === 'lab'
@@ -34,8 +34,8 @@ function tree(dir: string): Record<string, string> {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(join(d, e.name), r.replace(/\d{8}T\d{9}Z(-\d+)?/, '<stamp>'));
       else if (!/(events|calls)\.jsonl$|\.lock$|journal/.test(e.name)) {
-        // Each lab init names its EvoSts auth server with a new GUID, as Exchange does.
-        out[r] = readFileSync(join(d, e.name), 'utf8').replace(/EvoSts - [0-9a-f-]{36}/g, 'EvoSts - <guid>');
+        // Each lab init names its EvoSts auth server, connector and relationship with a new GUID, as Exchange and the HCW do.
+        out[r] = readFileSync(join(d, e.name), 'utf8').replace(/(EvoSts|HybridIOC|On-premises to O365) - [0-9a-f-]{36}/g, '$1 - <guid>');
       }
     }
   };

@@ -136,7 +136,9 @@ export function partnerApplicationChange(
 }
 
 export function attribute(prop: SettableProperty, before: unknown, after: unknown): AttributeChange {
-  return { name: prop, action: 'update', before, after, format: LIST_PROPERTIES.includes(prop) ? 'set' : 'scalar' };
+  return LIST_PROPERTIES.includes(prop)
+    ? { name: prop, action: 'update', before, after, format: 'set', unit: ['permission', 'permissions'] }
+    : { name: prop, action: 'update', before, after, format: 'scalar' };
 }
 
 export function planPartnerApplications(input: Input): KindPlan<PartnerApplicationChangeData> {
