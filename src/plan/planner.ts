@@ -39,13 +39,27 @@ export function kindContext(kind: ResourceKind, loaded: LoadedSpec, known: LiveS
   };
 }
 
-export function planInput(kind: ResourceKind, loaded: LoadedSpec, live: LiveState, assumptions: Assumptions): PlanInput {
+export function planInput(kind: ResourceKind, loaded: LoadedSpec, live: LiveState, assumptions: Assumptions, facts: Readonly<Record<string, unknown>> = {}): PlanInput {
   return {
     ...kindContext(kind, loaded, live.organization.servers, live.servers, assumptions),
     org: live.organization.resources[kind.id],
     server: (name) => live.serverStates[name]?.resources[kind.id],
     live,
+    facts,
   };
+}
+
+/** Every kind's facts for the others' cross-checks (ResourceKind.facts), merged; a fact name is owned by one kind. */
+export function kindFacts(kinds: readonly ResourceKind[], loaded: LoadedSpec, live: LiveState, assumptions: Assumptions): Readonly<Record<string, unknown>> {
+  const facts: Record<string, unknown> = {};
+  for (const kind of kinds) {
+    if (!kind.facts || live.organization.resources[kind.id] === undefined) continue;
+    for (const [name, value] of Object.entries(kind.facts(planInput(kind, loaded, live, assumptions)))) {
+      if (name in facts) throw new Error(`fact "${name}" is given by two kinds (the second is ${kind.id})`);
+      facts[name] = value;
+    }
+  }
+  return facts;
 }
 
 /** Kinds in the order their changes are made: organisation-wide first, then by applyOrder. */
@@ -75,8 +89,9 @@ function planWith(
   const diagnostics: Diagnostic[] = [...(loaded.warnings ?? [])];
   const read: Record<string, unknown> = {};
   const kinds = inApplyOrder(registry);
+  const facts = kindFacts(kinds, loaded, live, assumptions);
   for (const kind of kinds) {
-    const result = planKind(kind, planInput(kind, loaded, live, assumptions));
+    const result = planKind(kind, planInput(kind, loaded, live, assumptions, facts));
     changes.push(...result.changes);
     diagnostics.push(...result.diagnostics);
     read[kind.id] = result.read;

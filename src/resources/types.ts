@@ -75,7 +75,19 @@ export interface Change<D = unknown> {
   readonly data: D;
 }
 
-export type Effect = RestartEffect;
+export type Effect = RestartEffect | FollowUpEffect;
+
+/**
+ * A command the target runs right after the change, in the same call (a setting override's refresh of
+ * the variant configuration). Shown in the plan; it restarts nothing.
+ */
+export interface FollowUpEffect {
+  readonly type: 'followUp';
+  /** The command as an administrator would type it. */
+  readonly command: string;
+  /** For people: why it follows. */
+  readonly why: string;
+}
 
 /**
  * The change takes effect on these servers only after a restart. The planner merges the effects of
@@ -130,6 +142,11 @@ export interface PlanInput<E = unknown, OL = unknown, SL = unknown> extends Kind
   server(name: string): SL | undefined;
   /** The whole live state, for cross-checks between kinds. */
   readonly live: LiveState;
+  /**
+   * What the kinds tell each other for cross-checks (ResourceKind.facts), by fact name: names of domain
+   * things (`exchangeOnlinePartnerApplication`), never of kinds. Empty outside planning.
+   */
+  readonly facts: Readonly<Record<string, unknown>>;
 }
 
 /** What was read for a plan: the organisation once, then each server in scope. */
@@ -177,6 +194,11 @@ export interface ResourceKind<E = any, OL = any, SL = any, D = any> {
   serverQuery?(ctx: KindContext<E>, server: ExchangeServer, purpose: ReadPurpose): unknown;
   /** Diagnostics about the spec that need the organisation's server list (unknown names), before any server read. */
   checkScope?(ctx: KindContext<E>): readonly Diagnostic[];
+  /**
+   * Facts other kinds' plans check against, computed from this kind's entries and live state before any
+   * kind plans (the one cross-kind hook): the state each named object will have once the plan is applied.
+   */
+  facts?(input: PlanInput<E, OL, SL>): Readonly<Record<string, unknown>>;
   /** The pure diff: desired (the entries) against live. */
   plan(input: PlanInput<E, OL, SL>): KindPlan<D>;
   /** Changes that put back what hybridcfg first found (`hybridcfg rollback`), from the originals it recorded. */

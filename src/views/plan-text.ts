@@ -114,8 +114,11 @@ export function renderPlanText(plan: Plan, o: Opts): string {
   } else {
     out.push(plan.purpose === 'rollback' ? 'hybridcfg will put back these originals:' : 'hybridcfg will make these changes:', '');
     for (const c of plan.changes) {
-      out.push(paint(`  ~ ${changeTitle(c)}`, 'yellow', o.color));
+      const mark = c.action === 'create' ? '+' : c.action === 'delete' ? '-' : '~';
+      out.push(paint(`  ${mark} ${changeTitle(c)}`, c.action === 'create' ? 'green' : c.action === 'delete' ? 'red' : 'yellow', o.color));
       for (const a of c.attributes) out.push(...attributeLines(a, o));
+      // Follow-up commands the target runs in the same call (a refresh); they restart nothing.
+      for (const e of c.effects) if (e.type === 'followUp') out.push(`      then: ${e.command}`, `            (${e.why})`);
       out.push('');
     }
   }

@@ -17,6 +17,7 @@ import { files, initLab, ORG } from '../helpers/targets';
 import { adminDisplayVersion, DEFAULT_LAB_BUILD } from '../../src/targets/lab/profiles';
 import { partnerApplicationContract } from './kinds/partner-application';
 import { webConfigContract } from './kinds/web-config';
+import { hybridUnitContract } from './kinds/hybrid-unit';
 import {
   GRAPH_APPLICATION_IDENTIFIER,
   REST_FRONTEND_APP_POOL,
@@ -83,7 +84,7 @@ export interface ContractContext {
 }
 
 /** Each resource kind's scenarios, run on every target after the scenarios every kind shares. */
-const KIND_CONTRACTS: readonly ((c: ContractContext) => void)[] = [partnerApplicationContract, webConfigContract];
+const KIND_CONTRACTS: readonly ((c: ContractContext) => void)[] = [partnerApplicationContract, webConfigContract, hybridUnitContract];
 
 /**
  * The builds the contract also runs on (issue 11: "the contract suite passes on every build profile"):
