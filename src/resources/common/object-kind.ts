@@ -214,14 +214,24 @@ export function exportedProperties(properties: readonly ObjectProperty[], object
   return out;
 }
 
-/** `name: all` or an exact name (Active Directory names compare case-insensitively); none found is an error naming those that exist. */
-export function selectByName<E extends EntryBase>(config: { readonly id: string; readonly what: string; readonly getCmdlet: string }, entry: E, live: ObjectsLive, input: PlanInput<E, ObjectsLive, never>, pointer: string): Selection {
+/**
+ * `name: all` or an exact name (Active Directory names compare case-insensitively); none found is an
+ * error naming those that exist, with the kind's `unknownCode` (spelt out by the kind, not built from its
+ * id, so that docs/diagnostics.md can be checked against the source).
+ */
+export function selectByName<E extends EntryBase>(
+  config: { readonly what: string; readonly getCmdlet: string; readonly unknownCode: string },
+  entry: E,
+  live: ObjectsLive,
+  input: PlanInput<E, ObjectsLive, never>,
+  pointer: string,
+): Selection {
   if (entry.name === 'all') return { objects: live.objects };
   const found = live.objects.filter((o) => o.Name.toLowerCase() === entry.name.toLowerCase());
   if (found.length > 0) return { objects: found };
   return {
     problem: error(
-      `plan.unknown-${config.id.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`,
+      config.unknownCode,
       `No ${config.what} named "${entry.name}" exists in this organisation.`,
       `hybridcfg changes existing ${config.what}s; it does not create them (the Hybrid Configuration Wizard does). Use \`name: all\` for every one.\n` +
         `${config.getCmdlet} lists: ${live.objects.map((o) => `"${o.Name}"`).join(', ') || '(none)'}.`,

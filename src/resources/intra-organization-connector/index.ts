@@ -28,7 +28,7 @@ const config: ObjectKindConfig<IntraOrganizationConnectorSpec> = {
   setCmdlet: 'Set-IntraOrganizationConnector',
   what: 'intra-organisation connector',
   properties: PROPERTIES,
-  select: (entry, live, input, pointer) => selectByName({ id: KIND, what: 'intra-organisation connector', getCmdlet: 'Get-IntraOrganizationConnector' }, entry, live, input, pointer),
+  select: (entry, live, input, pointer) => selectByName({ what: 'intra-organisation connector', getCmdlet: 'Get-IntraOrganizationConnector', unknownCode: 'plan.unknown-intra-organization-connector' }, entry, live, input, pointer),
   exportEntry: (o: ExchangeObject, entry) => ({ name: entry?.name === 'all' ? o.Name : (entry?.name ?? o.Name), ...exportedProperties(PROPERTIES, o, entry) }) as IntraOrganizationConnectorSpec,
 };
 

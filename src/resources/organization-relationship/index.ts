@@ -18,7 +18,7 @@ const config: ObjectKindConfig<OrganizationRelationshipSpec> = {
   setCmdlet: 'Set-OrganizationRelationship',
   what: 'organisation relationship',
   properties: PROPERTIES,
-  select: (entry, live, input, pointer) => selectByName({ id: KIND, what: 'organisation relationship', getCmdlet: 'Get-OrganizationRelationship' }, entry, live, input, pointer),
+  select: (entry, live, input, pointer) => selectByName({ what: 'organisation relationship', getCmdlet: 'Get-OrganizationRelationship', unknownCode: 'plan.unknown-organization-relationship' }, entry, live, input, pointer),
   exportEntry: (o: ExchangeObject, entry) => ({ name: entry?.name === 'all' ? o.Name : (entry?.name ?? o.Name), ...exportedProperties(PROPERTIES, o, entry) }) as OrganizationRelationshipSpec,
 };
 
