@@ -229,6 +229,8 @@ Server knobs (--server NAME):
   healthCheck=fail|ok     the server's health checks fail
   backup=fail|ok          the server cannot take backups (apply refuses before any change)
   latencyMs=N             every call concerning the server takes N ms longer (0: none)
+  iisresetSeconds=N       an iisreset of the server is modelled to take N s (default: the plan's)
+  recycleSeconds=N        each pool recycled on the server is modelled to take N s (default: the plan's)
 Partner application knobs (--app ApplicationIdentifier or Name):
   set=fail|ok             Set-PartnerApplication on it fails
 

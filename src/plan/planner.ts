@@ -259,5 +259,19 @@ export function planRestarts(loaded: LoadedSpec, live: LiveState, changes: reado
     }
     out.push({ server: server.Name, mode: 'appPools', appPools: [...pools], reasons, ...withProbes });
   }
-  return { restarts: out, diagnostics };
+  const durations = out.some((r) => r.mode !== 'none') ? assumptions?.get('restart-durations') : undefined;
+  return { restarts: durations ? out.map((r) => withExpectedUnavailability(r, durations)) : out, diagnostics };
+}
+
+/**
+ * Pools Exchange runs on a server when the plan could not count them: "about 25" (docs/exchange-facts.md
+ * #files-iis F4 [M]).
+ */
+const EXCHANGE_POOLS_ESTIMATE = 25;
+
+/** A restart with the unavailability it is expected to cost: iisreset once, or each pool recycled in turn. */
+function withExpectedUnavailability(r: PlannedRestart, d: { readonly iisresetSeconds: number; readonly recycleSeconds: number }): PlannedRestart {
+  if (r.mode === 'none') return r;
+  const pools = (r.appPools ?? []).length + (r.allExchangePools ? EXCHANGE_POOLS_ESTIMATE : 0);
+  return { ...r, expectedUnavailableSeconds: r.mode === 'iisreset' ? d.iisresetSeconds : pools * d.recycleSeconds };
 }

@@ -25,6 +25,7 @@ import type {
   ServerSetRequest,
   Target,
 } from '../types';
+import { ASSUMPTIONS } from '../../assumptions/register';
 import { normalizeBuild } from '../../domain/builds';
 import { iisMapOf, parseApplicationHost, type IisConfiguration } from '../iis';
 import { sha256 } from '../../util/hash';
@@ -184,6 +185,18 @@ function labHealth(s: LabServer, request: HealthCheckRequest): HealthCheckResult
       reason: `https://${s.Fqdn}/${c.path.replace(/^\/+/, '')} did not answer ${c.expect === 'ok' ? '200 OK' : '401 with a Bearer challenge'} within ${request.timeoutSeconds} s: it answered 503`,
     }));
   return { ok: failures.length === 0, failures };
+}
+
+/**
+ * How long a restart leaves the server unavailable in the lab (LAB.md O5): the server's own knob
+ * (iisresetSeconds, recycleSeconds per pool, pools one after another) when set, else what the plan
+ * expects (assumption restart-durations, which the request carries), else that assumption's default.
+ */
+function modelledSeconds(s: LabServer, request: RestartRequest, pools: number): number {
+  const defaults = ASSUMPTIONS['restart-durations'].default;
+  if (request.mode === 'iisreset') return s.faults?.iisresetSeconds ?? request.expectedUnavailableSeconds ?? defaults.iisresetSeconds;
+  if (s.faults?.recycleSeconds !== undefined) return s.faults.recycleSeconds * pools;
+  return request.expectedUnavailableSeconds ?? defaults.recycleSeconds * pools;
 }
 
 export async function readJsonOr<T>(file: string, fallback: T): Promise<T> {
@@ -476,7 +489,8 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
         } else {
           for (const appPool of pools) await appendJsonLine(paths.events, { action: 'recycle-apppool', server: s.Name, appPool });
         }
-        return request.healthCheck ? { health: labHealth(s, request.healthCheck) } : {};
+        const unavailability = { ms: Math.round(modelledSeconds(s, request, pools.length) * 1000), how: 'modelled' as const };
+        return request.healthCheck ? { health: labHealth(s, request.healthCheck), unavailability } : { unavailability };
       });
     },
 
