@@ -108,6 +108,7 @@ export const ASSUMPTIONS = {
       'iisreset /noforce leaves a server unable to serve its vdirs for about 60 s (every pool stopped, then started again by the first requests), and recycling one application pool leaves its applications slow for about 5 s (IIS overlaps the new worker process with the old one by default, so requests wait for the new one to start rather than fail).',
     confidence: '?',
     source: `${FACTS}#restart-durations`,
+    // The lab's fallback (RESTART_DURATION_DEFAULTS in src/domain/iis.ts) must equal this; a test holds them together.
     default: { iisresetSeconds: 60, recycleSeconds: 5 },
     schema: {
       type: 'object',

@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPlan } from '../../src/apply/apply';
+import { ASSUMPTIONS } from '../../src/assumptions/register';
+import { RESTART_DURATION_DEFAULTS } from '../../src/domain/iis';
 import { batchSize } from '../../src/plan/rolling';
 import { REGISTRY } from '../../src/resources/registry';
 import { setFaults } from '../../src/targets/lab/faults';
@@ -43,6 +45,10 @@ async function prepare(restart: string, target: Target = labTarget(join(dir, 'la
   writeFileSync(join(dir, 'hybridcfg.yaml'), spec(restart));
   return { target, ...(await readAndPlan(await loadSpec(join(dir, 'hybridcfg.yaml')), target)) };
 }
+
+test("the lab's fallback durations are the assumption's defaults", () => {
+  expect(RESTART_DURATION_DEFAULTS).toEqual(ASSUMPTIONS['restart-durations'].default);
+});
 
 describe('batchSize: maxUnavailable as a number or a percentage (rounded down, at least 1)', () => {
   test.each([

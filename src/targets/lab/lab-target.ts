@@ -25,7 +25,7 @@ import type {
   ServerSetRequest,
   Target,
 } from '../types';
-import { ASSUMPTIONS } from '../../assumptions/register';
+import { RESTART_DURATION_DEFAULTS } from '../../domain/iis';
 import { normalizeBuild } from '../../domain/builds';
 import { iisMapOf, parseApplicationHost, type IisConfiguration } from '../iis';
 import { sha256 } from '../../util/hash';
@@ -193,7 +193,7 @@ function labHealth(s: LabServer, request: HealthCheckRequest): HealthCheckResult
  * expects (assumption restart-durations, which the request carries), else that assumption's default.
  */
 function modelledSeconds(s: LabServer, request: RestartRequest, pools: number): number {
-  const defaults = ASSUMPTIONS['restart-durations'].default;
+  const defaults = RESTART_DURATION_DEFAULTS;
   if (request.mode === 'iisreset') return s.faults?.iisresetSeconds ?? request.expectedUnavailableSeconds ?? defaults.iisresetSeconds;
   if (s.faults?.recycleSeconds !== undefined) return s.faults.recycleSeconds * pools;
   return request.expectedUnavailableSeconds ?? defaults.recycleSeconds * pools;
