@@ -1,6 +1,7 @@
 /** Argument parsing shared by the commands (node:util parseArgs), with usage errors as diagnostics. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DiagnosticError, error } from '../diag/diagnostic';
+import { suggest } from '../domain/tokens';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -15,6 +16,19 @@ export function parseCommandArgs(command: string, argv: string[], options: Optio
   try {
     parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (err) {
+    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec((err as Error).message);
+    if (unknown) {
+      // Mistyped flags get the same help as mistyped commands: the nearest option, if one is near.
+      const names = [...Object.keys(options), 'help'].map((n) => `--${n}`);
+      const guess = suggest(unknown[1].replace(/=.*$/, ''), names);
+      throw new DiagnosticError(
+        error(
+          'cli.usage',
+          `hybridcfg ${command}: unknown option ${unknown[1]}.${guess ? ` Did you mean ${guess}?` : ''}`,
+          `Run "hybridcfg ${command} --help" for its options (${names.join(', ')}).`,
+        ),
+      );
+    }
     throw new DiagnosticError(
       error('cli.usage', `hybridcfg ${command}: ${(err as Error).message.replace(/^.*?: /, '')}`, `Run "hybridcfg ${command} --help" for its options.`),
     );

@@ -13,7 +13,21 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   rollback: 'Restore the originals recorded by earlier applies',
   'force-unlock': 'Break the apply lock of a run that is gone',
   lab: 'Create and inspect the built-in lab organisation (no Exchange needed)',
+  schema: 'Print the JSON Schema of the spec (for editors and linters)',
 };
+
+export const SCHEMA_USAGE = `Usage: hybridcfg schema [--path]
+
+Prints the JSON Schema of the spec this hybridcfg reads (its $id carries the format version) on stdout.
+
+Options:
+  --path      Print where the installed package keeps it instead (for a yaml-language-server modeline)
+  --help, -h  This help
+
+Examples:
+  hybridcfg schema > hybridcfg.schema.json
+  hybridcfg schema --path
+`;
 
 export const VALIDATE_USAGE = `Usage: hybridcfg validate [SPEC] [--json]
 
@@ -229,6 +243,8 @@ Server knobs (--server NAME):
   healthCheck=fail|ok     the server's health checks fail
   backup=fail|ok          the server cannot take backups (apply refuses before any change)
   latencyMs=N             every call concerning the server takes N ms longer (0: none)
+  iisresetSeconds=N       an iisreset of the server is modelled to take N s (default: the plan's)
+  recycleSeconds=N        each pool recycled on the server is modelled to take N s (default: the plan's)
 Partner application knobs (--app ApplicationIdentifier or Name):
   set=fail|ok             Set-PartnerApplication on it fails
 
@@ -248,6 +264,7 @@ const HELP: Readonly<Record<string, string>> = {
   verify: VERIFY_USAGE,
   rollback: ROLLBACK_USAGE,
   'force-unlock': FORCE_UNLOCK_USAGE,
+  schema: SCHEMA_USAGE,
 };
 const LAB_HELP: Readonly<Record<string, string>> = { init: LAB_INIT_USAGE, events: LAB_EVENTS_USAGE, fault: LAB_FAULT_USAGE };
 

@@ -19,6 +19,7 @@ const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
   rollback: () => require('./commands/rollback'),
   'force-unlock': () => require('./commands/force-unlock'),
   lab: () => require('./commands/lab'),
+  schema: () => require('./commands/schema'),
 };
 
 function version(): string {
@@ -38,7 +39,7 @@ function usage(): string {
     ...lines,
     '',
     'Global options:',
-    '  --help, -h      Help for hybridcfg or for a command (hybridcfg plan --help)',
+    '  --help, -h      Help for hybridcfg or for a command (hybridcfg plan --help, hybridcfg help plan)',
     '  --version       Print the version',
     '  --no-color      No colour (also NO_COLOR=1); colour is used only on a terminal',
     '  --quiet, -q     Nothing on stderr but errors',
@@ -53,6 +54,8 @@ function usage(): string {
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  // `hybridcfg help plan` is `hybridcfg plan --help`, as git and npm read it.
+  if (command === 'help' && rest.length > 0) return main([...rest, '--help'], io);
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.stdout.write(usage());
     return command === undefined ? 1 : 0;

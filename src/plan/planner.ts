@@ -184,8 +184,24 @@ export function planRestarts(loaded: LoadedSpec, live: LiveState, changes: reado
   const diagnostics: Diagnostic[] = [];
   const gate = spec?.rolling?.healthCheck !== undefined;
   const effects = changes.flatMap((c) => c.effects.filter((e): e is RestartEffect => e.type === 'restart'));
+  // Each server's effects (by index, in the changes' order), indexed once: filtering every effect for
+  // every server was quadratic in the fleet.
+  const everywhere: number[] = [];
+  const byServer = new Map<string, number[]>();
+  effects.forEach((e, i) => {
+    if (e.servers === 'all') {
+      everywhere.push(i);
+      return;
+    }
+    for (const name of new Set(e.servers)) {
+      const list = byServer.get(name);
+      if (list) list.push(i);
+      else byServer.set(name, [i]);
+    }
+  });
   for (const server of live.servers) {
-    const mine = effects.filter((e) => e.servers === 'all' || e.servers.includes(server.Name));
+    const ownIndexes = byServer.get(server.Name) ?? [];
+    const mine = (everywhere.length === 0 ? ownIndexes : [...ownIndexes, ...everywhere].sort((a, b) => a - b)).map((i) => effects[i]);
     if (mine.length === 0) continue;
     const own = mine.filter((e) => e.servers !== 'all').map((e) => e.why);
     const all = mine.filter((e) => e.servers === 'all').map((e) => e.why);
@@ -258,5 +274,19 @@ export function planRestarts(loaded: LoadedSpec, live: LiveState, changes: reado
     }
     out.push({ server: server.Name, mode: 'appPools', appPools: [...pools], reasons, ...withProbes });
   }
-  return { restarts: out, diagnostics };
+  const durations = out.some((r) => r.mode !== 'none') ? assumptions?.get('restart-durations') : undefined;
+  return { restarts: durations ? out.map((r) => withExpectedUnavailability(r, durations)) : out, diagnostics };
+}
+
+/**
+ * Pools Exchange runs on a server when the plan could not count them: "about 25" (docs/exchange-facts.md
+ * #files-iis F4 [M]).
+ */
+const EXCHANGE_POOLS_ESTIMATE = 25;
+
+/** A restart with the unavailability it is expected to cost: iisreset once, or each pool recycled in turn. */
+function withExpectedUnavailability(r: PlannedRestart, d: { readonly iisresetSeconds: number; readonly recycleSeconds: number }): PlannedRestart {
+  if (r.mode === 'none') return r;
+  const pools = (r.appPools ?? []).length + (r.allExchangePools ? EXCHANGE_POOLS_ESTIMATE : 0);
+  return { ...r, expectedUnavailableSeconds: r.mode === 'iisreset' ? d.iisresetSeconds : pools * d.recycleSeconds };
 }

@@ -21,6 +21,8 @@ export interface PlannedRestart {
   readonly reasons: readonly string[];
   /** Probes of the changed vdirs the health gate adds to the spec's paths (assumption health-probes). */
   readonly probes?: readonly HealthProbe[];
+  /** How long the server is expected to be unavailable for this restart (assumption restart-durations). */
+  readonly expectedUnavailableSeconds?: number;
 }
 
 /** One request the health gate makes: `ok` expects 200; `bearer-challenge` expects 401 with `WWW-Authenticate: Bearer`. */

@@ -63,7 +63,8 @@ export interface RestartSpec {
   readonly mode?: 'iisreset' | 'appPools' | 'none';
   readonly appPools?: readonly string[];
   readonly rolling?: {
-    readonly maxUnavailable?: number;
+    /** A number of servers, or a percentage of the servers restarted (`25%`). */
+    readonly maxUnavailable?: number | `${number}%`;
     readonly healthCheck?: { readonly paths: readonly string[]; readonly timeoutSeconds?: number };
   };
   readonly onFailure?: 'rollback' | 'stop';

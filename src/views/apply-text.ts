@@ -1,6 +1,7 @@
 /** What apply (and rollback) did, for people: one line per message while it runs, then the result. */
 import type { ApplyResult } from '../apply/apply';
 import type { Plan } from '../plan/types';
+import { observedUnavailability } from './restart';
 
 function noun(plan: Plan, kind: string): string {
   return plan.kinds[kind]?.noun[0] ?? kind;
@@ -17,7 +18,7 @@ export function renderApplyResult(result: ApplyResult, plan: Plan, what: 'Apply'
   for (const s of result.servers) {
     const did = [
       ...(s.written.length ? [`wrote ${s.written.join(', ')}`] : []),
-      ...(s.restarted ? ['restarted'] : []),
+      ...(s.restarted ? [s.unavailability ? `restarted, ${observedUnavailability(s.unavailability)}` : 'restarted'] : []),
       ...(s.health ? [s.health.ok ? 'healthy' : `health check FAILED (${s.health.failures.map((f) => f.path || 'server').join(', ')})`] : []),
       ...(s.restored ? [`RESTORED ${s.restored.join(', ')} byte for byte`] : []),
     ];
@@ -28,6 +29,12 @@ export function renderApplyResult(result: ApplyResult, plan: Plan, what: 'Apply'
           ? `FAILED${s.message ? `: ${s.message}` : ''}${did.length ? `; did: ${did.join(', ')}` : ''}`
           : did.join(', ') || 'no change';
     lines.push(`  ${s.server}: ${line}`);
+  }
+  const down = result.servers.filter((s) => s.unavailability);
+  if (down.length > 0) {
+    const total = down.reduce((t, s) => t + s.unavailability!.ms, 0);
+    const how = down.every((s) => s.unavailability!.how === 'modelled') ? 'modelled by the lab' : 'as measured';
+    lines.push(`Service impact: ${down.length} server${down.length === 1 ? '' : 's'} unavailable for ${(total / 1000).toFixed(1)} s in total (${how}).`);
   }
   if (result.rollback) {
     lines.push(result.rollback.complete ? 'Rolled back:' : 'Rollback INCOMPLETE:');

@@ -20,6 +20,10 @@ export interface ServerFaults {
   readonly backup?: 'fail';
   /** URL paths that fail the health gate on this server (one vdir down, the others up). */
   readonly unhealthyPaths?: readonly string[];
+  /** Seconds this server is unavailable per iisreset, instead of the plan's expectation (LAB.md O5). */
+  readonly iisresetSeconds?: number;
+  /** Seconds per recycled pool on this server, instead of the plan's expectation (LAB.md O5). */
+  readonly recycleSeconds?: number;
 }
 
 export interface LabServer extends ExchangeServer {

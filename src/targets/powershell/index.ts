@@ -337,6 +337,7 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
       if (request.mode === 'appPools' && (request.appPools ?? []).length === 0 && request.allExchangePools !== true) {
         fail('target.restart-invalid', `No app pools given to recycle on ${server.Name}`, 'Name the app pools, e.g. MSExchangeRestFrontEndAppPool.');
       }
+      const began = Date.now();
       const result = (await pool.server({
         script: 'restart',
         data: {
@@ -353,9 +354,11 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
         transport: await routeOf(server),
         timeoutMs: timeoutSeconds * 1000 + healthWaitMs(request) + (request.mode === 'iisreset' ? IISRESET_TIMEOUT_SECONDS * 1000 + 60_000 : 0),
       })) as { health?: HealthCheckResult };
-      if (!request.healthCheck) return {};
+      // From sending the restart to its health check's answer: an upper bound of what users saw.
+      const unavailability = { ms: Date.now() - began, how: 'measured' as const };
+      if (!request.healthCheck) return { unavailability };
       // Never a health that was not observed: a missing answer is a failed check.
-      return { health: result.health ?? { ok: false, failures: [{ path: '', reason: `${server.Name} did not report its health check` }] } };
+      return { health: result.health ?? { ok: false, failures: [{ path: '', reason: `${server.Name} did not report its health check` }] }, unavailability };
     },
 
     async acquireLock(holder: LockHolder): Promise<LockHolder | null> {
