@@ -552,6 +552,7 @@ function Invoke-FakeAppcmd {
         return ('ERROR ( hresult:80070425, message:Command execution failed. The service cannot accept control messages at this time. )')
     }
     Add-LabEvent ([ordered]@{ action = 'recycle-apppool'; server = $script:CurrentServer; appPool = $pool })
+    $script:Recycled++
     $global:LASTEXITCODE = 0
     return ('"' + $pool + '" successfully recycled')
 }
@@ -696,8 +697,27 @@ function Invoke-FakeExchangeCall {
                 }
             }
         }
+        $script:Recycled = 0
         $result = & $ScriptBlock @ArgumentList
         if ($null -ne $healthTimeout) { $result = ([string]$result).Replace(' within 0 s: ', ' within ' + $healthTimeout + ' s: ') }
+        if ($Call -eq 'restart' -and $null -ne $s) {
+            # The lab's modelled unavailability (LAB.md O5, modelledSeconds in lab-target.ts): the server's knob,
+            # else the plan's figure in the request, else assumption restart-durations' defaults (60 s, 5 s a pool).
+            $answer = [string]$result | ConvertFrom-Json
+            $expected = $request.expectedUnavailableSeconds
+            if ([string]$request.mode -eq 'iisreset') {
+                $seconds = 60
+                if ($null -ne (Get-LabFault $s 'iisresetSeconds')) { $seconds = [double](Get-LabFault $s 'iisresetSeconds') } elseif ($null -ne $expected) { $seconds = [double]$expected }
+            } elseif ($null -ne (Get-LabFault $s 'recycleSeconds')) {
+                $seconds = [double](Get-LabFault $s 'recycleSeconds') * $script:Recycled
+            } elseif ($null -ne $expected) {
+                $seconds = [double]$expected
+            } else {
+                $seconds = 5 * $script:Recycled
+            }
+            $answer | Add-Member -NotePropertyName unavailability -NotePropertyValue ([ordered]@{ ms = [long][Math]::Round($seconds * 1000); how = 'modelled' }) -Force
+            $result = ConvertTo-Json -InputObject $answer -Depth 12 -Compress
+        }
         if ($Call -eq 'readServer' -and (Get-LabFault $s 'backup') -eq 'fail') {
             $answer = [string]$result | ConvertFrom-Json
             $answer.backup = [ordered]@{ possible = $false; reason = ('lab fault backup=fail on ' + $s.Name) }

@@ -81,6 +81,8 @@ export const writeFiles = async (target: Target, server: ExchangeServer, writes:
 export interface ContractContext {
   readonly lab: string;
   readonly target: Target;
+  /** The lab's build (the default lab's when the contract runs without one). */
+  readonly build: string;
 }
 
 /** Each resource kind's scenarios, run on every target after the scenarios every kind shares. */
@@ -132,6 +134,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       get target() {
         return target;
       },
+      build: opts.build ?? DEFAULT_LAB_BUILD,
     };
 
     test('reads the organisation and a server, in one call each', async () => {

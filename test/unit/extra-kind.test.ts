@@ -53,7 +53,8 @@ test('plan, views, apply, plan again, export, rollback', async () => {
     ['EX01', ['note "welcome" changed']],
     ['EX02', ['note "welcome" changed']],
   ]);
-  expect(host.codes()).toEqual([IO.READ_START.code, IO.READ_ORGANIZATION.code, IO.PLAN_READY.code]);
+  // Each server in scope is read once (its build), though the kind is organisation-wide.
+  expect(host.codes()).toEqual([IO.READ_START.code, IO.READ_ORGANIZATION.code, IO.READ_SERVER.code, IO.READ_SERVER.code, IO.PLAN_READY.code]);
 
   // Every view shows it, from the change's attributes alone.
   const text = renderPlanText(plan, { color: false });

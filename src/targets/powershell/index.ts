@@ -345,6 +345,8 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
           appPools: request.appPools ?? [],
           allExchangePools: request.allExchangePools === true,
           iisresetTimeoutSeconds: IISRESET_TIMEOUT_SECONDS,
+          // The plan's figure: the lab's fake module models unavailability from it (LAB.md O5); restart.ps1 ignores it.
+          ...(request.expectedUnavailableSeconds !== undefined ? { expectedUnavailableSeconds: request.expectedUnavailableSeconds } : {}),
           fqdn: server.Fqdn,
           healthCheck: request.healthCheck
             ? { paths: request.healthCheck.paths, probes: request.healthCheck.probes ?? [], timeoutSeconds: request.healthCheck.timeoutSeconds }
@@ -353,9 +355,13 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
         context: { call: 'restart', server },
         transport: await routeOf(server),
         timeoutMs: timeoutSeconds * 1000 + healthWaitMs(request) + (request.mode === 'iisreset' ? IISRESET_TIMEOUT_SECONDS * 1000 + 60_000 : 0),
-      })) as { health?: HealthCheckResult };
-      // From sending the restart to its health check's answer: an upper bound of what users saw.
-      const unavailability = { ms: Date.now() - began, how: 'measured' as const };
+      })) as { health?: HealthCheckResult; unavailability?: { ms: number; how: 'modelled' } };
+      // From sending the restart to its health check's answer: an upper bound of what users saw. In lab
+      // mode the fake module answers with the lab's modelled figure instead, as the lab target does.
+      const unavailability =
+        lab && result.unavailability && typeof result.unavailability.ms === 'number'
+          ? { ms: result.unavailability.ms, how: 'modelled' as const }
+          : { ms: Date.now() - began, how: 'measured' as const };
       if (!request.healthCheck) return { unavailability };
       // Never a health that was not observed: a missing answer is a failed check.
       return { health: result.health ?? { ok: false, failures: [{ path: '', reason: `${server.Name} did not report its health check` }] }, unavailability };

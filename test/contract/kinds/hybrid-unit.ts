@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ObjectRequest, ObjectsLive } from '../../../src/resources/common/object-kind';
 import type { Target } from '../../../src/targets/types';
+import { hasDedicatedHybridApp } from '../../../src/domain/builds';
 import { readLines, rejectsWith, type ContractContext } from '../target.contract';
 
 const QUERIES = { authServer: {}, settingOverride: {}, intraOrganizationConnector: {}, organizationRelationship: {} };
@@ -27,15 +28,25 @@ export function hybridUnitContract(c: ContractContext): void {
   test('a new lab: EvoSts without ApplicationIdentifier, no override, one enabled connector, one relationship without TargetSharingEpr', async () => {
     const r = await read();
     expect(r.authServer!.objects).toEqual([expect.objectContaining({ Name: expect.stringMatching(/^EvoSts - [0-9a-f-]{36}$/), Type: 'AzureAD', Enabled: true, ApplicationIdentifier: null, DomainName: null })]);
-    expect(r.authServer!.parameters).toEqual(expect.arrayContaining(['ApplicationIdentifier', 'DomainName', 'Enabled']));
+    expect(r.authServer!.parameters).toEqual(expect.arrayContaining(['DomainName', 'Enabled']));
+    // -ApplicationIdentifier came with the April 2025 HU (docs/exchange-facts.md#hybrid-unit H1).
+    expect((r.authServer!.parameters ?? []).includes('ApplicationIdentifier')).toBe(hasDedicatedHybridApp(c.build));
     expect(r.settingOverride!.objects).toEqual([]);
     expect(r.intraOrganizationConnector!.objects).toEqual([expect.objectContaining({ Enabled: true, TargetAddressDomains: ['contoso.mail.onmicrosoft.com'] })]);
     expect(r.organizationRelationship!.objects).toEqual([expect.objectContaining({ Enabled: true, TargetSharingEpr: null })]);
     expect(r.authServer!.originals).toEqual({});
   });
 
-  test('Set-AuthServer sets the given properties, records the first originals, and reads back', async () => {
+  test('Set-AuthServer sets the given properties, records the first originals, and reads back (a build before the April 2025 HU refuses -ApplicationIdentifier)', async () => {
     const evo = (await read()).authServer!.objects[0]!.Name;
+    if (!hasDedicatedHybridApp(c.build)) {
+      await rejectsWith(set('authServer', { name: evo, action: 'update', update: { ApplicationIdentifier: '66666666-7777-8888-9999-000000000000' } }), 'target.parameter-missing');
+      await set('authServer', { name: evo, action: 'update', update: { DomainName: ['contoso.mail.onmicrosoft.com'] } });
+      expect((await read()).authServer!.objects[0]).toMatchObject({ ApplicationIdentifier: null, DomainName: ['contoso.mail.onmicrosoft.com'] });
+      expect(await events()).toEqual([{ action: 'set-authserver', name: evo, properties: ['DomainName'] }]);
+      expect(await originals('auth-servers.json')).toEqual({ [evo]: { DomainName: null } });
+      return;
+    }
     await set('authServer', { name: evo, action: 'update', update: { ApplicationIdentifier: '66666666-7777-8888-9999-000000000000', DomainName: ['contoso.mail.onmicrosoft.com'], Enabled: true } });
     const after = (await read()).authServer!;
     expect(after.objects[0]).toMatchObject({ ApplicationIdentifier: '66666666-7777-8888-9999-000000000000', DomainName: ['contoso.mail.onmicrosoft.com'], Enabled: true });
