@@ -118,8 +118,8 @@ function located(ctx: DiagnoseContext, ...pointers: string[]): SpecRef[] {
   return pointers.map((p) => specRef(ctx.loaded, p)).filter((r) => r.line !== undefined);
 }
 
-function diag(severity: 'error' | 'warning', code: string, cause: string, fix: string, refs: SpecRef[] = [], source: EntraDiagnosis['source'] = 'entra'): EntraDiagnosis {
-  return { source, severity, code, cause, fix: fix + (refs.length > 0 ? ` (${refs.map(where).join(', ')})` : ''), refs };
+function diag(severity: 'error' | 'warning', code: string, cause: string, fix: string, refs: SpecRef[] = []): EntraDiagnosis {
+  return { source: 'entra', severity, code, cause, fix: fix + (refs.length > 0 ? ` (${refs.map(where).join(', ')})` : ''), refs };
 }
 
 function check(id: EntraCheckId, outcome: EntraCheck['outcome'], diagnosis: EntraDiagnosis | null): EntraCheck {
@@ -192,7 +192,7 @@ function certificateCheck(p: Parts, which: 'current' | 'next', app: GraphObject)
       diag(
         'error',
         'auth-certificate-key-expires-early',
-        `The dedicated application's key for the ${which} Auth certificate ${cert.thumbprint} ends on ${short(best.endDateTime!)}, before the certificate does (${short(cert.notAfter!)}): from then on ${consequence.charAt(0).toLowerCase()}${consequence.slice(1)}`,
+        `The dedicated application's key for the ${which} Auth certificate ${cert.thumbprint} ends on ${short(best.endDateTime!)}, before the certificate does (${short(cert.notAfter!)}): after that date ${consequence}`,
         replace,
       ),
     );
