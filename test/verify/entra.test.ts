@@ -14,6 +14,7 @@ import type { VerifyReport } from '../../src/verify';
 import { renderVerifyJson, renderVerifyText } from '../../src/views/verify';
 import { testAuthConfig, testHybridApp } from '../kinds/verify-facts';
 import { makeAppCert, type KeyPair } from './certs';
+import { startProxy } from './proxy-server';
 import { notAfterOf, thumbprintOf, type FakeApplication, type FakeDirectory, type FakeKey, type FakeServicePrincipal } from './fake-directory';
 import { SECRET, withCloud, workdir, writeSpec } from './harness';
 import type { FakeCloud, FakeCloudOptions } from './idp-server';
@@ -44,6 +45,7 @@ interface Directory {
   readonly withApp?: boolean;
   readonly withAppServicePrincipal?: boolean;
   readonly pageSize?: number;
+  readonly nextLinkOrigin?: string;
   readonly fault?: FakeDirectory['fault'];
 }
 
@@ -69,6 +71,7 @@ function directory(d: Directory = {}): FakeDirectory {
       ...(d.withAppServicePrincipal === false ? [] : [{ id: APP_SP, appId: DEDICATED, displayName: 'ExchangeServerApp', keyCredentials: [], appRoleAssignments: d.assignments ?? GRANTED }]),
     ],
     ...(d.pageSize !== undefined ? { pageSize: d.pageSize } : {}),
+    ...(d.nextLinkOrigin !== undefined ? { nextLinkOrigin: d.nextLinkOrigin } : {}),
     ...(d.fault ? { fault: d.fault } : {}),
   };
 }
@@ -152,6 +155,21 @@ test('all good: every check ok, exit status ok, four reads of Graph by appId', a
     `/v1.0/servicePrincipals(appId='${DEDICATED}')?$select=id,appId,displayName`,
     `/v1.0/servicePrincipals/${APP_SP}/appRoleAssignments`,
   ]);
+});
+
+test('behind HTTPS_PROXY the Entra reads take the proxy too', async () => {
+  const proxy = await startProxy({});
+  try {
+    const { report, cloud } = await verify({ env: { HTTPS_PROXY: proxy.url } });
+    expect(report.ok).toBe(true);
+    expect(report.entra?.requests).toBe(4);
+    expect(cloud.directoryRequests).toHaveLength(4);
+    // The token, the mailbox read and the four directory reads each through a tunnel to the loopback Graph.
+    expect(proxy.connects.length).toBeGreaterThanOrEqual(6);
+    expect(proxy.connects.every((c) => c.target === new URL(cloud.url).host && c.status === 200)).toBe(true);
+  } finally {
+    await proxy.close();
+  }
 });
 
 test('--json: format version 2 with the entra section as documented', async () => {
@@ -259,6 +277,15 @@ test('the grant on the second page of assignments is found (nextLink followed)',
     `/v1.0/servicePrincipals/${APP_SP}/appRoleAssignments`,
     `/v1.0/servicePrincipals/${APP_SP}/appRoleAssignments?$skiptoken=1`,
   ]);
+});
+
+test('a nextLink to another host is not followed: the token goes to the spec\'s Graph only', async () => {
+  const assignments = [{ id: 'a2', appRoleId: 'e0000000-1111-2222-3333-444444444444', resourceId: 'graph-sp', resourceDisplayName: 'Microsoft Graph' }, ...GRANTED];
+  const { report, text, cloud } = await verify({ directory: directory({ assignments, pageSize: 1, nextLinkOrigin: 'https://graph.example.net' }) });
+  expect(report.ok).toBe(false);
+  expect(checkRow(text, CONSENT)).toEqual([CONSENT, 'not checked', 'Graph unexpected-next-link', '[1]']);
+  expect(explanation(text, '[1]')).toContain('continues at https://graph.example.net, or past 20 pages: not followed.');
+  expect(cloud.directoryRequests.filter((r) => r.includes('appRoleAssignments'))).toHaveLength(1);
 });
 
 test('no service principal for the app: FAILED, create it then grant', async () => {

@@ -48,6 +48,8 @@ export interface FakeDirectory {
   readonly servicePrincipals: readonly FakeServicePrincipal[];
   /** Assignments per page (default: all on one). */
   readonly pageSize?: number;
+  /** Where @odata.nextLink points (default: this Graph): a Graph that sends the client elsewhere. */
+  readonly nextLinkOrigin?: string;
   /** Answer this collection with an error instead. */
   readonly fault?: { readonly on: 'applications' | 'servicePrincipals' | 'appRoleAssignments'; readonly status: number; readonly code: string; readonly message: string };
 }
@@ -138,7 +140,7 @@ export function serveDirectory(dir: FakeDirectory, base: string, path: string, q
   const page = all.slice(from, from + size);
   json(res, 200, {
     '@odata.context': `${base}/v1.0/$metadata#servicePrincipals('${id}')/appRoleAssignments`,
-    ...(from + size < all.length ? { '@odata.nextLink': `${base}/v1.0/servicePrincipals/${id}/appRoleAssignments?$skiptoken=${from + size}` } : {}),
+    ...(from + size < all.length ? { '@odata.nextLink': `${dir.nextLinkOrigin ?? base}/v1.0/servicePrincipals/${id}/appRoleAssignments?$skiptoken=${from + size}` } : {}),
     value: page,
   });
   return true;
