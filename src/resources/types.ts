@@ -16,6 +16,7 @@ import type { LabDriver } from '../targets/lab/driver';
 import type { PsDriver } from '../targets/powershell/driver';
 import type { ExchangeServer, OrganizationRead, ServerRead } from '../targets/types';
 import type { Assumptions } from '../assumptions/register';
+import type { VerifyFacts } from '../verify/types';
 
 export type ChangeAction = 'create' | 'update' | 'delete';
 
@@ -201,6 +202,12 @@ export interface ResourceKind<E = any, OL = any, SL = any, D = any> {
    * kind plans (the one cross-kind hook): the state each named object will have once the plan is applied.
    */
   facts?(input: PlanInput<E, OL, SL>): Readonly<Record<string, unknown>>;
+  /**
+   * What this kind's live state tells `verify` for its Entra checks (docs/verify.md#entra): parts of their
+   * input (the dedicated application's appId, the Auth certificates), merged with the other kinds'; each
+   * field comes from one kind. Called with the live state read as for a plan, and the kinds' facts.
+   */
+  verifyFacts?(input: PlanInput<E, OL, SL>): VerifyFacts;
   /** The pure diff: desired (the entries) against live. */
   plan(input: PlanInput<E, OL, SL>): KindPlan<D>;
   /** Changes that put back what hybridcfg first found (`hybridcfg rollback`), from the originals it recorded. */
