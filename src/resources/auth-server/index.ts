@@ -88,6 +88,20 @@ function facts(input: Parameters<ResourceKind['plan']>[0]): Record<string, unkno
   return { [AUTH_SERVER_FACT]: fact };
 }
 
+/**
+ * verify's Entra checks (src/verify/entra.ts): the dedicated application is the one whose appId the auth
+ * server names, as Exchange uses it: the live ApplicationIdentifier, else the spec's (verify before apply).
+ */
+function verifyFacts(input: Parameters<ResourceKind['plan']>[0]): { dedicatedAppId?: string; dedicatedAppIdPointer?: string } {
+  const fact = facts(input)[AUTH_SERVER_FACT] as AuthServerFact | undefined;
+  if (!fact) return {};
+  const live = (input.org as ObjectsLive).objects.find((o) => o.Name === fact.name);
+  const liveId = (live?.ApplicationIdentifier as string | null | undefined) || null;
+  const id = liveId ?? fact.applicationIdentifier;
+  if (!id) return {};
+  return { dedicatedAppId: id, ...(fact.pointer !== undefined ? { dedicatedAppIdPointer: fact.pointer } : {}) };
+}
+
 export const authServer: ResourceKind<AuthServerSpec, ObjectsLive, never, ObjectChangeData> = {
   id: KIND,
   specKey: 'authServers',
@@ -101,6 +115,7 @@ export const authServer: ResourceKind<AuthServerSpec, ObjectsLive, never, Object
   // Read whatever the spec holds: the other kinds' cross-checks need the auth server (facts).
   orgQuery: () => ({}),
   facts,
+  verifyFacts,
   plan: (input) => planObjects(config, input),
   rollback: (input) => rollbackObjects(config, input),
   export: (input, opts) => exportObjects(config, input, opts),
