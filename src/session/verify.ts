@@ -37,7 +37,10 @@ async function caCerts(env: NodeJS.ProcessEnv, cwd: string): Promise<string | un
  */
 async function entraFromLive(loaded: LoadedSpec, registry: Registry): Promise<EntraInput | EntraNotChecked | undefined> {
   const kinds = registry.kinds.filter((k) => k.verifyFacts !== undefined);
-  if (kinds.length === 0) return undefined;
+  // Only a spec that manages some of these kinds asks for the Entra checks: verify of a spec without
+  // them (the Graph app-only scenario) reads mailboxes only, as before.
+  const managed = kinds.some((k) => Array.isArray(loaded.spec[k.specKey]) && (loaded.spec[k.specKey] as unknown[]).length > 0);
+  if (kinds.length === 0 || !managed) return undefined;
   let target: Target | undefined;
   let live: LiveState;
   try {

@@ -110,7 +110,8 @@ async function verify(
   opts: { readonly directory?: FakeDirectory; readonly cloud?: Partial<FakeCloudOptions>; readonly managed?: string; readonly registry?: Registry; readonly env?: NodeJS.ProcessEnv } = {},
 ): Promise<Run> {
   return withCloud(tls, { roles: READER_ROLES, mailboxes: { [ONPREM]: { kind: 'ok' } }, directory: opts.directory ?? directory(), ...opts.cloud }, async (cloud) => {
-    const spec = writeSpec(dir, cloud, { mailboxes: [ONPREM], managed: opts.managed ?? '' });
+    // The spec manages the (test) auth server, as a spec of the hybrid unit does: that is what asks for the Entra checks.
+    const spec = writeSpec(dir, cloud, { mailboxes: [ONPREM], managed: opts.managed ?? ['testHybridApps:', `  - applicationIdentifier: ${DEDICATED}`].join('\n') });
     const reg = opts.registry ?? registry;
     const report = await verifySpec(await loadSpec(spec, reg), { env: { HYBRIDCFG_CLIENT_SECRET: SECRET, HYBRIDCFG_CA_FILE: tls.certFile, ...opts.env }, cwd: dir, registry: reg });
     return { report, text: renderVerifyText(report, { color: false }), cloud, spec };
@@ -390,8 +391,8 @@ test('no token: the Entra checks are not attempted', async () => {
   expect(cloud.directoryRequests).toEqual([]);
 });
 
-test('without a kind that gives facts, verify does what it did: no entra section', async () => {
-  const { report, text, cloud } = await verify({ registry: REGISTRY });
+test('a spec that manages no kind with verify facts (the Graph app-only scenario): no entra section, no directory read', async () => {
+  const { report, text, cloud } = await verify({ registry: REGISTRY, managed: '' });
   expect(report.entra).toBeNull();
   expect(text).not.toContain('Entra');
   expect(text).toContain('Verified: all 1 mailbox read succeeded.');
