@@ -9,6 +9,7 @@ import { warning, type Diagnostic } from '../diag/diagnostic';
 import type { Registry } from '../resources/registry';
 import type { Change, KindContext, KindPlan, LiveState, PlanInput, ResourceKind, RestartEffect } from '../resources/types';
 import { poolsServing } from '../domain/iis';
+import { buildProblems } from './builds';
 import type { LoadedSpec } from '../spec/types';
 import { canonicalJson } from '../util/json';
 import { sha256 } from '../util/hash';
@@ -96,6 +97,8 @@ function planWith(
     diagnostics.push(...result.diagnostics);
     read[kind.id] = result.read;
   }
+  // The spec's minimum build gates changes; putting back what hybridcfg found (rollback) is never gated.
+  if (purpose === 'apply') diagnostics.push(...buildProblems(loaded, live));
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
 
   const planned = planRestarts(loaded, live, changes, assumptions);
