@@ -40,8 +40,9 @@ export function kindContext(kind: ResourceKind, loaded: LoadedSpec, known: LiveS
   };
 }
 
-export function planInput(kind: ResourceKind, loaded: LoadedSpec, live: LiveState, assumptions: Assumptions, facts: Readonly<Record<string, unknown>> = {}): PlanInput {
+export function planInput(kind: ResourceKind, loaded: LoadedSpec, live: LiveState, assumptions: Assumptions, facts: Readonly<Record<string, unknown>> = {}, now?: Date): PlanInput {
   return {
+    ...(now !== undefined ? { now } : {}),
     ...kindContext(kind, loaded, live.organization.servers, live.servers, assumptions),
     org: live.organization.resources[kind.id],
     server: (name) => live.serverStates[name]?.resources[kind.id],
@@ -92,7 +93,7 @@ function planWith(
   const kinds = inApplyOrder(registry);
   const facts = kindFacts(kinds, loaded, live, assumptions);
   for (const kind of kinds) {
-    const result = planKind(kind, planInput(kind, loaded, live, assumptions, facts));
+    const result = planKind(kind, planInput(kind, loaded, live, assumptions, facts, ctx.now));
     changes.push(...result.changes);
     diagnostics.push(...result.diagnostics);
     read[kind.id] = result.read;

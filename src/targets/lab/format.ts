@@ -20,6 +20,8 @@ export interface ServerFaults {
   readonly backup?: 'fail';
   /** URL paths that fail the health gate on this server (one vdir down, the others up). */
   readonly unhealthyPaths?: readonly string[];
+  /** What the server's read finds of the Auth certificate: none, one expiring in 20 days, one without its private key. */
+  readonly authCertificate?: 'missing' | 'expiring' | 'no-private-key';
 }
 
 export interface LabServer extends ExchangeServer {
