@@ -557,6 +557,34 @@ function Invoke-FakeAppcmd {
     return ('"' + $pool + '" successfully recycled')
 }
 
+# The certificate provider's Cert:\LocalMachine\My\<thumbprint>, as seen inside Invoke-FakeExchangeCall only
+# (an alias of Get-Item during a server call; every other path goes to the real Get-Item). pwsh off Windows
+# has no Cert: drive: the lab keeps each server's store as Cert/LocalMachine/My/<THUMBPRINT>.json in the
+# server's folder, with X509Certificate2's properties, and the server's fault authCertificate (missing,
+# expiring: 20 days after the read, no-private-key) changes what is found, as in the lab target (LAB.md).
+function Get-FakeItem {
+    [CmdletBinding()]
+    param([Parameter(Position = 0)][string]$Path, [string]$LiteralPath)
+    $p = $LiteralPath
+    if (-not $p) { $p = $Path }
+    if ($p -notmatch '^Cert:\\LocalMachine\\My\\([0-9A-Fa-f]+)$') { return Microsoft.PowerShell.Management\Get-Item @PSBoundParameters }
+    $thumbprint = $Matches[1].ToUpperInvariant()
+    $server = Find-LabServer (Read-LabOrganization) $script:CurrentServer
+    $fault = Get-LabFault $server 'authCertificate'
+    $file = [IO.Path]::Combine([string]$env:SystemDrive, 'Cert', 'LocalMachine', 'My', $thumbprint + '.json')
+    if (-not [IO.File]::Exists($file) -or $fault -eq 'missing') {
+        Write-Error -Message ("Cannot find path '" + $p + "' because it does not exist.") -Category ObjectNotFound
+        return
+    }
+    $c = [IO.File]::ReadAllText($file) | ConvertFrom-Json
+    $date = { param($v) if ($v -is [datetime]) { $v.ToUniversalTime() } else { [datetime]::Parse([string]$v, [Globalization.CultureInfo]::InvariantCulture, [Globalization.DateTimeStyles]::RoundtripKind).ToUniversalTime() } }
+    $notAfter = & $date $c.NotAfter
+    if ($fault -eq 'expiring') { $notAfter = [datetime]::UtcNow.AddDays(20) }
+    $hasKey = [bool]$c.HasPrivateKey
+    if ($fault -eq 'no-private-key') { $hasKey = $false }
+    [pscustomobject][ordered]@{ Thumbprint = [string]$c.Thumbprint; Subject = [string]$c.Subject; NotBefore = (& $date $c.NotBefore); NotAfter = $notAfter; HasPrivateKey = $hasKey }
+}
+
 # W3SVC and WAS after an iisreset: running, unless the server has the restart fault.
 function Get-Service {
     [CmdletBinding()]
@@ -679,6 +707,8 @@ function Invoke-FakeExchangeCall {
             $appcmd = [IO.Path]::Combine($env:windir, 'System32', 'inetsrv', 'appcmd.exe')
             Set-Alias -Name $appcmd -Value Invoke-FakeAppcmd -Scope Script
             $aliases += $appcmd
+            Set-Alias -Name Get-Item -Value Get-FakeItem -Scope Script
+            $aliases += 'Get-Item'
         } else {
             $env:ExchangeInstallPath = [IO.Path]::GetFullPath((Get-LabRoot)).TrimEnd([IO.Path]::DirectorySeparatorChar) + [IO.Path]::DirectorySeparatorChar
         }

@@ -113,10 +113,14 @@ application properties and appSettings, with the values read now (servers whose 
 entries of their own). Planning the exported spec against the same organisation shows no changes.
 
 Options:
+  --all                  Every object of the hybrid unit the organisation has (partner applications,
+                         auth servers, setting overrides, intra-organisation connectors, organisation
+                         relationships), not only those SPEC manages: a start from the live state
   --parallelism N        Servers read at the same time (default 10)
 
-Example:
+Examples:
   hybridcfg export hybridcfg.yaml > live.yaml
+  hybridcfg export hybridcfg.yaml --all > whole-unit.yaml
 `;
 
 export const VERIFY_USAGE = `Usage: hybridcfg verify [SPEC] [options]

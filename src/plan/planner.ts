@@ -9,6 +9,7 @@ import { warning, type Diagnostic } from '../diag/diagnostic';
 import type { Registry } from '../resources/registry';
 import type { Change, KindContext, KindPlan, LiveState, PlanInput, ResourceKind, RestartEffect } from '../resources/types';
 import { poolsServing } from '../domain/iis';
+import { buildProblems } from './builds';
 import type { LoadedSpec } from '../spec/types';
 import { canonicalJson } from '../util/json';
 import { sha256 } from '../util/hash';
@@ -39,8 +40,9 @@ export function kindContext(kind: ResourceKind, loaded: LoadedSpec, known: LiveS
   };
 }
 
-export function planInput(kind: ResourceKind, loaded: LoadedSpec, live: LiveState, assumptions: Assumptions, facts: Readonly<Record<string, unknown>> = {}): PlanInput {
+export function planInput(kind: ResourceKind, loaded: LoadedSpec, live: LiveState, assumptions: Assumptions, facts: Readonly<Record<string, unknown>> = {}, now?: Date): PlanInput {
   return {
+    ...(now !== undefined ? { now } : {}),
     ...kindContext(kind, loaded, live.organization.servers, live.servers, assumptions),
     org: live.organization.resources[kind.id],
     server: (name) => live.serverStates[name]?.resources[kind.id],
@@ -91,11 +93,13 @@ function planWith(
   const kinds = inApplyOrder(registry);
   const facts = kindFacts(kinds, loaded, live, assumptions);
   for (const kind of kinds) {
-    const result = planKind(kind, planInput(kind, loaded, live, assumptions, facts));
+    const result = planKind(kind, planInput(kind, loaded, live, assumptions, facts, ctx.now));
     changes.push(...result.changes);
     diagnostics.push(...result.diagnostics);
     read[kind.id] = result.read;
   }
+  // The spec's minimum build gates changes; putting back what hybridcfg found (rollback) is never gated.
+  if (purpose === 'apply') diagnostics.push(...buildProblems(loaded, live));
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
 
   const planned = planRestarts(loaded, live, changes, assumptions);

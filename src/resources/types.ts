@@ -150,6 +150,8 @@ export interface PlanInput<E = unknown, OL = unknown, SL = unknown> extends Kind
    * things (`exchangeOnlinePartnerApplication`), never of kinds. Empty outside planning.
    */
   readonly facts: Readonly<Record<string, unknown>>;
+  /** The plan's clock (PlanContext.now): for what depends on the date, such as a certificate's expiry. Absent outside planning. */
+  readonly now?: Date;
 }
 
 /** What was read for a plan: the organisation once, then each server in scope. */
@@ -193,8 +195,11 @@ export interface ResourceKind<E = any, OL = any, SL = any, D = any> {
   normalize?(entries: readonly E[], ctx: { readonly dir: string }): readonly E[];
   /** The organisation-wide read (organisation-scope kinds); undefined: nothing to read. */
   orgQuery?(ctx: KindContext<E>, purpose: ReadPurpose): unknown;
-  /** The read on one server in scope (server-scope kinds); undefined: nothing to read on that server. */
-  serverQuery?(ctx: KindContext<E>, server: ExchangeServer, purpose: ReadPurpose): unknown;
+  /**
+   * The read on one server in scope (server-scope kinds); undefined: nothing to read on that server.
+   * Given the organisation's read, which comes first (a server looks up what AuthConfig names).
+   */
+  serverQuery?(ctx: KindContext<E>, server: ExchangeServer, purpose: ReadPurpose, organization?: OrganizationRead): unknown;
   /** Diagnostics about the spec that need the organisation's server list (unknown names), before any server read. */
   checkScope?(ctx: KindContext<E>): readonly Diagnostic[];
   /**

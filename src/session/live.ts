@@ -68,7 +68,7 @@ export async function readLive(loaded: LoadedSpec, target: Target, registry: Reg
   const states = await mapLimit(scope.servers, opts.parallelism ?? DEFAULT_PARALLELISM, async (server) => {
     const queries: Record<string, unknown> = {};
     for (const kind of serverKinds) {
-      const q = kind.serverQuery?.(kindContext(kind, loaded, organization.servers, scope.servers, assumptions), server, purpose);
+      const q = kind.serverQuery?.(kindContext(kind, loaded, organization.servers, scope.servers, assumptions), server, purpose, organization);
       if (q !== undefined) queries[kind.id] = q;
     }
     try {

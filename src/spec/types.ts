@@ -12,6 +12,8 @@ export interface Spec {
   readonly target: TargetSpec;
   /** `all`: every server the target reports (Get-ExchangeServer, client access front end). */
   readonly servers: 'all' | readonly string[];
+  /** The lowest build a server in scope may run (ServerRead.build, from ExSetup.exe). */
+  readonly builds?: BuildsSpec;
   readonly restart?: RestartSpec;
   readonly verify?: VerifySpec;
   /** Values for named assumptions (src/assumptions/register.ts), over their defaults. */
@@ -56,6 +58,11 @@ export interface PowerShellTargetSpec {
     /** Seconds before a PowerShell call is stopped and reported. */
     readonly timeoutSeconds?: number;
   };
+}
+
+export interface BuildsSpec {
+  /** A build (`15.2.1748.24`) or an update's name in Microsoft's build list (`Apr25HU`), resolved per server (resolveMinimum). */
+  readonly minimum: string;
 }
 
 export interface RestartSpec {

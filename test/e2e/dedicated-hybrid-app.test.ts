@@ -100,9 +100,9 @@ describe.each(Object.entries(TARGETS))('cross-checks on %s, before anything chan
     await planFails('plan.duplicate-setting-override', /already exists as "Hybrid3PApp"; hybridcfg will not create "EnableExchangeHybrid3PAppFeature" beside it[\s\S]*Remove-SettingOverride/);
   });
 
-  test('a server below the April 2025 HU is named, and the plan goes on', async () => {
+  test('without builds.minimum, a server below the April 2025 HU is named, and the plan goes on', async () => {
     // Builds come from each server's read (ExSetup.exe): a web.config entry that holds already makes hybridcfg read the servers.
-    await setUp(spec.replace('webConfigs: []', 'webConfigs:\n  - file: FrontEnd/HttpProxy/rest/web.config\n    appSettings:\n      OAuthHttpModule.Profiles:\n        include: [S2SAppOnly]'), '15.2.1748.43,EX02=15.2.1748.10');
+    await setUp(spec.replace(/^builds:\n  minimum: .*\n/m, '').replace('webConfigs: []', 'webConfigs:\n  - file: FrontEnd/HttpProxy/rest/web.config\n    appSettings:\n      OAuthHttpModule.Profiles:\n        include: [S2SAppOnly]'), '15.2.1748.43,EX02=15.2.1748.10');
     // The lab's cmdlets follow its oldest server; here the session runs on EX01, which has the HU.
     const o = org();
     o.cmdlets['Set-AuthServer'].parameters = [...o.cmdlets['Set-AuthServer'].parameters, 'ApplicationIdentifier'];

@@ -31,7 +31,7 @@ beforeEach(async () => {
 afterEach(() => fs.rm(dir, { recursive: true, force: true }));
 
 test('the registry is the one place that names the built-in kinds, and each has a driver for every target', () => {
-  expect(REGISTRY.kinds.map((k) => k.id)).toEqual(['partnerApplication', 'webConfig', 'authServer', 'settingOverride', 'intraOrganizationConnector', 'organizationRelationship']);
+  expect(REGISTRY.kinds.map((k) => k.id)).toEqual(['partnerApplication', 'webConfig', 'authServer', 'settingOverride', 'intraOrganizationConnector', 'organizationRelationship', 'authConfig', 'authCertificate']);
   for (const k of REGISTRY.kinds) expect([k.id, !!k.drivers.lab, !!k.drivers.powershell]).toEqual([k.id, true, true]);
 });
 

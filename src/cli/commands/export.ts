@@ -9,7 +9,7 @@ import { cliHost } from '../host';
 import { EXIT, out, type CliIo } from '../io';
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs('export', argv, { parallelism: { type: 'string' } }, 1);
+  const args = parseCommandArgs('export', argv, { parallelism: { type: 'string' }, all: { type: 'boolean' } }, 1);
   if (args.help) {
     io.stdout.write(EXPORT_USAGE);
     return EXIT.ok;
@@ -19,6 +19,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const { doc, target } = await exportSpec(specPath(args.positionals[0], io.cwd), {
     host: cliHost(io),
     outDir: io.cwd,
+    all: args.values.all === true,
     ...(parallelism !== undefined ? { parallelism } : {}),
   });
   out(

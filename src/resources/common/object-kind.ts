@@ -203,13 +203,16 @@ export function exportObjects<E extends EntryBase>(config: ObjectKindConfig<E>, 
   });
 }
 
-/** Entries for export: the managed properties the entry states (all of them without an entry). */
+/** Entries for export: the managed properties the entry states (all of them without an entry), unset strings left out. */
 export function exportedProperties(properties: readonly ObjectProperty[], object: ExchangeObject, entry: object | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of properties) {
     if (entry !== undefined && (entry as Record<string, unknown>)[p.key] === undefined) continue;
     const v = object[p.prop];
-    out[p.key] = p.type === 'list' ? [...((v as unknown[] | null) ?? [])] : p.type === 'string' ? (v ?? '') : v;
+    // An unset string (a Uri, a GUID) is left out rather than written as "", which its schema's format
+    // refuses; planning the export then leaves it as it is, which is what the live state says.
+    if (p.type === 'string' && (v === null || v === undefined || v === '')) continue;
+    out[p.key] = p.type === 'list' ? [...((v as unknown[] | null) ?? [])] : v;
   }
   return out;
 }

@@ -11,6 +11,7 @@
  */
 import { error, warning, type Diagnostic } from '../../diag/diagnostic';
 import { hasDedicatedHybridApp } from '../../domain/builds';
+import { serversBelowMinimum } from '../../plan/builds';
 import { exportedProperties, exportObjects, planObjects, rollbackObjects, undoObject, type ExchangeObject, type ObjectChangeData, type ObjectKindConfig, type ObjectsLive } from '../common/object-kind';
 import type { Change, PlanInput, ResourceKind } from '../types';
 import { settingOverrideLab } from './lab';
@@ -121,10 +122,12 @@ function crossCheck(input: Input, _changes: readonly Change<ObjectChangeData>[])
     );
   }
 
-  // Servers below the April 2025 HU keep using the first-party application (script lines 497-498, H7).
+  // Servers below the April 2025 HU keep using the first-party application (script lines 497-498, H7);
+  // those below the spec's builds.minimum are already a plan error that names them.
+  const failing = new Set(serversBelowMinimum(input.loaded, input.live));
   const below = input.servers.filter((s) => {
     const build = input.live.serverStates[s.Name]?.build;
-    return build !== undefined && build !== null && !hasDedicatedHybridApp(build);
+    return build !== undefined && build !== null && !hasDedicatedHybridApp(build) && !failing.has(s.Name);
   });
   if (below.length > 0) {
     out.push(

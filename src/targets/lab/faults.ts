@@ -32,6 +32,10 @@ const SERVER_KNOBS: Readonly<Record<keyof ServerFaults, Knob>> = {
     values: ['a comma-separated list of URL paths (/api/,/owa/healthcheck.htm)', 'none'],
     parse: (v) => (v === 'none' ? undefined : /^\/[^,\s]*(,\/[^,\s]*)*$/.test(v) ? v.split(',') : null),
   },
+  authCertificate: {
+    values: ['missing', 'expiring', 'no-private-key', 'ok'],
+    parse: (v) => (v === 'ok' ? undefined : ['missing', 'expiring', 'no-private-key'].includes(v) ? v : null),
+  },
   latencyMs: {
     values: ['N (milliseconds, 0 for none)'],
     parse: (v) => (/^\d{1,7}$/.test(v) ? (Number(v) === 0 ? undefined : Number(v)) : null),

@@ -58,7 +58,7 @@ export function checkServerNames(names: readonly string[]): readonly Diagnostic[
   return problems;
 }
 
-async function readCapture(relative: string): Promise<readonly ClixmlObject[]> {
+export async function readCapture(relative: string): Promise<readonly ClixmlObject[]> {
   return parseClixml(await fs.readFile(capturePath(relative), 'utf8'));
 }
 
@@ -231,5 +231,7 @@ export async function initLab(dir: string, opts: LabInitRequest, drivers: Readon
     // %windir% of the server: its IIS configuration and appcmd.exe (the fake module answers for it).
     await write(path.join(folder, ...LAB_WINDIR, 'System32', 'inetsrv', 'config', 'applicationHost.config'), applicationHost);
     await write(path.join(folder, ...LAB_WINDIR, 'System32', 'inetsrv', 'appcmd.exe'), Buffer.alloc(0));
+    const labServer = org.servers.find((s) => s.Name === server)!;
+    for (const driver of Object.values(drivers)) if (driver.scope === 'server' && driver.initServer) await driver.initServer(folder, labServer, kindOptions);
   }
 }
