@@ -4,7 +4,7 @@
  * update of each server's own product and CU (resolveMinimum). Pure: the live state in, diagnostics out.
  */
 import { error, warning, type Diagnostic } from '../diag/diagnostic';
-import { BUILDS, compareBuilds, knownBuild, normalizeBuild, productOf, resolveMinimum } from '../domain/builds';
+import { BUILDS, belowMinimum, compareBuilds, knownBuild, normalizeBuild, productOf, resolveMinimum } from '../domain/builds';
 import type { LiveState } from '../resources/types';
 import type { LoadedSpec } from '../spec/types';
 
@@ -18,14 +18,10 @@ export function describeBuild(build: string): string {
 
 /** The servers in scope whose build is below the spec's minimum (for other checks that would say less). */
 export function serversBelowMinimum(loaded: LoadedSpec, live: LiveState): readonly string[] {
-  const minimum = loaded.spec.builds?.minimum;
-  if (minimum === undefined) return [];
-  return live.servers.flatMap((s) => {
-    const build = live.serverStates[s.Name]?.build;
-    if (build === undefined || build === null) return [];
-    const floor = resolveMinimum(minimum, build);
-    return floor !== undefined && compareBuilds(build, floor) < 0 ? [s.Name] : [];
-  });
+  return belowMinimum(
+    loaded.spec.builds?.minimum,
+    live.servers.map((s) => ({ name: s.Name, build: live.serverStates[s.Name]?.build })),
+  );
 }
 
 export function buildProblems(loaded: LoadedSpec, live: LiveState): Diagnostic[] {

@@ -13,6 +13,7 @@
  */
 import { error, warning, type Diagnostic } from '../../diag/diagnostic';
 import type { KindPlan, LiveState, PlanInput, ResourceKind } from '../types';
+import type { VerifyFacts } from '../../verify/types';
 import { authCertificateLab, authConfigLab } from './lab';
 import { authCertificatePowerShell, authConfigPowerShell } from './powershell';
 import schema from './schema.json';
@@ -68,6 +69,30 @@ const readOnly = (): never => {
   throw new Error('hybridcfg never changes the Auth configuration or certificate: no change of them is ever planned');
 };
 
+/**
+ * verify's Entra checks: AuthConfig's current and next thumbprints, each with the NotAfter the servers'
+ * stores show (the earliest, should copies differ), which the dedicated application's keys must outlast.
+ */
+function verifyFacts(input: PlanInput<never, AuthConfigLive, never>): VerifyFacts {
+  const state = authCertificateState(input.live);
+  if (state.currentThumbprint === null) return {};
+  const notAfter = (which: 'current' | 'next'): string | undefined =>
+    Object.values(state.servers)
+      .map((s) => s[which]?.notAfter)
+      .filter((d): d is string => typeof d === 'string')
+      .sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+  const fact = (thumbprint: string, which: 'current' | 'next') => {
+    const n = notAfter(which);
+    return { thumbprint, ...(n !== undefined ? { notAfter: n } : {}) };
+  };
+  return {
+    authCertificates: {
+      current: fact(state.currentThumbprint, 'current'),
+      ...(state.nextThumbprint !== null ? { next: fact(state.nextThumbprint, 'next') } : {}),
+    },
+  };
+}
+
 export const authConfig: ResourceKind<never, AuthConfigLive, never, never> = {
   id: AUTH_CONFIG_KIND,
   specKey: 'authCertificate',
@@ -78,6 +103,7 @@ export const authConfig: ResourceKind<never, AuthConfigLive, never, never> = {
   // Always read (one cmdlet in the organisation's one read): the servers' reads look its thumbprints up,
   // and verify compares them with Entra ID's.
   orgQuery: () => ({}),
+  verifyFacts,
   facts: (input) => ({ authCertificates: authCertificateState(input.live) }),
   plan: (input) => nothing(input.org ?? null),
   rollback: () => nothing(null),

@@ -10,8 +10,7 @@
  * ApplicationIdentifier, once the plan is applied.
  */
 import { error, warning, type Diagnostic } from '../../diag/diagnostic';
-import { hasDedicatedHybridApp } from '../../domain/builds';
-import { serversBelowMinimum } from '../../plan/builds';
+import { belowMinimum, hasDedicatedHybridApp } from '../../domain/builds';
 import { exportedProperties, exportObjects, planObjects, rollbackObjects, undoObject, type ExchangeObject, type ObjectChangeData, type ObjectKindConfig, type ObjectsLive } from '../common/object-kind';
 import type { Change, PlanInput, ResourceKind } from '../types';
 import { settingOverrideLab } from './lab';
@@ -124,7 +123,7 @@ function crossCheck(input: Input, _changes: readonly Change<ObjectChangeData>[])
 
   // Servers below the April 2025 HU keep using the first-party application (script lines 497-498, H7);
   // those below the spec's builds.minimum are already a plan error that names them.
-  const failing = new Set(serversBelowMinimum(input.loaded, input.live));
+  const failing = new Set(belowMinimum(input.loaded.spec.builds?.minimum, input.servers.map((s) => ({ name: s.Name, build: input.live.serverStates[s.Name]?.build }))));
   const below = input.servers.filter((s) => {
     const build = input.live.serverStates[s.Name]?.build;
     return build !== undefined && build !== null && !hasDedicatedHybridApp(build) && !failing.has(s.Name);
