@@ -35,7 +35,7 @@ function tree(dir: string): Record<string, string> {
       if (e.isDirectory()) walk(join(d, e.name), r.replace(/\d{8}T\d{9}Z(-\d+)?/, '<stamp>'));
       else if (!/(events|calls)\.jsonl$|\.lock$|journal/.test(e.name)) {
         // Each lab init names its EvoSts auth server, connector and relationship with a new GUID, as Exchange and the HCW do.
-        out[r] = readFileSync(join(d, e.name), 'utf8').replace(/(EvoSts|HybridIOC|On-premises to O365) - [0-9a-f-]{36}/g, '$1 - <guid>');
+        out[r] = readFileSync(join(d, e.name), 'utf8').replace(/(EvoSts|HybridIOC|On-premises to O365) - [0-9a-f-]{36}/g, '$1 - <guid>').replace(/"Not(Before|After)": "[^"]+"/g, '"Not$1": "<time>"');
       }
     }
   };
