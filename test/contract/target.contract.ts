@@ -137,6 +137,10 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       build: opts.build ?? DEFAULT_LAB_BUILD,
     };
 
+    // The lock, the journal, faults and backups do not depend on the build: they run once, on the
+    // default lab, and only the scenarios that a build can change run on every build.
+    const buildIndependent: typeof test = opts.build === undefined ? test : ((() => undefined) as unknown as typeof test);
+
     test('reads the organisation and a server, in one call each', async () => {
       const org = await readOrg(target);
       const graph = org.apps.applications.find((a) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER);
@@ -178,7 +182,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       ]);
     });
 
-    test('server faults: unreachable and failing restarts change nothing', async () => {
+    buildIndependent('server faults: unreachable and failing restarts change nothing', async () => {
       const ex01 = await server('EX01');
       const ex02 = await server('EX02');
       const org = await organizationJson();
@@ -197,7 +201,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       ]);
     });
 
-    test('a server that can back up says so in its read; the backup fault says it cannot, and nothing is left behind', async () => {
+    buildIndependent('a server that can back up says so in its read; the backup fault says it cannot, and nothing is left behind', async () => {
       await setServerFaults({ EX02: { backup: 'fail' } });
       const org = await target.readOrganization({});
       const [ex01, ex02] = [org.servers[0]!, org.servers[1]!];
@@ -245,7 +249,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       ]);
     });
 
-    test('the lock: taken once, a second taker gets the holder, released only by its own run id', async () => {
+    buildIndependent('the lock: taken once, a second taker gets the holder, released only by its own run id', async () => {
       const t = target;
       const a = holder('run-a');
       const b = holder('run-b', 'bob');
@@ -277,7 +281,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       ]);
     });
 
-    test('the journal: one line per entry; the last run is its start and, once written, its end; a line cut short is skipped', async () => {
+    buildIndependent('the journal: one line per entry; the last run is its start and, once written, its end; a line cut short is skipped', async () => {
       const t = target;
       const start = (runId: string): JournalStart => ({
         event: 'start',
