@@ -4,7 +4,7 @@ import { specPath } from '../../session/session';
 import { renderApplyResult } from '../../views/apply-text';
 import { renderDiagnostics } from '../../views/diagnostics';
 import { applyJson } from '../../views/json';
-import { parallelismOption, parseCommandArgs } from '../args';
+import { parallelismOption, parseCommandArgs, serversOption } from '../args';
 import { ROLLBACK_USAGE } from '../help';
 import { cliHost } from '../host';
 import { EXIT, out, type CliIo } from '../io';
@@ -13,7 +13,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(
     'rollback',
     argv,
-    { yes: { type: 'boolean', short: 'y' }, json: { type: 'boolean' }, 'audit-log': { type: 'string' }, parallelism: { type: 'string' } },
+    { yes: { type: 'boolean', short: 'y' }, json: { type: 'boolean' }, 'audit-log': { type: 'string' }, parallelism: { type: 'string' }, servers: { type: 'string', multiple: true } },
     1,
   );
   if (args.help) {
@@ -21,12 +21,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   const parallelism = parallelismOption(args.values.parallelism, 'rollback');
+  const only = serversOption(args.values.servers, 'rollback');
   const json = args.values.json === true;
   const outcome = await rollbackSpec(specPath(args.positionals[0], io.cwd), {
     host: cliHost(io, { yes: args.values.yes === true, json }),
     cwd: io.cwd,
     specArg: args.positionals[0] ?? '',
     ...(parallelism !== undefined ? { parallelism } : {}),
+    ...(only ? { only } : {}),
     ...(typeof args.values['audit-log'] === 'string' ? { auditLog: args.values['audit-log'] } : {}),
   });
   if (json) out(io, JSON.stringify(applyJson('rollback', outcome.plan, outcome.result ?? { status: outcome.cancelled ? 'cancelled' : 'no-changes' }), null, 2));
