@@ -14,7 +14,22 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   'force-unlock': 'Break the apply lock of a run that is gone',
   lab: 'Create and inspect the built-in lab organisation (no Exchange needed)',
   schema: 'Print the JSON Schema of the spec (for editors and linters)',
+  completion: 'Print a shell completion script (bash, zsh, pwsh)',
 };
+
+export const COMPLETION_USAGE = `Usage: hybridcfg completion bash|zsh|pwsh
+
+Prints a completion script for the shell on stdout: commands, each command's options and the lab's
+subcommands complete (made from hybridcfg's own option tables, so they match this version).
+
+Options:
+  --help, -h  This help
+
+Examples:
+  source <(hybridcfg completion bash)                          # in ~/.bashrc
+  source <(hybridcfg completion zsh)                           # in ~/.zshrc, after compinit
+  hybridcfg completion pwsh | Out-String | Invoke-Expression   # in $PROFILE
+`;
 
 export const SCHEMA_USAGE = `Usage: hybridcfg schema [--path]
 
@@ -278,6 +293,7 @@ const HELP: Readonly<Record<string, string>> = {
   rollback: ROLLBACK_USAGE,
   'force-unlock': FORCE_UNLOCK_USAGE,
   schema: SCHEMA_USAGE,
+  completion: COMPLETION_USAGE,
 };
 const LAB_HELP: Readonly<Record<string, string>> = { init: LAB_INIT_USAGE, events: LAB_EVENTS_USAGE, fault: LAB_FAULT_USAGE };
 

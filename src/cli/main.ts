@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
   'force-unlock': () => require('./commands/force-unlock'),
   lab: () => require('./commands/lab'),
   schema: () => require('./commands/schema'),
+  completion: () => require('./commands/completion'),
 };
 
 function version(): string {

@@ -1,4 +1,5 @@
 /** hybridcfg apply [SPEC | PLANFILE]: make the changes, backed up, restarting only where needed. */
+import { COMMAND_OPTIONS } from '../options';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { looksLikePlanFile, loadPlan } from '../../plan/file';
@@ -25,15 +26,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(
     'apply',
     argv,
-    {
-      yes: { type: 'boolean', short: 'y' },
-      json: { type: 'boolean' },
-      html: { type: 'string' },
-      verify: { type: 'boolean' },
-      'audit-log': { type: 'string' },
-      parallelism: { type: 'string' },
-      servers: { type: 'string', multiple: true },
-    },
+    COMMAND_OPTIONS.apply,
     1,
   );
   if (args.help) {

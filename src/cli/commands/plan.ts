@@ -1,4 +1,5 @@
 /** hybridcfg plan [SPEC]: read the live state and show what apply would change. */
+import { COMMAND_OPTIONS } from '../options';
 import { resolve } from 'node:path';
 import { savePlan } from '../../plan/file';
 import { specPath, withSession } from '../../session/session';
@@ -14,7 +15,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(
     'plan',
     argv,
-    { json: { type: 'boolean' }, out: { type: 'string' }, html: { type: 'string' }, 'detailed-exitcode': { type: 'boolean' }, parallelism: { type: 'string' }, servers: { type: 'string', multiple: true } },
+    COMMAND_OPTIONS.plan,
     1,
   );
   if (args.help) {

@@ -1,4 +1,5 @@
 /** hybridcfg rollback [SPEC]: put back the originals that earlier applies recorded. */
+import { COMMAND_OPTIONS } from '../options';
 import { rollbackSpec } from '../../session/apply';
 import { specPath } from '../../session/session';
 import { renderApplyResult } from '../../views/apply-text';
@@ -13,7 +14,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(
     'rollback',
     argv,
-    { yes: { type: 'boolean', short: 'y' }, json: { type: 'boolean' }, 'audit-log': { type: 'string' }, parallelism: { type: 'string' }, servers: { type: 'string', multiple: true } },
+    COMMAND_OPTIONS.rollback,
     1,
   );
   if (args.help) {
