@@ -46,6 +46,8 @@ export const GLOBAL_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   'no-color': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
+  verbose: { type: 'boolean', short: 'v' },
+  'log-file': { type: 'string' },
 } as const satisfies OptionTable;
 
 /** Positional words a command completes (the shells complete files for the rest). */

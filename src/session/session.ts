@@ -19,6 +19,7 @@ import type { LoadedSpec } from '../spec/types';
 import { openTarget } from '../targets';
 import type { LabDriver } from '../targets/lab/driver';
 import type { PsDriver } from '../targets/powershell/driver';
+import type { PsCallRecord } from '../targets/powershell/session';
 import type { LockHolder, Target } from '../targets/types';
 import { readLive } from './live';
 
@@ -42,7 +43,7 @@ export function loadSpec(file: string, registry: Registry = REGISTRY): Promise<L
  * Opens the target a loaded spec names, with the drivers of the registry's kinds. A kind the spec uses
  * that this kind of target cannot serve is an error before anything is read.
  */
-export function openSpecTarget(loaded: LoadedSpec, registry: Registry, parallelism?: number): Promise<Target> {
+export function openSpecTarget(loaded: LoadedSpec, registry: Registry, parallelism?: number, host?: IoHost): Promise<Target> {
   const lab: Record<string, LabDriver> = {};
   const powershell: Record<string, PsDriver> = {};
   const targetKind = 'lab' in loaded.spec.target ? 'lab' : 'powershell';
@@ -60,7 +61,11 @@ export function openSpecTarget(loaded: LoadedSpec, registry: Registry, paralleli
     }
   }
   if (missing.length > 0) throw new DiagnosticError(missing);
-  return openTarget(loaded.spec.target, { specDir: loaded.dir, ...(parallelism !== undefined ? { parallelism } : {}), drivers: { lab, powershell } });
+  const onPowerShellCall = host
+    ? (c: PsCallRecord) =>
+        void host.notify(IO.POWERSHELL_CALL.msg(`${c.script}${c.server ? ` on ${c.server}` : ''}: ${c.ok ? 'ok' : `failed (${c.code ?? 'error'})`} in ${c.ms} ms`, c))
+    : undefined;
+  return openTarget(loaded.spec.target, { specDir: loaded.dir, ...(parallelism !== undefined ? { parallelism } : {}), drivers: { lab, powershell }, ...(onPowerShellCall ? { onPowerShellCall } : {}) });
 }
 
 export interface Session {
@@ -90,7 +95,7 @@ export interface SessionOptions {
 export async function withSession<T>(file: string, opts: SessionOptions, fn: (s: Session) => Promise<T>): Promise<T> {
   const registry = opts.registry ?? REGISTRY;
   const loaded = await loadSpec(file, registry);
-  const target = await openSpecTarget(loaded, registry, opts.parallelism);
+  const target = await openSpecTarget(loaded, registry, opts.parallelism, opts.host);
   let holder: LockHolder | undefined;
   try {
     if (opts.lock) {
