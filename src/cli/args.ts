@@ -51,3 +51,15 @@ export function parallelismOption(value: string | boolean | string[] | undefined
   }
   return n;
 }
+
+/** `--servers A,B`: server names, comma-separated (repeatable); undefined when not given. */
+export function serversOption(value: string | boolean | string[] | undefined, command: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = (Array.isArray(value) ? value : [String(value)]).flatMap((v) => v.split(',')).map((n) => n.trim());
+  if (names.length === 0 || names.some((n) => n === '')) {
+    throw new DiagnosticError(
+      error('cli.usage', `hybridcfg ${command}: --servers needs server names separated by commas, not "${String(value)}".`, `Example: hybridcfg ${command} --servers EX01,EX02`),
+    );
+  }
+  return [...new Set(names.map((n) => n.toUpperCase()))].map((u) => names.find((n) => n.toUpperCase() === u)!);
+}

@@ -41,6 +41,8 @@ const NEEDS_CONFIRMATION = {
 export function cliHost(io: CliIo, opts: CliHostOptions = {}): IoHost {
   return {
     async notify(msg: IoMessage): Promise<void> {
+      io.log?.(msg);
+      if (io.verbose && (msg.level === 'debug' || msg.level === 'trace') && !PROGRESS.has(msg.code)) note(io, msg.message);
       if (msg.code === IO.APPLY_PLAN.code) {
         if (!opts.json) out(io, renderPlanText((msg.data as { plan: Plan }).plan, { color: io.color }));
         return;

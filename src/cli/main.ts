@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
   'force-unlock': () => require('./commands/force-unlock'),
   lab: () => require('./commands/lab'),
   schema: () => require('./commands/schema'),
+  completion: () => require('./commands/completion'),
 };
 
 function version(): string {
@@ -43,6 +44,8 @@ function usage(): string {
     '  --version       Print the version',
     '  --no-color      No colour (also NO_COLOR=1); colour is used only on a terminal',
     '  --quiet, -q     Nothing on stderr but errors',
+    '  --verbose, -v   Also each server read and each PowerShell call on stderr',
+    '  --log-file FILE Append every message as a JSON line (time, level, code, message, data; secrets redacted)',
     '',
     'Examples:',
     '  hybridcfg lab init ./lab --servers EX01,EX02',
@@ -81,7 +84,36 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const { runCommand } = require('./run') as typeof import('./run');
-  return runCommand(() => entry().run(rest, io), io, { command, json: rest.includes('--json') });
+  // -v/--verbose and --log-file FILE are for every command: taken out before the command parses its own.
+  const args: string[] = [];
+  let verbose = false;
+  let logFile: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === '-v' || a === '--verbose') verbose = true;
+    else if (a === '--log-file') logFile = rest[++i] ?? '';
+    else if (a.startsWith('--log-file=')) logFile = a.slice('--log-file='.length);
+    else args.push(a);
+  }
+  return runCommand(
+    async () => {
+      if (logFile === '') {
+        const { DiagnosticError, error } = require('../diag/diagnostic') as typeof import('../diag/diagnostic');
+        throw new DiagnosticError(error('cli.usage', `hybridcfg ${command}: --log-file needs a file name.`, `Example: hybridcfg ${command} --log-file run.jsonl`));
+      }
+      if (logFile === undefined) return entry().run(args, verbose ? { ...io, verbose } : io);
+      const { openLogFile } = require('./log') as typeof import('./log');
+      const { resolve } = require('node:path') as typeof import('node:path');
+      const log = openLogFile(resolve(io.cwd, logFile), io.env);
+      try {
+        return await entry().run(args, { ...io, verbose, log: (m) => log.write(m) });
+      } finally {
+        log.close();
+      }
+    },
+    io,
+    { command, json: rest.includes('--json') },
+  );
 }
 
 if (require.main === module) {

@@ -51,6 +51,12 @@ export const IO = {
   APPLY_ROLLBACK: make<{ readonly what: string; readonly ok: boolean }>('warn', 'HC_W2007', 'onFailure: rollback put something back (or failed to).'),
   APPLY_CANCELLED: make<{ readonly command: 'apply' | 'rollback' }>('info', 'HC_I2008', 'The confirmation was refused; nothing was changed.'),
 
+  POWERSHELL_CALL: make<{ readonly script: string; readonly call: string; readonly server?: string; readonly ms: number; readonly ok: boolean; readonly code?: string }>(
+    'trace',
+    'HC_I4001',
+    'One PowerShell call of the PowerShell target ended (script, server, duration, ok or its error code; never its data).',
+  ),
+
   LOCK_TAKEN: make<{ readonly runId: string }>('debug', 'HC_I3001', "The organisation's apply lock was taken."),
   UNLOCK_CONFIRM: request<{ readonly holder: string }, boolean>('HC_I3002', 'Asks whether to break the apply lock.'),
   UNLOCK_NOTE: make<{ readonly host: string }>('warn', 'HC_W3003', 'The lock was taken on another host.'),

@@ -1,4 +1,5 @@
 /** hybridcfg export [SPEC]: a spec for the live state of the managed resources, on stdout. */
+import { COMMAND_OPTIONS } from '../options';
 import { stringify } from 'yaml';
 import { exportSpec } from '../../session/export';
 import { specPath } from '../../session/session';
@@ -9,7 +10,7 @@ import { cliHost } from '../host';
 import { EXIT, out, type CliIo } from '../io';
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs('export', argv, { parallelism: { type: 'string' }, all: { type: 'boolean' } }, 1);
+  const args = parseCommandArgs('export', argv, COMMAND_OPTIONS.export, 1);
   if (args.help) {
     io.stdout.write(EXPORT_USAGE);
     return EXIT.ok;

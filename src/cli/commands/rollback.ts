@@ -1,10 +1,11 @@
 /** hybridcfg rollback [SPEC]: put back the originals that earlier applies recorded. */
+import { COMMAND_OPTIONS } from '../options';
 import { rollbackSpec } from '../../session/apply';
 import { specPath } from '../../session/session';
 import { renderApplyResult } from '../../views/apply-text';
 import { renderDiagnostics } from '../../views/diagnostics';
 import { applyJson } from '../../views/json';
-import { parallelismOption, parseCommandArgs } from '../args';
+import { parallelismOption, parseCommandArgs, serversOption } from '../args';
 import { ROLLBACK_USAGE } from '../help';
 import { cliHost } from '../host';
 import { EXIT, out, type CliIo } from '../io';
@@ -13,7 +14,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(
     'rollback',
     argv,
-    { yes: { type: 'boolean', short: 'y' }, json: { type: 'boolean' }, 'audit-log': { type: 'string' }, parallelism: { type: 'string' } },
+    COMMAND_OPTIONS.rollback,
     1,
   );
   if (args.help) {
@@ -21,12 +22,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   const parallelism = parallelismOption(args.values.parallelism, 'rollback');
+  const only = serversOption(args.values.servers, 'rollback');
   const json = args.values.json === true;
   const outcome = await rollbackSpec(specPath(args.positionals[0], io.cwd), {
     host: cliHost(io, { yes: args.values.yes === true, json }),
     cwd: io.cwd,
     specArg: args.positionals[0] ?? '',
     ...(parallelism !== undefined ? { parallelism } : {}),
+    ...(only ? { only } : {}),
     ...(typeof args.values['audit-log'] === 'string' ? { auditLog: args.values['audit-log'] } : {}),
   });
   if (json) out(io, JSON.stringify(applyJson('rollback', outcome.plan, outcome.result ?? { status: outcome.cancelled ? 'cancelled' : 'no-changes' }), null, 2));

@@ -2,6 +2,7 @@
  * hybridcfg schema: prints the JSON Schema of the spec that this installed hybridcfg reads (the
  * package's schemas/hybridcfg.schema.json), for editors and linters that want it without a clone.
  */
+import { COMMAND_OPTIONS } from '../options';
 import { readFileSync } from 'node:fs';
 import { fail } from '../../diag/diagnostic';
 import { PACKAGE_SCHEMA_FILE } from '../../spec/modeline';
@@ -10,7 +11,7 @@ import { SCHEMA_USAGE } from '../help';
 import { EXIT, type CliIo } from '../io';
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs('schema', argv, { path: { type: 'boolean' } }, 0);
+  const args = parseCommandArgs('schema', argv, COMMAND_OPTIONS.schema, 0);
   if (args.help) {
     io.stdout.write(SCHEMA_USAGE);
     return EXIT.ok;

@@ -153,6 +153,7 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
     timeoutMs: timeoutSeconds * 1000,
     cwd: ctx.specDir,
     env: options.lab ? { ...process.env, HYBRIDCFG_LAB: options.lab } : process.env,
+    ...(ctx.onPowerShellCall ? { onCall: ctx.onPowerShellCall } : {}),
   };
   const cmdlets = [...new Set([...BASE_CMDLETS, ...Object.values(drivers).flatMap((d) => d.cmdlets ?? [])])];
   // What the main session said when it connected: where hybridcfg runs, and how it reached Exchange.
