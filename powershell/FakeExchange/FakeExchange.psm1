@@ -87,7 +87,7 @@ function Get-LabNotFoundMessage([string]$Identity) {
 
 # An ADObjectId as it arrives: an object whose text is its name (Exchange prints Identity as the Name,
 # LinkedAccount as the canonical name) and that carries its DistinguishedName and ObjectGuid (fixture E19
-# GetPartnerApplication.xml [H]; FX-04 in the research notes).
+# GetPartnerApplication.xml [H]; docs/exchange-facts.md#partner-applications A4).
 function New-LabAdObjectId([string]$Text, [string]$DistinguishedName, [string]$Guid, [string]$Name) {
     $o = [pscustomobject][ordered]@{ Name = $Name; DistinguishedName = $DistinguishedName; ObjectGuid = $Guid }
     $o.PSObject.TypeNames.Insert(0, 'Microsoft.Exchange.Data.Directory.ADObjectId')
@@ -224,7 +224,7 @@ function Set-PartnerApplication {
             throw ("Active Directory operation failed on " + $script:DomainController + ". This error is not retriable. Additional information: The object '" + $app.Name + "' could not be updated.")
         }
         # [M] The 2013 cmdlet refuses a metadata URL on an application that trusts an auth server
-        # (EXCHANGE.md section 3); the wording is the lab's.
+        # (docs/exchange-facts.md#partner-applications); the wording is the lab's.
         if ($PSBoundParameters.ContainsKey('AuthMetadataUrl') -and [bool](Get-LabProperty $app 'UseAuthServer')) {
             throw ("The partner application '" + $app.Name + "' uses an authorization server; AuthMetadataUrl can't be set on it.")
         }
@@ -313,13 +313,194 @@ function Get-ExchangeServer {
     }
 }
 
+# The organisation-wide objects of the hybrid unit (organization.json authServers, settingOverrides,
+# intraOrganizationConnectors, organizationRelationships; LAB.md O7): Get- returns them without the lab's
+# fault knobs, Set-/New-/Remove- change them as the lab target does and log the same events.
+function ConvertTo-LabObject($Object, [string]$TypeName) {
+    $o = [ordered]@{}
+    foreach ($p in $Object.PSObject.Properties) { if ($p.Name -ne 'faults') { $o[$p.Name] = $p.Value } }
+    $o['Identity'] = [string]$Object.Name
+    $out = [pscustomobject]$o
+    $out.PSObject.TypeNames.Insert(0, $TypeName)
+    return $out
+}
+function Get-LabObjects([string]$Collection, $Identity, [string]$TypeName) {
+    $org = Read-LabOrganization
+    $found = @()
+    foreach ($o in @(Get-LabProperty $org $Collection)) {
+        if ($null -eq $o) { continue }
+        if ($null -ne $Identity -and [string]$Identity -ne '' -and [string]$o.Name -ne [string]$Identity) { continue }
+        $found += $o
+    }
+    if ($null -ne $Identity -and [string]$Identity -ne '' -and $found.Count -eq 0) { throw (Get-LabNotFoundMessage ([string]$Identity)) }
+    foreach ($o in $found) { ConvertTo-LabObject $o $TypeName }
+}
+
+# Dynamic parameters of a lab cmdlet: those organization.json cmdlets.<name>.parameters exposes to this
+# session (build and RBAC), typed as the cmdlet's documentation types them.
+function New-LabParameters([string]$Cmdlet, [hashtable]$Types) {
+    $dict = New-Object System.Management.Automation.RuntimeDefinedParameterDictionary
+    $names = Get-LabCmdletParameters $Cmdlet
+    if ($null -eq $names) { $names = @($Types.Keys) }
+    foreach ($n in @($names)) {
+        if (-not $Types.ContainsKey($n) -or $dict.ContainsKey($n)) { continue }
+        $attributes = New-Object 'System.Collections.ObjectModel.Collection[System.Attribute]'
+        $attr = New-Object System.Management.Automation.ParameterAttribute
+        if ($n -eq 'Identity' -or ($n -eq 'Name' -and $Cmdlet -like 'New-*')) { $attr.Mandatory = $true; $attr.Position = 0 }
+        $attributes.Add($attr)
+        $attributes.Add((New-Object System.Management.Automation.AllowNullAttribute))
+        if ($Types[$n] -eq [string[]]) { $attributes.Add((New-Object System.Management.Automation.AllowEmptyCollectionAttribute)) }
+        if ($Types[$n] -eq [string]) { $attributes.Add((New-Object System.Management.Automation.AllowEmptyStringAttribute)) }
+        $dict.Add($n, (New-Object System.Management.Automation.RuntimeDefinedParameter($n, $Types[$n], $attributes)))
+    }
+    return $dict
+}
+
+$script:LabCommon = @{ DomainController = [string] }
+function Join-LabTypes([hashtable]$Types) { $t = $script:LabCommon.Clone(); foreach ($k in $Types.Keys) { $t[$k] = $Types[$k] }; return $t }
+
+# Set-<X> -Identity <Name> with the bound properties: only what differs is written (Exchange writes
+# nothing when no setting differs [M]); the event lists the changed properties in the order given.
+function Set-LabObject([string]$Collection, [string]$Event, $Bound, [string[]]$Settable) {
+    $org = Read-LabOrganization
+    $identity = [string]$Bound['Identity']
+    $object = @(@(Get-LabProperty $org $Collection) | Where-Object { $null -ne $_ -and ([string]$_.Name).ToLowerInvariant() -eq $identity.ToLowerInvariant() })
+    if ($object.Count -eq 0) { throw (Get-LabNotFoundMessage $identity) }
+    $o = $object[0]
+    if ((Get-LabFault $o 'set') -eq 'fail') {
+        throw ('Active Directory operation failed on ' + $script:DomainController + ". This error is not retriable. Additional information: The object '" + [string]$o.Name + "' could not be updated.")
+    }
+    $changed = @()
+    foreach ($n in @($Bound.Keys)) {
+        if ($Settable -notcontains $n) { continue }
+        $value = $Bound[$n]
+        if ($value -is [array] -or $value -is [string[]]) { if (@($value).Count -eq 0) { $value = $null } else { $value = [string[]]@($value) } }
+        $old = Get-LabProperty $o $n
+        if ((ConvertTo-Json -InputObject $old -Compress -Depth 5) -ceq (ConvertTo-Json -InputObject $value -Compress -Depth 5)) { continue }
+        if ($null -eq $o.PSObject.Properties[$n]) { $o | Add-Member -NotePropertyName $n -NotePropertyValue $value } else { $o.$n = $value }
+        $changed += $n
+    }
+    if ($changed.Count -eq 0) { return }
+    Write-LabOrganization $org
+    Add-LabEvent ([ordered]@{ action = $Event; name = [string]$o.Name; properties = $changed })
+}
+
+$script:SetAuthServerTypes = Join-LabTypes @{
+    Identity = [string]; Enabled = [bool]; Name = [string]; AuthMetadataUrl = [string]; TrustAnySSLCertificate = [switch]; RefreshAuthMetadata = [switch]
+    IsDefaultAuthorizationEndpoint = [bool]; DomainName = [string[]]; ApplicationIdentifier = [string]
+}
 function Get-AuthServer {
     [CmdletBinding()]
-    param([Parameter(Position = 0)][string]$Identity)
-    $org = Read-LabOrganization
-    foreach ($a in @(Get-LabProperty $org 'authServers')) {
-        if ($null -ne $a) { $a }
+    param([Parameter(Position = 0)]$Identity, [string]$DomainController)
+    Get-LabObjects 'authServers' $Identity 'Microsoft.Exchange.Data.Directory.SystemConfiguration.AuthServer'
+}
+# Set-AuthServer.md [H]: -ApplicationIdentifier from the April 2025 HU (the lab's build decides whether the
+# session has it), in the AppSecret parameter set, which has no -AuthMetadataUrl.
+function Set-AuthServer {
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param()
+    DynamicParam { New-LabParameters 'Set-AuthServer' $script:SetAuthServerTypes }
+    end {
+        if ($PSBoundParameters.ContainsKey('ApplicationIdentifier') -and $PSBoundParameters.ContainsKey('AuthMetadataUrl')) { throw 'Parameter set cannot be resolved using the specified named parameters.' }
+        Set-LabObject 'authServers' 'set-authserver' $PSBoundParameters @('Enabled', 'Name', 'AuthMetadataUrl', 'IsDefaultAuthorizationEndpoint', 'DomainName', 'ApplicationIdentifier')
     }
+}
+
+$script:SetIntraOrganizationConnectorTypes = Join-LabTypes @{ Identity = [string]; DiscoveryEndpoint = [string]; Enabled = [bool]; TargetAddressDomains = [string[]] }
+function Get-IntraOrganizationConnector {
+    [CmdletBinding()]
+    param([Parameter(Position = 0)]$Identity, [string]$DomainController)
+    Get-LabObjects 'intraOrganizationConnectors' $Identity 'Microsoft.Exchange.Data.Directory.SystemConfiguration.IntraOrganizationConnector'
+}
+function Set-IntraOrganizationConnector {
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param()
+    DynamicParam { New-LabParameters 'Set-IntraOrganizationConnector' $script:SetIntraOrganizationConnectorTypes }
+    end { Set-LabObject 'intraOrganizationConnectors' 'set-intraorganizationconnector' $PSBoundParameters @('DiscoveryEndpoint', 'Enabled', 'TargetAddressDomains') }
+}
+
+$script:SetOrganizationRelationshipTypes = Join-LabTypes @{
+    Identity = [string]; ArchiveAccessEnabled = [bool]; DeliveryReportEnabled = [bool]; DomainNames = [string[]]; Enabled = [bool]; Force = [switch]
+    FreeBusyAccessEnabled = [bool]; FreeBusyAccessLevel = [string]; FreeBusyAccessScope = [string]; MailboxMoveEnabled = [bool]; MailTipsAccessEnabled = [bool]
+    MailTipsAccessLevel = [string]; MailTipsAccessScope = [string]; Name = [string]; OAuthApplicationId = [string]; OrganizationContact = [string]; PhotosEnabled = [bool]
+    TargetApplicationUri = [string]; TargetAutodiscoverEpr = [string]; TargetOwaURL = [string]; TargetSharingEpr = [string]
+}
+function Get-OrganizationRelationship {
+    [CmdletBinding()]
+    param([Parameter(Position = 0)]$Identity, [string]$DomainController)
+    Get-LabObjects 'organizationRelationships' $Identity 'Microsoft.Exchange.Data.Directory.Management.OrganizationRelationship'
+}
+function Set-OrganizationRelationship {
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param()
+    DynamicParam { New-LabParameters 'Set-OrganizationRelationship' $script:SetOrganizationRelationshipTypes }
+    end {
+        $settable = @('ArchiveAccessEnabled', 'DeliveryReportEnabled', 'DomainNames', 'Enabled', 'FreeBusyAccessEnabled', 'FreeBusyAccessLevel', 'MailboxMoveEnabled', 'MailTipsAccessEnabled', 'MailTipsAccessLevel', 'Name', 'OAuthApplicationId', 'PhotosEnabled', 'TargetApplicationUri', 'TargetAutodiscoverEpr', 'TargetOwaURL', 'TargetSharingEpr')
+        Set-LabObject 'organizationRelationships' 'set-organizationrelationship' $PSBoundParameters $settable
+    }
+}
+
+# Setting overrides (New-/Set-/Remove-SettingOverride.md [H]; the shape of fixture E19 GetSettingOverride2.xml).
+$script:NewSettingOverrideTypes = Join-LabTypes @{ Name = [string]; Component = [string]; Section = [string]; Parameters = [string[]]; Reason = [string]; Server = [string[]]; MinVersion = [string]; MaxVersion = [string]; FixVersion = [string]; Force = [switch] }
+$script:SetSettingOverrideTypes = Join-LabTypes @{ Identity = [string]; Parameters = [string[]]; Reason = [string]; Server = [string[]]; MinVersion = [string]; MaxVersion = [string]; Force = [switch] }
+$script:RemoveSettingOverrideTypes = Join-LabTypes @{ Identity = [string] }
+function Get-SettingOverride {
+    [CmdletBinding()]
+    param([Parameter(Position = 0)]$Identity, [string]$DomainController)
+    Get-LabObjects 'settingOverrides' $Identity 'Microsoft.Exchange.Data.Directory.SystemConfiguration.ConfigurationSettings.SettingOverride'
+}
+function New-SettingOverride {
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param()
+    DynamicParam { New-LabParameters 'New-SettingOverride' $script:NewSettingOverrideTypes }
+    end {
+        foreach ($required in @('Component', 'Section', 'Parameters', 'Reason')) {
+            if (-not $PSBoundParameters.ContainsKey($required)) { throw ("Cannot process command because of one or more missing mandatory parameters: " + $required + '.') }
+        }
+        $org = Read-LabOrganization
+        $name = [string]$PSBoundParameters['Name']
+        $list = @(@(Get-LabProperty $org 'settingOverrides') | Where-Object { $null -ne $_ })
+        if (@($list | Where-Object { ([string]$_.Name).ToLowerInvariant() -eq $name.ToLowerInvariant() }).Count -gt 0) { throw ("An object named '" + $name + "' already exists.") }
+        $server = $null
+        if ($PSBoundParameters.ContainsKey('Server')) { $server = [string[]]@($PSBoundParameters['Server']) }
+        $list += [pscustomobject][ordered]@{ Name = $name; ComponentName = [string]$PSBoundParameters['Component']; SectionName = [string]$PSBoundParameters['Section']; Parameters = [string[]]@($PSBoundParameters['Parameters']); Reason = [string]$PSBoundParameters['Reason']; Server = $server }
+        if ($null -eq $org.PSObject.Properties['settingOverrides']) { $org | Add-Member -NotePropertyName settingOverrides -NotePropertyValue @() }
+        $org.settingOverrides = [object[]]$list
+        Write-LabOrganization $org
+        Add-LabEvent ([ordered]@{ action = 'new-settingoverride'; name = $name })
+    }
+}
+function Set-SettingOverride {
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param()
+    DynamicParam { New-LabParameters 'Set-SettingOverride' $script:SetSettingOverrideTypes }
+    end { Set-LabObject 'settingOverrides' 'set-settingoverride' $PSBoundParameters @('Parameters', 'Reason', 'Server', 'MinVersion', 'MaxVersion') }
+}
+function Remove-SettingOverride {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
+    param()
+    DynamicParam { New-LabParameters 'Remove-SettingOverride' $script:RemoveSettingOverrideTypes }
+    end {
+        $org = Read-LabOrganization
+        $identity = [string]$PSBoundParameters['Identity']
+        $list = @(@(Get-LabProperty $org 'settingOverrides') | Where-Object { $null -ne $_ })
+        $match = @($list | Where-Object { ([string]$_.Name).ToLowerInvariant() -eq $identity.ToLowerInvariant() })
+        if ($match.Count -eq 0) { throw (Get-LabNotFoundMessage $identity) }
+        $org.settingOverrides = [object[]]@($list | Where-Object { ([string]$_.Name).ToLowerInvariant() -ne $identity.ToLowerInvariant() })
+        Write-LabOrganization $org
+        Add-LabEvent ([ordered]@{ action = 'remove-settingoverride'; name = [string]$match[0].Name })
+    }
+}
+
+# The refresh of the variant configuration (css@f88378b1 ConfigureExchangeHybridApplication.ps1:1284 [H]):
+# the lab records it as an event; other diagnostics answer an empty document.
+function Get-ExchangeDiagnosticInfo {
+    [CmdletBinding()]
+    param([string]$Server, [string]$Process, [string]$Component, [string]$Argument, [switch]$Unlimited)
+    if ($Component -eq 'VariantConfiguration' -and $Argument -eq 'Refresh') {
+        Add-LabEvent ([ordered]@{ action = 'refresh-variantconfiguration'; process = $Process })
+    }
+    return '<Diagnostics />'
 }
 
 function Get-AuthConfig {
@@ -371,8 +552,37 @@ function Invoke-FakeAppcmd {
         return ('ERROR ( hresult:80070425, message:Command execution failed. The service cannot accept control messages at this time. )')
     }
     Add-LabEvent ([ordered]@{ action = 'recycle-apppool'; server = $script:CurrentServer; appPool = $pool })
+    $script:Recycled++
     $global:LASTEXITCODE = 0
     return ('"' + $pool + '" successfully recycled')
+}
+
+# The certificate provider's Cert:\LocalMachine\My\<thumbprint>, as seen inside Invoke-FakeExchangeCall only
+# (an alias of Get-Item during a server call; every other path goes to the real Get-Item). pwsh off Windows
+# has no Cert: drive: the lab keeps each server's store as Cert/LocalMachine/My/<THUMBPRINT>.json in the
+# server's folder, with X509Certificate2's properties, and the server's fault authCertificate (missing,
+# expiring: 20 days after the read, no-private-key) changes what is found, as in the lab target (LAB.md).
+function Get-FakeItem {
+    [CmdletBinding()]
+    param([Parameter(Position = 0)][string]$Path, [string]$LiteralPath)
+    $p = $LiteralPath
+    if (-not $p) { $p = $Path }
+    if ($p -notmatch '^Cert:\\LocalMachine\\My\\([0-9A-Fa-f]+)$') { return Microsoft.PowerShell.Management\Get-Item @PSBoundParameters }
+    $thumbprint = $Matches[1].ToUpperInvariant()
+    $server = Find-LabServer (Read-LabOrganization) $script:CurrentServer
+    $fault = Get-LabFault $server 'authCertificate'
+    $file = [IO.Path]::Combine([string]$env:SystemDrive, 'Cert', 'LocalMachine', 'My', $thumbprint + '.json')
+    if (-not [IO.File]::Exists($file) -or $fault -eq 'missing') {
+        Write-Error -Message ("Cannot find path '" + $p + "' because it does not exist.") -Category ObjectNotFound
+        return
+    }
+    $c = [IO.File]::ReadAllText($file) | ConvertFrom-Json
+    $date = { param($v) if ($v -is [datetime]) { $v.ToUniversalTime() } else { [datetime]::Parse([string]$v, [Globalization.CultureInfo]::InvariantCulture, [Globalization.DateTimeStyles]::RoundtripKind).ToUniversalTime() } }
+    $notAfter = & $date $c.NotAfter
+    if ($fault -eq 'expiring') { $notAfter = [datetime]::UtcNow.AddDays(20) }
+    $hasKey = [bool]$c.HasPrivateKey
+    if ($fault -eq 'no-private-key') { $hasKey = $false }
+    [pscustomobject][ordered]@{ Thumbprint = [string]$c.Thumbprint; Subject = [string]$c.Subject; NotBefore = (& $date $c.NotBefore); NotAfter = $notAfter; HasPrivateKey = $hasKey }
 }
 
 # W3SVC and WAS after an iisreset: running, unless the server has the restart fault.
@@ -497,6 +707,8 @@ function Invoke-FakeExchangeCall {
             $appcmd = [IO.Path]::Combine($env:windir, 'System32', 'inetsrv', 'appcmd.exe')
             Set-Alias -Name $appcmd -Value Invoke-FakeAppcmd -Scope Script
             $aliases += $appcmd
+            Set-Alias -Name Get-Item -Value Get-FakeItem -Scope Script
+            $aliases += 'Get-Item'
         } else {
             $env:ExchangeInstallPath = [IO.Path]::GetFullPath((Get-LabRoot)).TrimEnd([IO.Path]::DirectorySeparatorChar) + [IO.Path]::DirectorySeparatorChar
         }
@@ -515,8 +727,27 @@ function Invoke-FakeExchangeCall {
                 }
             }
         }
+        $script:Recycled = 0
         $result = & $ScriptBlock @ArgumentList
         if ($null -ne $healthTimeout) { $result = ([string]$result).Replace(' within 0 s: ', ' within ' + $healthTimeout + ' s: ') }
+        if ($Call -eq 'restart' -and $null -ne $s) {
+            # The lab's modelled unavailability (LAB.md O5, modelledSeconds in lab-target.ts): the server's knob,
+            # else the plan's figure in the request, else assumption restart-durations' defaults (60 s, 5 s a pool).
+            $answer = [string]$result | ConvertFrom-Json
+            $expected = $request.expectedUnavailableSeconds
+            if ([string]$request.mode -eq 'iisreset') {
+                $seconds = 60
+                if ($null -ne (Get-LabFault $s 'iisresetSeconds')) { $seconds = [double](Get-LabFault $s 'iisresetSeconds') } elseif ($null -ne $expected) { $seconds = [double]$expected }
+            } elseif ($null -ne (Get-LabFault $s 'recycleSeconds')) {
+                $seconds = [double](Get-LabFault $s 'recycleSeconds') * $script:Recycled
+            } elseif ($null -ne $expected) {
+                $seconds = [double]$expected
+            } else {
+                $seconds = 5 * $script:Recycled
+            }
+            $answer | Add-Member -NotePropertyName unavailability -NotePropertyValue ([ordered]@{ ms = [long][Math]::Round($seconds * 1000); how = 'modelled' }) -Force
+            $result = ConvertTo-Json -InputObject $answer -Depth 12 -Compress
+        }
         if ($Call -eq 'readServer' -and (Get-LabFault $s 'backup') -eq 'fail') {
             $answer = [string]$result | ConvertFrom-Json
             $answer.backup = [ordered]@{ possible = $false; reason = ('lab fault backup=fail on ' + $s.Name) }
@@ -555,4 +786,4 @@ function Get-FakeErrorCode([string]$FailCode, $ErrorRecord) {
     return 'target.read-failed'
 }
 
-Export-ModuleMember -Function Get-PartnerApplication, Set-PartnerApplication, Get-ManagementRoleEntry, Get-ExchangeServer, Get-AuthServer, Get-AuthConfig, Invoke-FakeExchangeCall, Set-FakeExchangeSession, Get-FakeExchangeSessionInfo
+Export-ModuleMember -Function Get-PartnerApplication, Set-PartnerApplication, Get-ManagementRoleEntry, Get-ExchangeServer, Get-AuthServer, Set-AuthServer, Get-IntraOrganizationConnector, Set-IntraOrganizationConnector, Get-OrganizationRelationship, Set-OrganizationRelationship, Get-SettingOverride, New-SettingOverride, Set-SettingOverride, Remove-SettingOverride, Get-ExchangeDiagnosticInfo, Get-AuthConfig, Invoke-FakeExchangeCall, Set-FakeExchangeSession, Get-FakeExchangeSessionInfo

@@ -70,25 +70,89 @@ function Get-HcBackupFolder($Context) {
     }
     return $Context.backupFolder
 }
-# Writes bytes to a new temp file in $TempDir (same volume as $Path: the rename stays atomic), flushes
-# it to disk, then swaps it in: a reader, or a kill at any moment, sees the old file or the new one.
+# Sharing and lock violations (Win32 32 and 33) are what antivirus scanners and IIS's change
+# notifications cause for a moment: retried, up to $HcIoAttempts times, waiting a little longer each time.
+$script:HcIoAttempts = 8
+function Test-HcTransientIoError($Exception) {
+    $e = $Exception
+    while ($null -ne $e) {
+        if ($e -is [IO.IOException]) {
+            $win32 = $e.HResult -band 0xFFFF
+            if ($win32 -eq 32 -or $win32 -eq 33) { return $true }
+        }
+        $e = $e.InnerException
+    }
+    return $false
+}
+function Invoke-HcIoRetry([scriptblock]$Action) {
+    for ($i = 1; ; $i++) {
+        try { return (& $Action) } catch {
+            if ($i -ge $script:HcIoAttempts -or -not (Test-HcTransientIoError $_.Exception)) { throw }
+            Start-Sleep -Milliseconds (100 * $i)
+        }
+    }
+}
+# After a failed File.Replace: puts the file back under its own name when the replace left it only under
+# the backup name. ReplaceFile (learn.microsoft.com, winbase.h ReplaceFileA/W, "Return value"): with a
+# backup name, ERROR_UNABLE_TO_MOVE_REPLACEMENT (1176) leaves both files under their own names, and
+# ERROR_UNABLE_TO_MOVE_REPLACEMENT_2 (1177) leaves "the file to be replaced ... with a different name",
+# the backup name. Returns what it found, for the error message.
+function Restore-HcReplaced([string]$Path, [string]$Aside) {
+    if ([IO.File]::Exists($Path)) { return 'the file is in place' }
+    if ([IO.File]::Exists($Aside)) {
+        Invoke-HcIoRetry { [IO.File]::Move($Aside, $Path) } | Out-Null
+        return 'the file was found under its backup name and moved back'
+    }
+    return 'the file is missing'
+}
+# Writes bytes over $Path so that a reader, or a kill at any moment, sees the old file or the new one,
+# and never reports a write it did not observe (docs/safety.md, "Replacing a file"):
+# 1. the bytes go to a new temp file in $TempDir (hybridcfg's own folder, on the same volume as $Path so
+#    that the swap is a rename), flushed to disk;
+# 2. File.Replace swaps it in with a backup name on that volume (the old file is renamed aside, never
+#    deleted first); a failed replace is recovered from either name (Restore-HcReplaced);
+# 3. the file is read back and decides: the new bytes -> done, and only then are the temp file and the
+#    aside copy deleted; the old bytes -> nothing changed, the call fails and cleans up; anything else ->
+#    the call fails and keeps both files in $TempDir, named in the error.
+# Sharing violations are retried at each step (Invoke-HcIoRetry).
 function Write-HcFileAtomic([string]$Path, [byte[]]$Bytes, [string]$TempDir) {
     [void][IO.Directory]::CreateDirectory($TempDir)
-    $temp = [IO.Path]::Combine($TempDir, '.' + [IO.Path]::GetFileName($Path) + '.' + [Guid]::NewGuid().ToString('N') + '.tmp')
+    $id = [Guid]::NewGuid().ToString('N')
+    $name = [IO.Path]::GetFileName($Path)
+    $temp = [IO.Path]::Combine($TempDir, '.' + $name + '.' + $id + '.tmp')
+    $aside = [IO.Path]::Combine($TempDir, '.' + $name + '.' + $id + '.replaced')
+    $want = Get-HcSha256 $Bytes
+    $before = $null
+    if ([IO.File]::Exists($Path)) { $before = Get-HcSha256 (Invoke-HcIoRetry { , [IO.File]::ReadAllBytes($Path) }) }
+    $stream = New-Object IO.FileStream($temp, [IO.FileMode]::CreateNew, [IO.FileAccess]::Write)
+    try { $stream.Write($Bytes, 0, $Bytes.Length); $stream.Flush($true) } finally { $stream.Dispose() }
+    $failure = $null
+    $state = ''
     try {
-        $stream = New-Object IO.FileStream($temp, [IO.FileMode]::CreateNew, [IO.FileAccess]::Write)
-        try { $stream.Write($Bytes, 0, $Bytes.Length); $stream.Flush($true) } finally { $stream.Dispose() }
-        if ([IO.File]::Exists($Path)) {
-            # File.Replace keeps the target's ACL and owner on NTFS; off Windows (the lab mode of the
-            # PowerShell target) the Unix mode is what the user set, and is kept the same way.
-            if ($IsLinux -or $IsMacOS) { [IO.File]::SetUnixFileMode($temp, [IO.File]::GetUnixFileMode($Path)) }
-            [IO.File]::Replace($temp, $Path, [NullString]::Value)
-        } else {
-            [IO.File]::Move($temp, $Path)
-        }
-    } finally {
-        if ([IO.File]::Exists($temp)) { [IO.File]::Delete($temp) }
+        # File.Replace keeps the target's ACL and attributes on NTFS; off Windows (the lab mode of the
+        # PowerShell target) the Unix mode is what the user set, and is kept the same way.
+        if ($null -ne $before -and ($IsLinux -or $IsMacOS)) { [IO.File]::SetUnixFileMode($temp, [IO.File]::GetUnixFileMode($Path)) }
+        if ($null -ne $before) { Invoke-HcIoRetry { [IO.File]::Replace($temp, $Path, $aside) } | Out-Null }
+        else { Invoke-HcIoRetry { [IO.File]::Move($temp, $Path) } | Out-Null }
+    } catch {
+        $failure = $_.Exception.Message
+        $state = Restore-HcReplaced $Path $aside
     }
+    $got = $null
+    if ([IO.File]::Exists($Path)) { $got = Get-HcSha256 (Invoke-HcIoRetry { , [IO.File]::ReadAllBytes($Path) }) }
+    $why = $failure
+    if ($null -eq $why) { $why = 'the file does not hold the bytes written (sha256 ' + $got + ', written ' + $want + ')' }
+    if ($got -eq $want) {
+        # Observed: the file holds the new bytes. Only now is the old file's aside copy let go.
+        foreach ($f in @($aside, $temp)) { if ([IO.File]::Exists($f)) { Invoke-HcIoRetry { [IO.File]::Delete($f) } | Out-Null } }
+        return
+    }
+    if ($null -ne $got -and $got -eq $before) {
+        foreach ($f in @($aside, $temp)) { if ([IO.File]::Exists($f)) { Invoke-HcIoRetry { [IO.File]::Delete($f) } | Out-Null } }
+        throw ('[target.write-failed] Replacing ' + $Path + ' failed (' + $why + '); the file is unchanged.')
+    }
+    $kept = @(@($aside, $temp) | Where-Object { [IO.File]::Exists($_) })
+    throw ('[target.write-failed] Replacing ' + $Path + ' failed (' + $why + '); ' + $(if ($state) { $state } else { 'the file holds neither the old nor the new bytes' }) + '. Kept for recovery: ' + $(if ($kept.Count -gt 0) { $kept -join ', ' } else { 'nothing' }) + ' (the bytes from before the write are also in the backup folder).')
 }
 # Creates $Path with $Bytes only if it does not exist, whole or not at all: a temp file in $TempDir (same
 # volume), flushed, then moved into place; File.Move fails if the name exists. Returns whether it created it.

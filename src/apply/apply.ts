@@ -5,9 +5,9 @@
  *     cannot stops the run before any change;
  *  1. organisation-wide changes, kind by kind in apply order (partner applications first: servers cache
  *     them, so the change takes effect on a server only when it restarts [M]);
- *  2. servers in batches of restart.rolling.maxUnavailable (default 1): each server's changes in one call
- *     (the target checks they still apply to what was planned, backs up, writes atomically), then the
- *     batch restarts together, each restart carrying its health check, and the next batch starts only
+ *  2. servers in batches of restart.rolling.maxUnavailable (default 1; a percentage of the servers, as
+ *     "25%"): each server's changes in one call (the target checks they still apply to what was planned,
+ *     backs up, writes atomically), the servers of a batch written in parallel, then the batch restarts together, each restart carrying its health check, and the next batch starts only
  *     when every server of this one is healthy.
  * Every request is computed from the live state read for this run (kind.request): a change whose result
  * would differ from the plan is refused. The first failure stops the run: later batches are left
@@ -21,6 +21,7 @@ import { isSystemError, systemErrorDiagnostic } from '../diag/system';
 import { IO, type IoHost } from '../io/messages';
 import { inApplyOrder, planInput } from '../plan/planner';
 import { owedOf } from './debts';
+import { batchSize } from '../plan/rolling';
 import type { Plan } from '../plan/types';
 import { kindOf, type Registry } from '../resources/registry';
 import type { Change, LiveState, ResourceKind } from '../resources/types';
@@ -40,6 +41,8 @@ export interface ServerResult {
   readonly restarted: boolean;
   /** The health check of the last restart, when one was asked for. */
   readonly health?: HealthCheckResult;
+  /** How long the server was unavailable for its restarts in this run, as the target reported it. */
+  readonly unavailability?: { readonly ms: number; readonly how: 'measured' | 'modelled' };
   /** Titles of the changes undone by the rollback (files put back to their pre-apply bytes). */
   readonly restored?: readonly string[];
   /** For people: what happened to this server when it did not simply succeed. */
@@ -110,6 +113,7 @@ function restartRequestOf(r: PlannedRestart, healthCheck: HealthCheckRequest | u
     ...(r.appPools ? { appPools: r.appPools } : {}),
     ...(r.allExchangePools ? { allExchangePools: true } : {}),
     ...(healthCheck ? { healthCheck: { ...healthCheck, ...(r.probes && r.probes.length > 0 ? { probes: r.probes } : {}) } } : {}),
+    ...(r.expectedUnavailableSeconds !== undefined ? { expectedUnavailableSeconds: r.expectedUnavailableSeconds } : {}),
   };
 }
 
@@ -270,6 +274,11 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
   const restartOne = async (name: string, request: RestartRequest, why: string): Promise<{ health?: HealthCheckResult; problem?: readonly Diagnostic[] }> => {
     try {
       const answer = await target.restart(serverOf(name), request);
+      if (answer.unavailability) {
+        // A rollback's restart adds to the first: the server was down for both.
+        const st = serverState.get(name)!;
+        st.unavailability = { ms: (st.unavailability?.ms ?? 0) + answer.unavailability.ms, how: answer.unavailability.how };
+      }
       const h = answer.health;
       if (request.healthCheck && h === undefined) {
         // Never claim a health it did not observe: a target that cannot check fails the gate.
@@ -470,39 +479,53 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
     );
   }
 
-  const size = Math.max(1, opts.restart?.rolling?.maxUnavailable ?? 1);
+  const restarting = plan.restarts.filter((r) => r.mode !== 'none').length;
+  const size = batchSize(opts.restart?.rolling?.maxUnavailable, restarting || plan.servers.length);
   for (const batch of batches(sessionHostLast(plan.servers, target.sessionHost?.()), size)) {
-    for (const name of batch) {
-      const changes = plan.changes.filter((c) => c.server === name).sort(byOrder);
-      const state = serverState.get(name)!;
-      if (changes.length > 0) {
-        const stopped = await interruption();
-        if (stopped) return stopped;
-      }
-      state.outcome = 'unchanged';
-      if (changes.length === 0) continue;
-      let results: readonly unknown[];
-      try {
-        results = await setServer(name, changes);
-      } catch (err) {
-        const diagnostics = diagnosticsOf(err, `Writing on ${name}`);
-        // The call failed: what did it leave? Only what is observed is reported as written (and undone).
-        const made = await madeDespite(name, changes);
-        for (const c of made ?? []) {
-          state.made.push(c);
-          state.written.push(c.title ?? c.address);
+    // The servers of a batch are written in parallel (they restart together anyway); a failure stops the
+    // run after every write of the batch has settled, so none is left running unseen.
+    if (batch.some((name) => plan.changes.some((c) => c.server === name))) {
+      const stopped = await interruption();
+      if (stopped) return stopped;
+    }
+    const written = await Promise.all(
+      batch.map(async (name) => {
+        const changes = plan.changes.filter((c) => c.server === name).sort(byOrder);
+        const state = serverState.get(name)!;
+        state.outcome = 'unchanged';
+        if (changes.length === 0) return { name };
+        try {
+          const results = await setServer(name, changes);
+          changes.forEach((c, i) => {
+            state.made.push(c);
+            state.written.push(c.title ?? c.address);
+            state.backups.push(...(kindOf(registry, c.kind).backupsOf?.(results[i]) ?? []));
+          });
+          state.outcome = 'changed';
+          await host?.notify(
+            IO.APPLY_SERVER.msg(`${name}: wrote ${state.written.join(', ')} (backup: ${state.backups.join(', ')})`, { server: name, written: [...state.written], backups: [...state.backups] }),
+          );
+          return { name };
+        } catch (err) {
+          const problem = diagnosticsOf(err, `Writing on ${name}`);
+          // The call failed: what did it leave? Only what is observed is reported as written (and undone).
+          const made = await madeDespite(name, changes);
+          for (const c of made ?? []) {
+            state.made.push(c);
+            state.written.push(c.title ?? c.address);
+          }
+          if (made === undefined) state.message = 'could not be read back after the failure: what it holds is unknown; run plan';
+          return { name, problem };
         }
-        if (made === undefined) state.message = `could not be read back after the failure: what it holds is unknown; run plan`;
-        return stop(`writing web.config on ${name}`, diagnostics, batch, [name]);
-      }
-      changes.forEach((c, i) => {
-        state.made.push(c);
-        state.written.push(c.title ?? c.address);
-        state.backups.push(...(kindOf(registry, c.kind).backupsOf?.(results[i]) ?? []));
-      });
-      state.outcome = 'changed';
-      await host?.notify(
-        IO.APPLY_SERVER.msg(`${name}: wrote ${state.written.join(', ')} (backup: ${state.backups.join(', ')})`, { server: name, written: [...state.written], backups: [...state.backups] }),
+      }),
+    );
+    const unwritten = written.filter((w) => w.problem);
+    if (unwritten.length > 0) {
+      return stop(
+        `writing web.config on ${unwritten.map((w) => w.name).join(', ')}`,
+        unwritten.flatMap((w) => w.problem!),
+        batch,
+        unwritten.map((w) => w.name),
       );
     }
     // The batch restarts together: maxUnavailable servers at most are down at once.

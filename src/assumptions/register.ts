@@ -102,10 +102,34 @@ export const ASSUMPTIONS = {
     schema: { type: 'boolean' },
     explain: (v: boolean) => (v ? 'An empty permission list is sent and compared as $null.' : 'An empty permission list is sent as an empty list.'),
   },
-} as const satisfies Readonly<Record<string, AssumptionDef<never> | AssumptionDef<boolean>>>;
+  'restart-durations': {
+    id: 'restart-durations',
+    assumes:
+      'iisreset /noforce leaves a server unable to serve its vdirs for about 60 s (every pool stopped, then started again by the first requests), and recycling one application pool leaves its applications slow for about 5 s (IIS overlaps the new worker process with the old one by default, so requests wait for the new one to start rather than fail).',
+    confidence: '?',
+    source: `${FACTS}#restart-durations`,
+    // The lab's fallback (RESTART_DURATION_DEFAULTS in src/domain/iis.ts) must equal this; a test holds them together.
+    default: { iisresetSeconds: 60, recycleSeconds: 5 },
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['iisresetSeconds', 'recycleSeconds'],
+      properties: {
+        iisresetSeconds: { type: 'number', minimum: 0, description: 'Seconds a server is unavailable during and after iisreset.', examples: [60] },
+        recycleSeconds: { type: 'number', minimum: 0, description: 'Seconds the applications of one recycled pool are impaired.', examples: [5] },
+      },
+    },
+    explain: (v: { iisresetSeconds: number; recycleSeconds: number }) =>
+      `The plan states each restart's expected unavailability: ${v.iisresetSeconds} s per iisreset, ${v.recycleSeconds} s per recycled pool (pools are recycled one after another); the lab models the same figures.`,
+  },
+} as const satisfies Readonly<Record<string, AssumptionDef<never> | AssumptionDef<boolean> | AssumptionDef<{ iisresetSeconds: number; recycleSeconds: number }>>>;
 
 export type AssumptionId = keyof typeof ASSUMPTIONS;
-type ValueOf<Id extends AssumptionId> = (typeof ASSUMPTIONS)[Id]['default'] extends boolean ? boolean : (typeof ASSUMPTIONS)[Id]['default'];
+type ValueOf<Id extends AssumptionId> = (typeof ASSUMPTIONS)[Id]['default'] extends boolean
+  ? boolean
+  : (typeof ASSUMPTIONS)[Id]['default'] extends { readonly iisresetSeconds: number }
+    ? { readonly iisresetSeconds: number; readonly recycleSeconds: number }
+    : (typeof ASSUMPTIONS)[Id]['default'];
 
 /** One assumption a plan relied on, as every view shows it. */
 export interface AssumptionUse {

@@ -1,6 +1,7 @@
 /** Argument parsing shared by the commands (node:util parseArgs), with usage errors as diagnostics. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DiagnosticError, error } from '../diag/diagnostic';
+import { suggest } from '../domain/tokens';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -15,6 +16,19 @@ export function parseCommandArgs(command: string, argv: string[], options: Optio
   try {
     parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (err) {
+    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec((err as Error).message);
+    if (unknown) {
+      // Mistyped flags get the same help as mistyped commands: the nearest option, if one is near.
+      const names = [...Object.keys(options), 'help'].map((n) => `--${n}`);
+      const guess = suggest(unknown[1].replace(/=.*$/, ''), names);
+      throw new DiagnosticError(
+        error(
+          'cli.usage',
+          `hybridcfg ${command}: unknown option ${unknown[1]}.${guess ? ` Did you mean ${guess}?` : ''}`,
+          `Run "hybridcfg ${command} --help" for its options (${names.join(', ')}).`,
+        ),
+      );
+    }
     throw new DiagnosticError(
       error('cli.usage', `hybridcfg ${command}: ${(err as Error).message.replace(/^.*?: /, '')}`, `Run "hybridcfg ${command} --help" for its options.`),
     );
@@ -36,4 +50,16 @@ export function parallelismOption(value: string | boolean | string[] | undefined
     );
   }
   return n;
+}
+
+/** `--servers A,B`: server names, comma-separated (repeatable); undefined when not given. */
+export function serversOption(value: string | boolean | string[] | undefined, command: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = (Array.isArray(value) ? value : [String(value)]).flatMap((v) => v.split(',')).map((n) => n.trim());
+  if (names.length === 0 || names.some((n) => n === '')) {
+    throw new DiagnosticError(
+      error('cli.usage', `hybridcfg ${command}: --servers needs server names separated by commas, not "${String(value)}".`, `Example: hybridcfg ${command} --servers EX01,EX02`),
+    );
+  }
+  return [...new Set(names.map((n) => n.toUpperCase()))].map((u) => names.find((n) => n.toUpperCase() === u)!);
 }

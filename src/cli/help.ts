@@ -13,7 +13,36 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   rollback: 'Restore the originals recorded by earlier applies',
   'force-unlock': 'Break the apply lock of a run that is gone',
   lab: 'Create and inspect the built-in lab organisation (no Exchange needed)',
+  schema: 'Print the JSON Schema of the spec (for editors and linters)',
+  completion: 'Print a shell completion script (bash, zsh, pwsh)',
 };
+
+export const COMPLETION_USAGE = `Usage: hybridcfg completion bash|zsh|pwsh
+
+Prints a completion script for the shell on stdout: commands, each command's options and the lab's
+subcommands complete (made from hybridcfg's own option tables, so they match this version).
+
+Options:
+  --help, -h  This help
+
+Examples:
+  source <(hybridcfg completion bash)                          # in ~/.bashrc
+  source <(hybridcfg completion zsh)                           # in ~/.zshrc, after compinit
+  hybridcfg completion pwsh | Out-String | Invoke-Expression   # in $PROFILE
+`;
+
+export const SCHEMA_USAGE = `Usage: hybridcfg schema [--path]
+
+Prints the JSON Schema of the spec this hybridcfg reads (its $id carries the format version) on stdout.
+
+Options:
+  --path      Print where the installed package keeps it instead (for a yaml-language-server modeline)
+  --help, -h  This help
+
+Examples:
+  hybridcfg schema > hybridcfg.schema.json
+  hybridcfg schema --path
+`;
 
 export const VALIDATE_USAGE = `Usage: hybridcfg validate [SPEC] [--json]
 
@@ -59,11 +88,14 @@ Options:
   --html FILE            Also write a self-contained HTML report of the plan
   --detailed-exitcode    Exit 0 when there is nothing to do, 2 when changes are pending, 1 on error
   --parallelism N        Servers read at the same time (default 10)
+  --servers A,B          Only these of the spec's servers (like terraform -target); warns which servers
+                         it leaves out, and refuses organisation-wide changes (they reach every server)
 
 Examples:
   hybridcfg plan
   hybridcfg plan hybridcfg.yaml --detailed-exitcode
   hybridcfg plan prod.yaml --out plan.json --html plan.html
+  hybridcfg plan --servers EX02 --out ex02.plan.json
 `;
 
 export const APPLY_USAGE = `Usage: hybridcfg apply [SPEC | PLANFILE] [options]
@@ -81,6 +113,9 @@ Options:
   --verify               Run "hybridcfg verify" after a successful apply
   --audit-log FILE       Append one JSON line describing this run (who, when, digests, changes, result)
   --parallelism N        Servers read at the same time (default 10)
+  --servers A,B          Only these of the spec's servers (like terraform -target); warns which servers
+                         it leaves out, and refuses organisation-wide changes (they reach every server)
+                         (a saved plan made with --servers brings its own)
 
 Safety (docs/safety.md): one run at a time per organisation (a lock names its holder); nothing is
 changed unless every server in scope was read and can take backups; servers go in batches of
@@ -89,6 +124,7 @@ a failing batch is restored byte for byte. "hybridcfg rollback" restores the ori
 
 Examples:
   hybridcfg apply --yes
+  hybridcfg apply --servers EX02 --yes
   hybridcfg plan --out plan.json && hybridcfg apply plan.json --yes
 `;
 
@@ -99,10 +135,14 @@ application properties and appSettings, with the values read now (servers whose 
 entries of their own). Planning the exported spec against the same organisation shows no changes.
 
 Options:
+  --all                  Every object of the hybrid unit the organisation has (partner applications,
+                         auth servers, setting overrides, intra-organisation connectors, organisation
+                         relationships), not only those SPEC manages: a start from the live state
   --parallelism N        Servers read at the same time (default 10)
 
-Example:
+Examples:
   hybridcfg export hybridcfg.yaml > live.yaml
+  hybridcfg export hybridcfg.yaml --all > whole-unit.yaml
 `;
 
 export const VERIFY_USAGE = `Usage: hybridcfg verify [SPEC] [options]
@@ -141,6 +181,8 @@ Options:
   --json                 Print the plan and the result as JSON
   --audit-log FILE       Append one JSON line describing this run
   --parallelism N        Servers read at the same time (default 10)
+  --servers A,B          Only these of the spec's servers (like terraform -target); warns which servers
+                         it leaves out, and refuses organisation-wide changes (they reach every server)
 
 Examples:
   hybridcfg rollback
@@ -230,6 +272,8 @@ Server knobs (--server NAME):
   healthCheck=fail|ok     the server's health checks fail
   backup=fail|ok          the server cannot take backups (apply refuses before any change)
   latencyMs=N             every call concerning the server takes N ms longer (0: none)
+  iisresetSeconds=N       an iisreset of the server is modelled to take N s (default: the plan's)
+  recycleSeconds=N        each pool recycled on the server is modelled to take N s (default: the plan's)
 Partner application knobs (--app ApplicationIdentifier or Name):
   set=fail|ok             Set-PartnerApplication on it fails
 
@@ -249,6 +293,8 @@ const HELP: Readonly<Record<string, string>> = {
   verify: VERIFY_USAGE,
   rollback: ROLLBACK_USAGE,
   'force-unlock': FORCE_UNLOCK_USAGE,
+  schema: SCHEMA_USAGE,
+  completion: COMPLETION_USAGE,
 };
 const LAB_HELP: Readonly<Record<string, string>> = { init: LAB_INIT_USAGE, events: LAB_EVENTS_USAGE, fault: LAB_FAULT_USAGE };
 

@@ -32,9 +32,18 @@ const PROGRESS = new Set<string>([
   IO.UNLOCK_NOTE.code,
 ]);
 
+/** Spelt out, not built from the command's name, so that docs/diagnostics.md can be checked against the source. */
+const NEEDS_CONFIRMATION = {
+  apply: 'apply.needs-confirmation',
+  rollback: 'rollback.needs-confirmation',
+  'force-unlock': 'force-unlock.needs-confirmation',
+} as const;
+
 export function cliHost(io: CliIo, opts: CliHostOptions = {}): IoHost {
   return {
     async notify(msg: IoMessage): Promise<void> {
+      io.log?.(msg);
+      if (io.verbose && (msg.level === 'debug' || msg.level === 'trace') && !PROGRESS.has(msg.code)) note(io, msg.message);
       if (msg.code === IO.APPLY_PLAN.code) {
         if (!opts.json) out(io, renderPlanText((msg.data as { plan: Plan }).plan, { color: io.color }));
         return;
@@ -54,11 +63,12 @@ export function cliHost(io: CliIo, opts: CliHostOptions = {}): IoHost {
 
     async requestResponse<T, R>(msg: IoRequest<T, R>): Promise<R> {
       if (opts.yes) return true as R;
-      const command = msg.code === IO.UNLOCK_CONFIRM.code ? 'force-unlock' : ((msg.data as { command?: string }).command ?? 'apply');
+      const command: keyof typeof NEEDS_CONFIRMATION =
+        msg.code === IO.UNLOCK_CONFIRM.code ? 'force-unlock' : ((msg.data as { command?: 'apply' | 'rollback' }).command ?? 'apply');
       if (io.stdin.isTTY !== true) {
         throw new DiagnosticError(
           error(
-            `${command}.needs-confirmation`,
+            NEEDS_CONFIRMATION[command],
             `${command} needs confirmation, and there is no terminal to ask on.`,
             'Nothing was changed. Review the plan above, then run again with --yes (in a pipeline: apply a saved plan with --yes).',
           ),

@@ -1,4 +1,5 @@
 /** What a command may touch of the process: its streams and environment. Only src/cli/ sees these. */
+import type { IoMessage } from '../io/host';
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
@@ -9,6 +10,10 @@ export interface CliIo {
   readonly color: boolean;
   /** --quiet: nothing on stderr but errors. */
   readonly quiet: boolean;
+  /** -v/--verbose: the debug and trace messages on stderr too (each server read, each PowerShell call). */
+  readonly verbose?: boolean;
+  /** --log-file FILE: where every message goes as a JSON line. */
+  readonly log?: (msg: IoMessage) => void;
 }
 
 export function out(io: CliIo, text: string): void {

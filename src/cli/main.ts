@@ -19,6 +19,8 @@ const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
   rollback: () => require('./commands/rollback'),
   'force-unlock': () => require('./commands/force-unlock'),
   lab: () => require('./commands/lab'),
+  schema: () => require('./commands/schema'),
+  completion: () => require('./commands/completion'),
 };
 
 function version(): string {
@@ -38,10 +40,12 @@ function usage(): string {
     ...lines,
     '',
     'Global options:',
-    '  --help, -h      Help for hybridcfg or for a command (hybridcfg plan --help)',
+    '  --help, -h      Help for hybridcfg or for a command (hybridcfg plan --help, hybridcfg help plan)',
     '  --version       Print the version',
     '  --no-color      No colour (also NO_COLOR=1); colour is used only on a terminal',
     '  --quiet, -q     Nothing on stderr but errors',
+    '  --verbose, -v   Also each server read and each PowerShell call on stderr',
+    '  --log-file FILE Append every message as a JSON line (time, level, code, message, data; secrets redacted)',
     '',
     'Examples:',
     '  hybridcfg lab init ./lab --servers EX01,EX02',
@@ -53,6 +57,8 @@ function usage(): string {
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  // `hybridcfg help plan` is `hybridcfg plan --help`, as git and npm read it.
+  if (command === 'help' && rest.length > 0) return main([...rest, '--help'], io);
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.stdout.write(usage());
     return command === undefined ? 1 : 0;
@@ -78,7 +84,36 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const { runCommand } = require('./run') as typeof import('./run');
-  return runCommand(() => entry().run(rest, io), io, { command, json: rest.includes('--json') });
+  // -v/--verbose and --log-file FILE are for every command: taken out before the command parses its own.
+  const args: string[] = [];
+  let verbose = false;
+  let logFile: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === '-v' || a === '--verbose') verbose = true;
+    else if (a === '--log-file') logFile = rest[++i] ?? '';
+    else if (a.startsWith('--log-file=')) logFile = a.slice('--log-file='.length);
+    else args.push(a);
+  }
+  return runCommand(
+    async () => {
+      if (logFile === '') {
+        const { DiagnosticError, error } = require('../diag/diagnostic') as typeof import('../diag/diagnostic');
+        throw new DiagnosticError(error('cli.usage', `hybridcfg ${command}: --log-file needs a file name.`, `Example: hybridcfg ${command} --log-file run.jsonl`));
+      }
+      if (logFile === undefined) return entry().run(args, verbose ? { ...io, verbose } : io);
+      const { openLogFile } = require('./log') as typeof import('./log');
+      const { resolve } = require('node:path') as typeof import('node:path');
+      const log = openLogFile(resolve(io.cwd, logFile), io.env);
+      try {
+        return await entry().run(args, { ...io, verbose, log: (m) => log.write(m) });
+      } finally {
+        log.close();
+      }
+    },
+    io,
+    { command, json: rest.includes('--json') },
+  );
 }
 
 if (require.main === module) {

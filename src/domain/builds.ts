@@ -141,3 +141,13 @@ export function resolveMinimum(minimum: string, forBuild: string): string | unde
   const sameCu = named.find((b) => parseBuild(b.build)![2] === p[2]);
   return (sameCu ?? named[named.length - 1])?.build;
 }
+
+/** The names of the servers whose build is below `minimum` (a build or a named update, per server's product); unknown builds are not judged here. */
+export function belowMinimum(minimum: string | undefined, servers: readonly { readonly name: string; readonly build: string | null | undefined }[]): readonly string[] {
+  if (minimum === undefined) return [];
+  return servers.flatMap((s) => {
+    if (s.build === undefined || s.build === null) return [];
+    const floor = resolveMinimum(minimum, s.build);
+    return floor !== undefined && compareBuilds(s.build, floor) < 0 ? [s.name] : [];
+  });
+}

@@ -1,5 +1,5 @@
 /**
- * Exchange facts the engine rests on (see EXCHANGE.md for sources and confidence marks).
+ * Exchange facts the engine rests on (docs/exchange-facts.md has their sources and confidence marks).
  */
 
 /** The Graph partner application. */

@@ -52,6 +52,12 @@ export const IO = {
   APPLY_CANCELLED: make<{ readonly command: 'apply' | 'rollback' }>('info', 'HC_I2008', 'The confirmation was refused; nothing was changed.'),
   RUN_WARNING: make<{ readonly diagnostic: Diagnostic }>('warn', 'HC_W2009', "A record of the run (journal line, audit line) could not be written; the run's result stands."),
 
+  POWERSHELL_CALL: make<{ readonly script: string; readonly call: string; readonly server?: string; readonly ms: number; readonly ok: boolean; readonly code?: string }>(
+    'trace',
+    'HC_I4001',
+    'One PowerShell call of the PowerShell target ended (script, server, duration, ok or its error code; never its data).',
+  ),
+
   LOCK_TAKEN: make<{ readonly runId: string }>('debug', 'HC_I3001', "The organisation's apply lock was taken."),
   UNLOCK_CONFIRM: request<{ readonly holder: string }, boolean>('HC_I3002', 'Asks whether to break the apply lock.'),
   UNLOCK_NOTE: make<{ readonly host: string }>('warn', 'HC_W3003', 'The lock was taken on another host.'),

@@ -9,6 +9,7 @@ import { warning, type Diagnostic } from '../diag/diagnostic';
 import type { Registry } from '../resources/registry';
 import type { Change, KindContext, KindPlan, LiveState, PlanInput, ResourceKind, RestartEffect } from '../resources/types';
 import { poolsServing } from '../domain/iis';
+import { buildProblems } from './builds';
 import type { LoadedSpec } from '../spec/types';
 import { canonicalJson } from '../util/json';
 import { sha256 } from '../util/hash';
@@ -39,13 +40,28 @@ export function kindContext(kind: ResourceKind, loaded: LoadedSpec, known: LiveS
   };
 }
 
-export function planInput(kind: ResourceKind, loaded: LoadedSpec, live: LiveState, assumptions: Assumptions): PlanInput {
+export function planInput(kind: ResourceKind, loaded: LoadedSpec, live: LiveState, assumptions: Assumptions, facts: Readonly<Record<string, unknown>> = {}, now?: Date): PlanInput {
   return {
+    ...(now !== undefined ? { now } : {}),
     ...kindContext(kind, loaded, live.organization.servers, live.servers, assumptions),
     org: live.organization.resources[kind.id],
     server: (name) => live.serverStates[name]?.resources[kind.id],
     live,
+    facts,
   };
+}
+
+/** Every kind's facts for the others' cross-checks (ResourceKind.facts), merged; a fact name is owned by one kind. */
+export function kindFacts(kinds: readonly ResourceKind[], loaded: LoadedSpec, live: LiveState, assumptions: Assumptions): Readonly<Record<string, unknown>> {
+  const facts: Record<string, unknown> = {};
+  for (const kind of kinds) {
+    if (!kind.facts || live.organization.resources[kind.id] === undefined) continue;
+    for (const [name, value] of Object.entries(kind.facts(planInput(kind, loaded, live, assumptions)))) {
+      if (name in facts) throw new Error(`fact "${name}" is given by two kinds (the second is ${kind.id})`);
+      facts[name] = value;
+    }
+  }
+  return facts;
 }
 
 /** Kinds in the order their changes are made: organisation-wide first, then by applyOrder. */
@@ -75,12 +91,15 @@ function planWith(
   const diagnostics: Diagnostic[] = [...(loaded.warnings ?? [])];
   const read: Record<string, unknown> = {};
   const kinds = inApplyOrder(registry);
+  const facts = kindFacts(kinds, loaded, live, assumptions);
   for (const kind of kinds) {
-    const result = planKind(kind, planInput(kind, loaded, live, assumptions));
+    const result = planKind(kind, planInput(kind, loaded, live, assumptions, facts, ctx.now));
     changes.push(...result.changes);
     diagnostics.push(...result.diagnostics);
     read[kind.id] = result.read;
   }
+  // The spec's minimum build gates changes; putting back what hybridcfg found (rollback) is never gated.
+  if (purpose === 'apply') diagnostics.push(...buildProblems(loaded, live));
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
 
   const planned = planRestarts(loaded, live, changes, assumptions);
@@ -169,8 +188,24 @@ export function planRestarts(loaded: LoadedSpec, live: LiveState, changes: reado
   const diagnostics: Diagnostic[] = [];
   const gate = spec?.rolling?.healthCheck !== undefined;
   const effects = changes.flatMap((c) => c.effects.filter((e): e is RestartEffect => e.type === 'restart'));
+  // Each server's effects (by index, in the changes' order), indexed once: filtering every effect for
+  // every server was quadratic in the fleet.
+  const everywhere: number[] = [];
+  const byServer = new Map<string, number[]>();
+  effects.forEach((e, i) => {
+    if (e.servers === 'all') {
+      everywhere.push(i);
+      return;
+    }
+    for (const name of new Set(e.servers)) {
+      const list = byServer.get(name);
+      if (list) list.push(i);
+      else byServer.set(name, [i]);
+    }
+  });
   for (const server of live.servers) {
-    const mine = effects.filter((e) => e.servers === 'all' || e.servers.includes(server.Name));
+    const ownIndexes = byServer.get(server.Name) ?? [];
+    const mine = (everywhere.length === 0 ? ownIndexes : [...ownIndexes, ...everywhere].sort((a, b) => a - b)).map((i) => effects[i]);
     if (mine.length === 0) continue;
     const own = mine.filter((e) => e.servers !== 'all').map((e) => e.why);
     const all = mine.filter((e) => e.servers === 'all').map((e) => e.why);
@@ -243,5 +278,19 @@ export function planRestarts(loaded: LoadedSpec, live: LiveState, changes: reado
     }
     out.push({ server: server.Name, mode: 'appPools', appPools: [...pools], reasons, ...withProbes });
   }
-  return { restarts: out, diagnostics };
+  const durations = out.some((r) => r.mode !== 'none') ? assumptions?.get('restart-durations') : undefined;
+  return { restarts: durations ? out.map((r) => withExpectedUnavailability(r, durations)) : out, diagnostics };
+}
+
+/**
+ * Pools Exchange runs on a server when the plan could not count them: "about 25" (docs/exchange-facts.md
+ * #files-iis F4 [M]).
+ */
+const EXCHANGE_POOLS_ESTIMATE = 25;
+
+/** A restart with the unavailability it is expected to cost: iisreset once, or each pool recycled in turn. */
+function withExpectedUnavailability(r: PlannedRestart, d: { readonly iisresetSeconds: number; readonly recycleSeconds: number }): PlannedRestart {
+  if (r.mode === 'none') return r;
+  const pools = (r.appPools ?? []).length + (r.allExchangePools ? EXCHANGE_POOLS_ESTIMATE : 0);
+  return { ...r, expectedUnavailableSeconds: r.mode === 'iisreset' ? d.iisresetSeconds : pools * d.recycleSeconds };
 }

@@ -21,6 +21,8 @@ export interface PlannedRestart {
   readonly reasons: readonly string[];
   /** Probes of the changed vdirs the health gate adds to the spec's paths (assumption health-probes). */
   readonly probes?: readonly HealthProbe[];
+  /** How long the server is expected to be unavailable for this restart (assumption restart-durations). */
+  readonly expectedUnavailableSeconds?: number;
 }
 
 /** One request the health gate makes: `ok` expects 200; `bearer-challenge` expects 401 with `WWW-Authenticate: Bearer`. */
@@ -45,6 +47,11 @@ export interface Plan {
   readonly target: { readonly kind: string; readonly description: string };
   /** Servers in scope, in the order they will be changed. */
   readonly servers: readonly string[];
+  /**
+   * `--servers A,B` as given, when the run was scoped to some servers: `apply PLANFILE` plans again
+   * with the same selection.
+   */
+  readonly selected?: readonly string[];
   /** Each read server's build from ExSetup.exe (`15.2.1748.43`), null when it could not be read. */
   readonly builds?: Readonly<Record<string, string | null>>;
   /** Organisation-wide changes first, in the order they are made, then each server's. */

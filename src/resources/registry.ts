@@ -3,7 +3,12 @@
  * the apply engine, rollback, export and every view iterate over this list; each target dispatches to
  * the drivers it holds. A new kind is a folder beside these and a line here (docs/architecture.md).
  */
+import { authCertificate, authConfig } from './auth-certificate';
+import { authServer } from './auth-server';
+import { intraOrganizationConnector } from './intra-organization-connector';
+import { organizationRelationship } from './organization-relationship';
 import { partnerApplication } from './partner-application';
+import { settingOverride } from './setting-override';
 import type { ResourceKind } from './types';
 import { webConfig } from './web-config';
 
@@ -11,7 +16,7 @@ export interface Registry {
   readonly kinds: readonly ResourceKind[];
 }
 
-export const REGISTRY: Registry = { kinds: [partnerApplication, webConfig] };
+export const REGISTRY: Registry = { kinds: [partnerApplication, webConfig, authServer, settingOverride, intraOrganizationConnector, organizationRelationship, authConfig, authCertificate] };
 
 /** A registry with more kinds (tests, and whoever embeds the library). */
 export function withKinds(base: Registry, ...kinds: readonly ResourceKind[]): Registry {

@@ -48,3 +48,38 @@ export function resolveServers(
   });
   return { servers, diagnostics };
 }
+
+/**
+ * `--servers A,B`: narrows the servers in scope to those named, like Terraform's -target. Each name must
+ * be a server the spec covers; the servers in scope it leaves out are returned for the run's warning.
+ */
+export function selectServers(
+  names: readonly string[],
+  inScope: readonly ExchangeServer[],
+  known: readonly ExchangeServer[],
+): { servers: ExchangeServer[]; leftOut: ExchangeServer[]; diagnostics: Diagnostic[] } {
+  const picked = new Set<ExchangeServer>();
+  const diagnostics: Diagnostic[] = [];
+  for (const name of names) {
+    const found = inScope.find((s) => sameName(s.Name, name));
+    if (found) {
+      picked.add(found);
+      continue;
+    }
+    const other = known.find((s) => sameName(s.Name, name));
+    const guess = suggest(name, inScope.map((s) => s.Name));
+    diagnostics.push(
+      error(
+        'plan.servers-unknown',
+        other
+          ? `--servers names "${name}", which the spec's \`servers:\` does not cover.`
+          : `--servers names "${name}", which is not an Exchange server with the client access front end in this organisation.`,
+        `${guess ? `Did you mean "${guess}"? ` : ''}Servers in scope: ${inScope.map((s) => s.Name).join(', ') || '(none)'}. ` +
+          (other ? 'Add it to `servers:` in the spec, or leave it out of --servers.' : 'Fix the name in --servers.'),
+      ),
+    );
+  }
+  // The spec's order is the order servers are changed in; --servers does not reorder them.
+  const servers = inScope.filter((s) => picked.has(s));
+  return { servers, leftOut: inScope.filter((s) => !picked.has(s)), diagnostics };
+}

@@ -16,6 +16,7 @@ import type { LabDriver } from '../targets/lab/driver';
 import type { PsDriver } from '../targets/powershell/driver';
 import type { ExchangeServer, OrganizationRead, ServerRead } from '../targets/types';
 import type { Assumptions } from '../assumptions/register';
+import type { VerifyFacts } from '../verify/types';
 
 export type ChangeAction = 'create' | 'update' | 'delete';
 
@@ -40,6 +41,8 @@ export interface AttributeChange {
   readonly separator?: string;
   /** For `tokens`: the names Exchange knows; views flag the others (Exchange drops them silently). */
   readonly knownTokens?: readonly string[];
+  /** For `set`: what the members are, plural, for `29 permissions`; default `values`. */
+  readonly unit?: readonly [singular: string, plural: string];
 }
 
 /** Why a change is in the plan (Terraform's ResourceInstanceChangeActionReason). */
@@ -75,7 +78,19 @@ export interface Change<D = unknown> {
   readonly data: D;
 }
 
-export type Effect = RestartEffect;
+export type Effect = RestartEffect | FollowUpEffect;
+
+/**
+ * A command the target runs right after the change, in the same call (a setting override's refresh of
+ * the variant configuration). Shown in the plan; it restarts nothing.
+ */
+export interface FollowUpEffect {
+  readonly type: 'followUp';
+  /** The command as an administrator would type it. */
+  readonly command: string;
+  /** For people: why it follows. */
+  readonly why: string;
+}
 
 /**
  * The change takes effect on these servers only after a restart. The planner merges the effects of
@@ -130,6 +145,13 @@ export interface PlanInput<E = unknown, OL = unknown, SL = unknown> extends Kind
   server(name: string): SL | undefined;
   /** The whole live state, for cross-checks between kinds. */
   readonly live: LiveState;
+  /**
+   * What the kinds tell each other for cross-checks (ResourceKind.facts), by fact name: names of domain
+   * things (`exchangeOnlinePartnerApplication`), never of kinds. Empty outside planning.
+   */
+  readonly facts: Readonly<Record<string, unknown>>;
+  /** The plan's clock (PlanContext.now): for what depends on the date, such as a certificate's expiry. Absent outside planning. */
+  readonly now?: Date;
 }
 
 /** What was read for a plan: the organisation once, then each server in scope. */
@@ -173,10 +195,24 @@ export interface ResourceKind<E = any, OL = any, SL = any, D = any> {
   normalize?(entries: readonly E[], ctx: { readonly dir: string }): readonly E[];
   /** The organisation-wide read (organisation-scope kinds); undefined: nothing to read. */
   orgQuery?(ctx: KindContext<E>, purpose: ReadPurpose): unknown;
-  /** The read on one server in scope (server-scope kinds); undefined: nothing to read on that server. */
-  serverQuery?(ctx: KindContext<E>, server: ExchangeServer, purpose: ReadPurpose): unknown;
+  /**
+   * The read on one server in scope (server-scope kinds); undefined: nothing to read on that server.
+   * Given the organisation's read, which comes first (a server looks up what AuthConfig names).
+   */
+  serverQuery?(ctx: KindContext<E>, server: ExchangeServer, purpose: ReadPurpose, organization?: OrganizationRead): unknown;
   /** Diagnostics about the spec that need the organisation's server list (unknown names), before any server read. */
   checkScope?(ctx: KindContext<E>): readonly Diagnostic[];
+  /**
+   * Facts other kinds' plans check against, computed from this kind's entries and live state before any
+   * kind plans (the one cross-kind hook): the state each named object will have once the plan is applied.
+   */
+  facts?(input: PlanInput<E, OL, SL>): Readonly<Record<string, unknown>>;
+  /**
+   * What this kind's live state tells `verify` for its Entra checks (docs/verify.md#entra): parts of their
+   * input (the dedicated application's appId, the Auth certificates), merged with the other kinds'; each
+   * field comes from one kind. Called with the live state read as for a plan, and the kinds' facts.
+   */
+  verifyFacts?(input: PlanInput<E, OL, SL>): VerifyFacts;
   /** The pure diff: desired (the entries) against live. */
   plan(input: PlanInput<E, OL, SL>): KindPlan<D>;
   /** Changes that put back what hybridcfg first found (`hybridcfg rollback`), from the originals it recorded. */

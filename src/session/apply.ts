@@ -79,13 +79,15 @@ export interface ApplyOptions extends Omit<CarryOutOptions, 'command'> {
   readonly specArg: string;
   /** A plan saved with `plan --out`, to apply exactly. */
   readonly saved?: { readonly plan: Plan; readonly file: string };
+  /** `--servers A,B` (a saved plan brings its own). */
+  readonly only?: readonly string[];
 }
 
 /** `hybridcfg apply`: plan now, and carry out that plan (or the saved one, when they are the same). */
 export async function applySpec(file: string, opts: ApplyOptions): Promise<Outcome & { readonly loaded: Session['loaded'] }> {
   return withSession(
     file,
-    { host: opts.host, ...(opts.registry ? { registry: opts.registry } : {}), ...(opts.parallelism !== undefined ? { parallelism: opts.parallelism } : {}), lock: { command: 'apply', specArg: opts.specArg } },
+    { host: opts.host, ...(opts.registry ? { registry: opts.registry } : {}), ...(opts.parallelism !== undefined ? { parallelism: opts.parallelism } : {}), lock: { command: 'apply', specArg: opts.specArg }, ...(opts.only ? { only: opts.only } : {}) },
     async (s) => {
       if (opts.saved) checkSaved(opts.saved.plan, opts.saved.file, s);
       const done = await carryOut(s, s.plan, { ...opts, command: 'apply' });
@@ -105,6 +107,7 @@ export async function rollbackSpec(file: string, opts: Omit<ApplyOptions, 'saved
       lock: { command: 'rollback', specArg: opts.specArg },
       purpose: 'rollback',
       planner: planRollback,
+      ...(opts.only ? { only: opts.only } : {}),
     },
     (s) => carryOut(s, s.plan, { ...opts, command: 'rollback' }),
   );

@@ -43,7 +43,7 @@ export async function exportSpec(
 ): Promise<{ readonly doc: Record<string, unknown>; readonly loaded: LoadedSpec; readonly target: string }> {
   const registry = opts.registry ?? REGISTRY;
   const loaded = await loadSpec(file, registry);
-  const target = await openSpecTarget(loaded, registry, opts.parallelism);
+  const target = await openSpecTarget(loaded, registry, opts.parallelism, opts.host);
   try {
     await opts.host.notify(IO.READ_START.msg(`Reading the live state for ${file} ...`, { spec: file }));
     const live = await readLive(loaded, target, registry, { ...(opts.parallelism !== undefined ? { parallelism: opts.parallelism } : {}), purpose: 'export', host: opts.host });

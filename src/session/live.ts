@@ -8,10 +8,10 @@ import { DiagnosticError, error, warning, type Diagnostic } from '../diag/diagno
 import { IO, type IoHost } from '../io/messages';
 import { kindContext } from '../plan/planner';
 import type { Registry } from '../resources/registry';
-import { resolveServers } from '../resources/scope';
+import { resolveServers, selectServers } from '../resources/scope';
 import type { LiveState, ReadPurpose } from '../resources/types';
 import type { LoadedSpec } from '../spec/types';
-import type { ServerRead, Target } from '../targets/types';
+import type { ExchangeServer, ServerRead, Target } from '../targets/types';
 import { mapLimit } from '../util/limit';
 
 export const DEFAULT_PARALLELISM = 10;
@@ -20,6 +20,8 @@ export interface ReadOptions {
   readonly parallelism?: number;
   readonly purpose?: ReadPurpose;
   readonly host?: IoHost;
+  /** `--servers A,B`: only these of the servers in scope are read and planned. */
+  readonly only?: readonly string[];
 }
 
 export async function readLive(loaded: LoadedSpec, target: Target, registry: Registry, opts: ReadOptions = {}): Promise<LiveState> {
@@ -34,8 +36,15 @@ export async function readLive(loaded: LoadedSpec, target: Target, registry: Reg
   const started = Date.now();
   const organization = await target.readOrganization(orgQueries);
   await opts.host?.notify(IO.READ_ORGANIZATION.msg(`organisation read in ${Date.now() - started} ms`, { ms: Date.now() - started, servers: organization.servers.length }));
-  const scope = resolveServers(loaded.spec.servers, organization.servers, loaded, '/servers', organization.excluded ?? []);
+  const resolved = resolveServers(loaded.spec.servers, organization.servers, loaded, '/servers', organization.excluded ?? []);
   const notices: Diagnostic[] = [...(organization.notices ?? [])];
+  let scope = resolved;
+  if (opts.only !== undefined && resolved.diagnostics.length === 0) {
+    const picked = selectServers(opts.only, resolved.servers, organization.servers);
+    if (picked.diagnostics.length > 0) throw new DiagnosticError(picked.diagnostics);
+    scope = { servers: picked.servers, diagnostics: [] };
+    if (picked.leftOut.length > 0) notices.push(serversScopedWarning(picked.servers, picked.leftOut));
+  }
   if (loaded.spec.servers === 'all' && (organization.excluded ?? []).length > 0) {
     const left = organization.excluded!;
     notices.push(
@@ -68,12 +77,12 @@ export async function readLive(loaded: LoadedSpec, target: Target, registry: Reg
   const states = await mapLimit(scope.servers, opts.parallelism ?? DEFAULT_PARALLELISM, async (server) => {
     const queries: Record<string, unknown> = {};
     for (const kind of serverKinds) {
-      const q = kind.serverQuery?.(kindContext(kind, loaded, organization.servers, scope.servers, assumptions), server, purpose);
+      const q = kind.serverQuery?.(kindContext(kind, loaded, organization.servers, scope.servers, assumptions), server, purpose, organization);
       if (q !== undefined) queries[kind.id] = q;
     }
     try {
-      // A server nothing of the spec concerns is not called (and not reported as read).
-      if (Object.keys(queries).length === 0) return { name: server.Name, installPath: '', resources: {}, backup: { possible: true }, build: null, iis: null } as ServerRead;
+      // Every server in scope is read, even when no server kind of the spec concerns it: its build (from
+      // ExSetup.exe) is what the plan shows and the hybrid unit's cross-checks need, one round trip each.
       const t = Date.now();
       const state = await target.readServer(server, queries);
       done++;
@@ -91,4 +100,15 @@ export async function readLive(loaded: LoadedSpec, target: Target, registry: Reg
   const serverStates: Record<string, ServerRead> = {};
   scope.servers.forEach((s, i) => (serverStates[s.Name] = states[i]!));
   return { organization, servers: scope.servers, serverStates, notices };
+}
+
+/** What a `--servers` run leaves out, said on every plan it makes (plan.servers-scoped in docs/diagnostics.md). */
+function serversScopedWarning(servers: readonly ExchangeServer[], leftOut: readonly ExchangeServer[]): Diagnostic {
+  const names = (l: readonly ExchangeServer[]) => l.map((s) => s.Name).join(', ');
+  return warning(
+    'plan.servers-scoped',
+    `--servers ${names(servers)}: ${names(leftOut)} ${leftOut.length === 1 ? 'is' : 'are'} left out of this run (not read, not changed, not restarted).`,
+    'Organisation-wide resources are not changed by a --servers run: they concern every server, including those left out. ' +
+      'Run without --servers to converge the whole organisation.',
+  );
 }

@@ -20,6 +20,7 @@ import type { LoadedSpec } from '../spec/types';
 import { openTarget } from '../targets';
 import type { LabDriver } from '../targets/lab/driver';
 import type { PsDriver } from '../targets/powershell/driver';
+import type { PsCallRecord } from '../targets/powershell/session';
 import type { LockHolder, Target } from '../targets/types';
 import { readLive } from './live';
 
@@ -43,7 +44,7 @@ export function loadSpec(file: string, registry: Registry = REGISTRY): Promise<L
  * Opens the target a loaded spec names, with the drivers of the registry's kinds. A kind the spec uses
  * that this kind of target cannot serve is an error before anything is read.
  */
-export function openSpecTarget(loaded: LoadedSpec, registry: Registry, parallelism?: number): Promise<Target> {
+export function openSpecTarget(loaded: LoadedSpec, registry: Registry, parallelism?: number, host?: IoHost): Promise<Target> {
   const lab: Record<string, LabDriver> = {};
   const powershell: Record<string, PsDriver> = {};
   const targetKind = 'lab' in loaded.spec.target ? 'lab' : 'powershell';
@@ -61,7 +62,11 @@ export function openSpecTarget(loaded: LoadedSpec, registry: Registry, paralleli
     }
   }
   if (missing.length > 0) throw new DiagnosticError(missing);
-  return openTarget(loaded.spec.target, { specDir: loaded.dir, ...(parallelism !== undefined ? { parallelism } : {}), drivers: { lab, powershell } });
+  const onPowerShellCall = host
+    ? (c: PsCallRecord) =>
+        void host.notify(IO.POWERSHELL_CALL.msg(`${c.script}${c.server ? ` on ${c.server}` : ''}: ${c.ok ? 'ok' : `failed (${c.code ?? 'error'})`} in ${c.ms} ms`, c))
+    : undefined;
+  return openTarget(loaded.spec.target, { specDir: loaded.dir, ...(parallelism !== undefined ? { parallelism } : {}), drivers: { lab, powershell }, ...(onPowerShellCall ? { onPowerShellCall } : {}) });
 }
 
 export interface Session {
@@ -84,12 +89,14 @@ export interface SessionOptions {
   readonly purpose?: 'apply' | 'rollback';
   /** Another pure planner over the same inputs (rollback); default: the spec planner. */
   readonly planner?: (loaded: LoadedSpec, live: LiveState, registry: Registry, ctx: PlanContext) => PlanOutcome;
+  /** `--servers A,B`: scope the run to these servers; organisation-wide changes are then refused. */
+  readonly only?: readonly string[];
 }
 
 export async function withSession<T>(file: string, opts: SessionOptions, fn: (s: Session) => Promise<T>): Promise<T> {
   const registry = opts.registry ?? REGISTRY;
   const loaded = await loadSpec(file, registry);
-  const target = await openSpecTarget(loaded, registry, opts.parallelism);
+  const target = await openSpecTarget(loaded, registry, opts.parallelism, opts.host);
   let holder: LockHolder | undefined;
   try {
     if (opts.lock) {
@@ -109,6 +116,7 @@ export async function withSession<T>(file: string, opts: SessionOptions, fn: (s:
       ...(opts.parallelism !== undefined ? { parallelism: opts.parallelism } : {}),
       purpose: opts.purpose === 'rollback' ? 'rollback' : 'plan',
       host: opts.host,
+      ...(opts.only !== undefined ? { only: opts.only } : {}),
     });
     const outcome = (opts.planner ?? makePlan)(loaded, live, registry, {
       toolVersion: toolVersion(),
@@ -117,7 +125,9 @@ export async function withSession<T>(file: string, opts: SessionOptions, fn: (s:
     });
     if (!outcome.plan) throw new DiagnosticError(outcome.diagnostics.filter((d) => d.severity === 'error'));
     // What an earlier run owes (restarts it never observed) is pending work of this plan.
-    const planned = withDebts(outcome.plan, owedRestarts(live.organization));
+    const withOwed = withDebts(outcome.plan, owedRestarts(live.organization));
+    const planned = opts.only !== undefined ? { ...withOwed, selected: [...opts.only] } : withOwed;
+    if (opts.only !== undefined) refuseOrganizationChanges(planned, opts.only);
     // What the journal says about an interrupted run travels with the plan, so every view shows it.
     const runWarnings: Diagnostic[] = [
       ...previousRunWarnings(live.organization, planned),
@@ -134,4 +144,22 @@ export async function withSession<T>(file: string, opts: SessionOptions, fn: (s:
       await target.close();
     }
   }
+}
+
+/**
+ * Under `--servers`, the left-out servers are not read, so the checks an organisation-wide change needs
+ * (every server's build, its Auth certificate) would see part of the organisation only, while the change
+ * itself reaches every server. Such a plan is refused rather than made on half the facts.
+ */
+function refuseOrganizationChanges(plan: Plan, only: readonly string[]): void {
+  const org = plan.changes.filter((c) => c.server === undefined);
+  if (org.length === 0) return;
+  throw new DiagnosticError(
+    error(
+      'plan.servers-organization-change',
+      `--servers ${only.join(',')} cannot carry organisation-wide changes, and this plan has ${org.length}: ${org.map((c) => c.address).join(', ')}.`,
+      'They apply to every server, and --servers reads only some, so their checks would be incomplete. Nothing was changed. ' +
+        'Run plan and apply without --servers to make them (or narrow `servers:` in the spec); then --servers scopes server changes.',
+    ),
+  );
 }

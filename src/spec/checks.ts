@@ -2,11 +2,28 @@
  * What the schema cannot say about the spec's own sections (restart, verify). Each resource kind checks
  * its section itself (its checkSpec). Runs on data that passed the schema.
  */
+import { BUILDS, normalizeBuild } from '../domain/builds';
 import type { Spec } from './types';
 import { problem, type Problem } from './problem';
 
 export function coreProblems(spec: Spec): Problem[] {
-  return [...restartProblems(spec), ...verifyProblems(spec)];
+  return [...buildsProblems(spec), ...restartProblems(spec), ...verifyProblems(spec)];
+}
+
+/** A named minimum must be an update of Microsoft's build list (src/domain/builds.ts), on some product. */
+function buildsProblems(spec: Spec): Problem[] {
+  const minimum = spec.builds?.minimum;
+  if (minimum === undefined || normalizeBuild(minimum) !== undefined) return [];
+  if (BUILDS.some((b) => b.name.toLowerCase() === minimum.toLowerCase())) return [];
+  const names = [...new Set(BUILDS.filter((b) => b.name !== b.cu).map((b) => b.name))];
+  return [
+    problem(
+      'spec.unknown-build-level',
+      '/builds/minimum',
+      `\`builds.minimum\` is \`${minimum}\`, which is neither a build number nor an update in Microsoft's build list`,
+      `Give a build number (15.2.1748.24) or an update's name: ${names.join(', ')}.`,
+    ),
+  ];
 }
 
 function restartProblems(spec: Spec): Problem[] {

@@ -12,6 +12,8 @@ export interface Spec {
   readonly target: TargetSpec;
   /** `all`: every server the target reports (Get-ExchangeServer, client access front end). */
   readonly servers: 'all' | readonly string[];
+  /** The lowest build a server in scope may run (ServerRead.build, from ExSetup.exe). */
+  readonly builds?: BuildsSpec;
   readonly restart?: RestartSpec;
   readonly verify?: VerifySpec;
   /** Values for named assumptions (src/assumptions/register.ts), over their defaults. */
@@ -58,12 +60,18 @@ export interface PowerShellTargetSpec {
   };
 }
 
+export interface BuildsSpec {
+  /** A build (`15.2.1748.24`) or an update's name in Microsoft's build list (`Apr25HU`), resolved per server (resolveMinimum). */
+  readonly minimum: string;
+}
+
 export interface RestartSpec {
   /** Default `appPools`: the pools that serve what changed, found in each server's IIS configuration. */
   readonly mode?: 'iisreset' | 'appPools' | 'none';
   readonly appPools?: readonly string[];
   readonly rolling?: {
-    readonly maxUnavailable?: number;
+    /** A number of servers, or a percentage of the servers restarted (`25%`). */
+    readonly maxUnavailable?: number | `${number}%`;
     readonly healthCheck?: { readonly paths: readonly string[]; readonly timeoutSeconds?: number };
   };
   readonly onFailure?: 'rollback' | 'stop';

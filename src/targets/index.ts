@@ -1,4 +1,5 @@
 /** Opens the target a spec names, with the drivers of the kinds it must serve. Each kind of target is loaded only when used (node-powershell is heavy). */
+import type { PsCallRecord } from './powershell/session';
 import type { TargetSpec } from '../spec/types';
 import type { LabDriver } from './lab/driver';
 import type { PsDriver } from './powershell/driver';
@@ -10,6 +11,8 @@ export interface TargetContext {
   /** --parallelism: how many servers the PowerShell target works on at once. */
   readonly parallelism?: number;
   readonly drivers: { readonly lab: Readonly<Record<string, LabDriver>>; readonly powershell: Readonly<Record<string, PsDriver>> };
+  /** The PowerShell target tells of every call it made (script, server, duration, result), for the log. */
+  readonly onPowerShellCall?: (call: PsCallRecord) => void;
 }
 
 export async function openTarget(spec: TargetSpec, ctx: TargetContext): Promise<Target> {

@@ -155,11 +155,18 @@ export interface RestartRequest {
   readonly allExchangePools?: boolean;
   /** Checked in the same call after the restart, so a rolling restart costs one call per server. */
   readonly healthCheck?: HealthCheckRequest;
+  /** What the plan expects the restart to cost (assumption restart-durations); the lab models it. */
+  readonly expectedUnavailableSeconds?: number;
 }
 
 export interface RestartResult {
   /** Present when a health check was requested. */
   readonly health?: HealthCheckResult;
+  /**
+   * How long the server was unavailable for this restart: `measured` from the restart's start to the end
+   * of its health check (the PowerShell target), or `modelled` (the lab, LAB.md O5).
+   */
+  readonly unavailability?: { readonly ms: number; readonly how: 'measured' | 'modelled' };
 }
 
 export interface Target {

@@ -189,7 +189,7 @@ export function diagnoseRoles(ctx: DiagnoseContext, roles: readonly string[] | n
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Exchange (x-ms-diagnostics, EXCHANGE.md [H/M]; causes and fixes are guidance for each documented code)
+// Exchange (x-ms-diagnostics, docs/exchange-facts.md#diagnostics D2 [H/M]; causes and fixes are guidance for each documented code)
 
 const EXCHANGE_CODES: Record<string, { category: string; cause: string; fix: string }> = {
   '2000000': {

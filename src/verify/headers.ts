@@ -1,6 +1,6 @@
 /**
  * Parsers for the headers Exchange sends with a 401: `WWW-Authenticate` (RFC 9110 challenges) and
- * `x-ms-diagnostics` (`<code>;reason="...";error_category="..."`, EXCHANGE.md [H]). Both carry quoted
+ * `x-ms-diagnostics` (`<code>;reason="...";error_category="..."`, docs/exchange-facts.md#diagnostics D1-D2 [H]). Both carry quoted
  * strings that may contain the delimiters and escaped quotes, so they are tokenised, never split.
  */
 

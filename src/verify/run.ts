@@ -1,6 +1,7 @@
 /**
  * `verify`: sign in as the app with client credentials, read one message id from each mailbox through
- * Graph, and diagnose every answer. Reports only what was observed: a mailbox counts as readable only
+ * Graph, and diagnose every answer; then, when asked, the Entra checks of the dedicated hybrid
+ * application (src/verify/entra.ts). Reports only what was observed: a mailbox counts as readable only
  * when Graph answered 2xx for it.
  */
 import type { LoadedSpec } from '../spec/types';
@@ -14,15 +15,16 @@ import {
   graphEndpoint,
   HYBRID_REST_NOTE,
   MAIL_READ_ROLES,
-  retryAfterSeconds,
   type DiagnoseContext,
 } from './diagnose';
 import { DiagnosticError } from '../diag/diagnostic';
-import { HttpFailure, send, type HttpAnswer, type HttpOptions } from './http';
+import { checkEntra, entraNotRun, type EntraNotChecked } from './entra';
+import { getWithOneRetry } from './graph-get';
+import { HttpFailure, type HttpOptions } from './http';
 import { proxyFor, proxyFromEnv, ProxyConfigError, type ProxySettings } from './proxy';
 import { makeScrubber, scrubDeep } from './scrub';
 import { acquireToken } from './token';
-import { VERIFY_FORMAT_VERSION, type MailboxResult, type NetworkRoute, type TokenResult, type VerifyReport } from './types';
+import { VERIFY_FORMAT_VERSION, type EntraInput, type EntraReport, type MailboxResult, type NetworkRoute, type TokenResult, type VerifyReport } from './types';
 
 export interface VerifyOptions {
   readonly env: NodeJS.ProcessEnv;
@@ -32,12 +34,15 @@ export interface VerifyOptions {
   readonly timeoutMs?: number;
   /** Longest Retry-After honoured for the one retry after a 429/503; default 10 s. Longer asks are not retried. */
   readonly retryCapSeconds?: number;
+  /**
+   * The Entra checks of the dedicated hybrid application (docs/verify.md#entra): their input from the
+   * live state, or why the live state could not give it. Absent: no Entra checks (the report's entra is null).
+   */
+  readonly entra?: EntraInput | EntraNotChecked;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_RETRY_CAP_SECONDS = 10;
-/** Wait before the retry when a 429/503 carries no Retry-After. */
-const DEFAULT_RETRY_WAIT_SECONDS = 2;
 
 function toolVersion(): string {
   return (require('../../package.json') as { version: string }).version;
@@ -45,19 +50,6 @@ function toolVersion(): string {
 
 export function mailboxUrl(graph: string, mailbox: string): string {
   return `${graph}/v1.0/users/${encodeURIComponent(mailbox)}/messages?$top=1&$select=id`;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** At most one retry, on 429/503 only, and only when the server's Retry-After fits under the cap. */
-async function getWithOneRetry(url: string, token: string, http: HttpOptions, capSeconds: number): Promise<{ answer: HttpAnswer; attempts: number }> {
-  const request = { method: 'GET' as const, url, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } };
-  const first = await send(request, http);
-  if (first.status !== 429 && first.status !== 503) return { answer: first, attempts: 1 };
-  const wait = retryAfterSeconds(first.headers['retry-after'], Date.now()) ?? DEFAULT_RETRY_WAIT_SECONDS;
-  if (wait > capSeconds) return { answer: first, attempts: 1 };
-  await sleep(wait * 1000);
-  return { answer: await send(request, http), attempts: 2 };
 }
 
 async function probeMailbox(
@@ -162,9 +154,12 @@ export async function runVerify(loaded: LoadedSpec, opts: VerifyOptions): Promis
   const outcome = await acquireToken(v, credential, http, makeScrubber(scrubValues));
   let token: TokenResult;
   let mailboxes: MailboxResult[];
+  const entraIn = opts.entra;
+  let entra: EntraReport | null = entraIn === undefined ? null : 'notChecked' in entraIn ? entraNotRun('not-checked', entraIn.notChecked, null) : null;
   if (!outcome.ok) {
     token = { acquired: false, roles: null, mailRoles: [], diagnosis: diagnoseTokenFailure(ctx, outcome.failure) };
     mailboxes = v.mailboxes.map((mailbox) => ({ mailbox, outcome: 'not-attempted', status: null, attempts: 0, diagnosis: null, evidence: {} }));
+    if (entraIn !== undefined && !('notChecked' in entraIn)) entra = entraNotRun('not-attempted', 'No token was issued (see Token above), so Graph was not asked.', entraIn);
   } else {
     scrubValues.push(outcome.accessToken);
     const claims = decodeClaims(outcome.accessToken);
@@ -185,6 +180,7 @@ export async function runVerify(loaded: LoadedSpec, opts: VerifyOptions): Promis
       onPremises ||= probe.onPremises;
     }
     if (onPremises) notes.push(HYBRID_REST_NOTE);
+    if (entraIn !== undefined && !('notChecked' in entraIn)) entra = await checkEntra(ctx, entraIn as EntraInput, outcome.accessToken, claims ? roles : undefined, http, capSeconds);
   }
 
   const succeeded = mailboxes.filter((m) => m.outcome === 'success').length;
@@ -203,7 +199,8 @@ export async function runVerify(loaded: LoadedSpec, opts: VerifyOptions): Promis
     mailboxes,
     notes,
     summary: { total: mailboxes.length, succeeded, failed: mailboxes.length - succeeded },
-    ok: mailboxes.length > 0 && succeeded === mailboxes.length,
+    entra,
+    ok: mailboxes.length > 0 && succeeded === mailboxes.length && (entra === null || entra.ok),
   };
   return scrubDeep(report, makeScrubber(scrubValues));
 }

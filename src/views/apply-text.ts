@@ -2,6 +2,7 @@
 import type { ApplyResult } from '../apply/apply';
 import type { Plan } from '../plan/types';
 import { printable } from './style';
+import { observedUnavailability } from './restart';
 
 function noun(plan: Plan, kind: string): string {
   return plan.kinds[kind]?.noun[0] ?? kind;
@@ -10,13 +11,15 @@ function noun(plan: Plan, kind: string): string {
 export function renderApplyResult(result: ApplyResult, plan: Plan, what: 'Apply' | 'Rollback' = 'Apply'): string {
   const lines = [result.status === 'succeeded' ? `${what} complete.` : `${what} FAILED. The run stopped at the first failure.`];
   for (const a of result.organization) {
-    const said = { done: 'changed', 'not-done': 'NOT changed', restored: 'changed, then RESTORED to its values before the apply', 'restore-failed': 'changed, and its restore FAILED' } as const;
+    const action = plan.changes.find((c) => c.address === a.address)?.action;
+    const verb = action === 'create' ? ['created', 'NOT created'] : action === 'delete' ? ['removed', 'NOT removed'] : ['changed', 'NOT changed'];
+    const said = { done: verb[0], 'not-done': verb[1], restored: `${verb[0]}, then RESTORED to its values before the apply`, 'restore-failed': `${verb[0]}, and its restore FAILED` } as const;
     lines.push(`  ${noun(plan, a.kind)} "${a.title ?? a.address}": ${said[a.state]}`);
   }
   for (const s of result.servers) {
     const did = [
       ...(s.written.length ? [`wrote ${s.written.join(', ')}`] : []),
-      ...(s.restarted ? ['restarted'] : []),
+      ...(s.restarted ? [s.unavailability ? `restarted, ${observedUnavailability(s.unavailability)}` : 'restarted'] : []),
       ...(s.health ? [s.health.ok ? 'healthy' : `health check FAILED (${s.health.failures.map((f) => f.path || 'server').join(', ')})`] : []),
       ...(s.restored ? [`RESTORED ${s.restored.join(', ')} byte for byte`] : []),
     ];
@@ -27,6 +30,12 @@ export function renderApplyResult(result: ApplyResult, plan: Plan, what: 'Apply'
           ? `FAILED${s.message ? `: ${s.message}` : ''}${did.length ? `; did: ${did.join(', ')}` : ''}`
           : did.join(', ') || 'no change';
     lines.push(`  ${s.server}: ${line}`);
+  }
+  const down = result.servers.filter((s) => s.unavailability);
+  if (down.length > 0) {
+    const total = down.reduce((t, s) => t + s.unavailability!.ms, 0);
+    const how = down.every((s) => s.unavailability!.how === 'modelled') ? 'modelled by the lab' : 'as measured';
+    lines.push(`Service impact: ${down.length} server${down.length === 1 ? '' : 's'} unavailable for ${(total / 1000).toFixed(1)} s in total (${how}).`);
   }
   if (result.rollback) {
     lines.push(result.rollback.complete ? 'Rolled back:' : 'Rollback INCOMPLETE:');

@@ -9,7 +9,7 @@ import type { ApplyResult } from '../apply/apply';
 import type { Diagnostic } from '../diag/diagnostic';
 import { splitTokens } from '../domain/tokens';
 import type { Plan, PlannedRestart } from '../plan/types';
-import { restartHow } from './restart';
+import { expectedUnavailability, observedUnavailability, restartHow } from './restart';
 import type { AttributeChange, Change } from '../resources/types';
 import { REPORT_CSS } from './html/css';
 import { diffSet, diffTokens } from './html/diff';
@@ -113,7 +113,17 @@ function outcomeBanner(applied: ApplyOutcome): Markup {
   <p><strong class="label">${ok ? 'Applied' : 'Apply failed'}</strong>${
     ok ? 'Every change in this plan was made.' : 'Not every change was made: see the result of each server below.'
   }${applied.finishedAt ? html` <span class="muted">Finished ${applied.finishedAt}.</span>` : null}</p>
+  ${serviceImpact(applied)}
 </div>`;
+}
+
+/** The servers' unavailability in the apply, added up: what the change cost the users. */
+function serviceImpact(applied: ApplyOutcome): Markup | null {
+  const down = applied.servers.filter((s) => s.unavailability);
+  if (down.length === 0) return null;
+  const total = down.reduce((t, s) => t + s.unavailability!.ms, 0) / 1000;
+  const how = down.every((s) => s.unavailability!.how === 'modelled') ? 'modelled by the lab' : 'measured from each restart to its health check';
+  return html`<p data-testid="service-impact"><strong>Service impact:</strong> ${String(down.length)} server${down.length === 1 ? '' : 's'} unavailable for ${total.toFixed(1)} s in total (${how}); each server's figure is on its card.</p>`;
 }
 
 function diagnosticsSection(id: string, heading: string, list: readonly Diagnostic[]): Markup {
@@ -248,7 +258,8 @@ function serverCard(name: string, changes: readonly Change[], restart: PlannedRe
     ${c.attributes.map((a) => attribute(a, c.address))}
   </div>`,
   )}
-  ${restart ? html`<p><strong>Restart:</strong> ${restartLabel(restart)}</p>` : null}
+  ${restart ? html`<p><strong>Restart:</strong> ${restartLabel(restart)}${restart.expectedUnavailableSeconds !== undefined ? html` <span class="muted">(${expectedUnavailability(restart)})</span>` : null}</p>` : null}
+  ${outcome?.unavailability ? html`<p data-testid="unavailability"><strong>Service impact:</strong> ${observedUnavailability(outcome.unavailability)}</p>` : null}
 </div>`;
 }
 
@@ -273,6 +284,7 @@ function restartsSection(restarts: readonly PlannedRestart[]): Markup {
     (r) => html`<div class="card" data-restart="${r.server}">
     <h3>${r.server} <span class="badge">${r.mode}</span></h3>
     <p>${restartLabel(r)}</p>
+    ${r.expectedUnavailableSeconds !== undefined ? html`<p class="muted">${expectedUnavailability(r)}</p>` : null}
     ${r.reasons.length > 0 ? html`<p class="muted">Why:</p><ul class="plain">${r.reasons.map((why) => html`<li>${why}</li>`)}</ul>` : null}
   </div>`,
   )}

@@ -47,8 +47,10 @@ function setLines(a: AttributeChange, o: Opts): string[] {
   const after = new Set((a.after as string[] | null) ?? []);
   const added = [...after].filter((p) => !before.has(p));
   const removed = [...before].filter((p) => !after.has(p));
-  const count = (s: Set<string>) => (s.size === 0 ? '(not set)' : `${s.size} permissions`);
-  const lines = [`      ~ ${a.name}: ${count(before)} -> ${count(after)}`];
+  const [one, many] = a.unit ?? ['value', 'values'];
+  const count = (s: Set<string>) => (s.size === 0 ? '(not set)' : `${s.size} ${s.size === 1 ? one : many}`);
+  // A new object's list: its members, no "before".
+  const lines = a.action === 'create' ? [`      + ${printable(a.name)}: ${count(after)}`] : [`      ~ ${printable(a.name)}: ${count(before)} -> ${count(after)}`];
   if (added.length) lines.push(...wrapList(added.map(printable), '            ').map((l, i) => paint(i === 0 ? `          + ${l.trimStart()}` : l, 'green', o.color)));
   if (removed.length) lines.push(...wrapList(removed.map(printable), '            ').map((l, i) => paint(i === 0 ? `          - ${l.trimStart()}` : l, 'red', o.color)));
   return lines;
@@ -78,7 +80,9 @@ export function attributeLines(a: AttributeChange, o: Opts): string[] {
     case 'tokens':
       return textLines(a, o);
     case 'scalar':
-      return [`      ~ ${printable(a.name)}: ${printable(listValue(a.before))} -> ${printable(listValue(a.after))}`];
+      return a.action === 'create'
+        ? [`      + ${printable(a.name)} = ${printable(listValue(a.after))}`]
+        : [`      ~ ${printable(a.name)}: ${printable(listValue(a.before))} -> ${printable(listValue(a.after))}`];
   }
 }
 
@@ -117,9 +121,12 @@ export function renderPlanText(plan: Plan, o: Opts): string {
   } else {
     out.push(plan.purpose === 'rollback' ? "hybridcfg will put back the values it changed (everything else in each file stays as it is now):" : 'hybridcfg will make these changes:', '');
     for (const c of plan.changes) {
-      out.push(paint(`  ~ ${changeTitle(c)}`, 'yellow', o.color));
+      const mark = c.action === 'create' ? '+' : c.action === 'delete' ? '-' : '~';
+      out.push(paint(`  ${mark} ${changeTitle(c)}`, c.action === 'create' ? 'green' : c.action === 'delete' ? 'red' : 'yellow', o.color));
       for (const a of c.attributes) out.push(...attributeLines(a, o));
       if (c.attributes.length === 0) out.push('      (no setting changes: the bytes of the file change)');
+      // Follow-up commands the target runs in the same call (a refresh); they restart nothing.
+      for (const e of c.effects) if (e.type === 'followUp') out.push(`      then: ${e.command}`, `            (${e.why})`);
       out.push('');
     }
   }

@@ -15,6 +15,20 @@ export function restartHow(r: PlannedRestart): string {
   }
 }
 
+/** `about 60 s` for a plan's expectation (assumption restart-durations); empty when the plan has none. */
+export function expectedUnavailability(r: PlannedRestart): string {
+  return r.expectedUnavailableSeconds === undefined ? '' : `expected unavailability about ${seconds(r.expectedUnavailableSeconds * 1000)} (assumption restart-durations)`;
+}
+
+/** What an apply reported for a server's restarts: `unavailable 60 s (modelled by the lab)`. */
+export function observedUnavailability(u: { readonly ms: number; readonly how: 'measured' | 'modelled' }): string {
+  return `unavailable ${seconds(u.ms)} (${u.how === 'modelled' ? 'modelled by the lab' : 'measured: restart to health check'})`;
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
 export function probeText(p: NonNullable<PlannedRestart['probes']>[number]): string {
   return p.expect === 'ok' ? `${p.path} answers 200` : `${p.path} answers 401 with a Bearer challenge`;
 }

@@ -1,9 +1,10 @@
 /**
- * Two views of one VerifyReport: a table for people (one row per mailbox, the causes and fixes below it,
- * numbered so that mailboxes with the same problem share one explanation) and JSON for pipelines.
+ * Two views of one VerifyReport: a table for people (one row per mailbox, one per Entra check, the causes
+ * and fixes below them, numbered so that rows with the same problem share one explanation) and JSON for
+ * pipelines.
  */
 import { paint } from './style';
-import type { Diagnosis, DiagnosisSource, MailboxResult, VerifyReport } from '../verify/types';
+import type { Diagnosis, DiagnosisSource, EntraCheck, EntraReport, MailboxResult, VerifyReport } from '../verify/types';
 
 const SOURCE_LABEL: Record<DiagnosisSource, string> = {
   'identity-provider': 'identity provider',
@@ -11,6 +12,7 @@ const SOURCE_LABEL: Record<DiagnosisSource, string> = {
   graph: 'Graph',
   exchange: 'Exchange',
   network: 'network',
+  entra: 'Entra',
 };
 
 function label(d: Diagnosis): string {
@@ -22,6 +24,54 @@ function indent(text: string, prefix: string): string {
     .split('\n')
     .map((l) => prefix + l)
     .join('\n');
+}
+
+type Colour = 'green' | 'red' | 'yellow';
+
+/** Columns padded to their widest cell; the second column coloured. */
+function table(header: readonly string[], rows: readonly { cells: string[]; colour?: Colour }[], color: boolean): string[] {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r.cells[c].length)));
+  const line = (cells: readonly string[], colour?: Colour): string =>
+    cells
+      .map((cell, c) => {
+        const padded = c === cells.length - 1 ? cell : cell.padEnd(widths[c]);
+        return c === 1 && colour ? paint(padded, colour, color) : padded;
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map((r) => line(r.cells, r.colour))];
+}
+
+const CHECK_RESULT: Record<EntraCheck['outcome'], { text: string; colour: Colour }> = {
+  ok: { text: 'ok', colour: 'green' },
+  failed: { text: 'FAILED', colour: 'red' },
+  warning: { text: 'warning', colour: 'yellow' },
+  'not-checked': { text: 'not checked', colour: 'yellow' },
+};
+
+/** The Entra line under the token: what was checked, or why not. */
+function entraHeader(e: EntraReport): string {
+  if (e.status === 'not-checked') return `Entra:  not checked: ${e.reason ?? 'no reason given'}`;
+  if (e.status === 'not-attempted') return `Entra:  not attempted: ${e.reason ?? 'no reason given'}`;
+  const input = e.input!;
+  const name = e.application?.displayName ? ` "${e.application.displayName}"` : '';
+  const next = input.authCertificates.next ? `, next ${input.authCertificates.next.thumbprint}` : '';
+  return `Entra:  dedicated application ${input.dedicatedAppId}${name}; Auth certificate ${input.authCertificates.current.thumbprint}${next}`;
+}
+
+function summaryLine(report: VerifyReport, color: boolean): string {
+  const s = report.summary;
+  const mail = report.ok
+    ? `Verified: all ${s.total} mailbox read${s.total === 1 ? '' : 's'} succeeded.`
+    : `Verification FAILED: ${s.succeeded} of ${s.total} mailbox reads succeeded.`;
+  const e = report.entra;
+  let entra = '';
+  if (e?.status === 'checked') {
+    const t = e.summary;
+    const more = [t.failed > 0 ? `${t.failed} failed` : '', t.warnings > 0 ? `${t.warnings} warning${t.warnings === 1 ? '' : 's'}` : '', t.notChecked > 0 ? `${t.notChecked} not checked` : ''].filter((x) => x !== '');
+    entra = ` Entra: ${t.passed} of ${t.total} checks passed${more.length > 0 ? `, ${more.join(', ')}` : ''}.`;
+  } else if (e) entra = ` Entra: not ${e.status === 'not-attempted' ? 'attempted' : 'checked'}.`;
+  return paint(mail + entra, report.ok ? 'green' : 'red', color);
 }
 
 function resultText(m: MailboxResult): { text: string; colour: 'green' | 'red' | 'yellow' } {
@@ -56,6 +106,7 @@ export function renderVerifyText(report: VerifyReport, opts: { color: boolean })
     const roles = t.roles === null ? 'no roles claim' : t.roles.length === 0 ? 'roles claim empty' : `roles ${t.roles.join(', ')}`;
     lines.push(`Token:  acquired for ${report.graphEndpoint} (${roles})${t.diagnosis ? `: ${paint('warning', 'yellow', opts.color)} ${label(t.diagnosis)} ${ref(t.diagnosis)}` : ''}`);
   }
+  if (report.entra) lines.push(entraHeader(report.entra));
   lines.push('');
 
   const rows = report.mailboxes.map((m) => {
@@ -65,18 +116,16 @@ export function renderVerifyText(report: VerifyReport, opts: { color: boolean })
     const attempts = m.attempts > 1 ? ` (${m.attempts} tries)` : '';
     return { cells: [m.mailbox, r.text, m.status === null ? '-' : `${m.status}${attempts}`, cause, fix], colour: r.colour };
   });
-  const header = ['MAILBOX', 'RESULT', 'HTTP', 'CAUSE', 'FIX'];
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r.cells[c].length)));
-  const line = (cells: string[], colour?: 'green' | 'red' | 'yellow'): string =>
-    cells
-      .map((cell, c) => {
-        const padded = c === cells.length - 1 ? cell : cell.padEnd(widths[c]);
-        return c === 1 && colour ? paint(padded, colour, opts.color) : padded;
-      })
-      .join('  ')
-      .trimEnd();
-  lines.push(line(header));
-  for (const r of rows) lines.push(line(r.cells, r.colour));
+  lines.push(...table(['MAILBOX', 'RESULT', 'HTTP', 'CAUSE', 'FIX'], rows, opts.color));
+
+  const e = report.entra;
+  if (e && e.checks.length > 0) {
+    const checkRows = e.checks.map((c) => {
+      const r = CHECK_RESULT[c.outcome];
+      return { cells: [c.title, r.text, c.diagnosis ? label(c.diagnosis) : '-', c.diagnosis ? ref(c.diagnosis) : '-'], colour: r.colour };
+    });
+    lines.push('', ...table(['ENTRA CHECK', 'RESULT', 'CAUSE', 'FIX'], checkRows, opts.color));
+  }
 
   if (explained.length > 0) lines.push('');
   explained.forEach((d, i) => {
@@ -87,13 +136,7 @@ export function renderVerifyText(report: VerifyReport, opts: { color: boolean })
 
   for (const n of report.notes) lines.push('', `Note: ${n}`);
 
-  lines.push('');
-  const s = report.summary;
-  lines.push(
-    report.ok
-      ? paint(`Verified: all ${s.total} mailbox read${s.total === 1 ? '' : 's'} succeeded.`, 'green', opts.color)
-      : paint(`Verification FAILED: ${s.succeeded} of ${s.total} mailbox reads succeeded.`, 'red', opts.color),
-  );
+  lines.push('', summaryLine(report, opts.color));
   return lines.join('\n') + '\n';
 }
 

@@ -28,7 +28,7 @@ function startsLine(text: string, offset: number): boolean {
 /**
  * The line ending of the line holding `offset`, so that a file with mixed endings gets the style of
  * the place being edited. A file without any line break gets CRLF: web.config is a Windows file, and
- * the servers' files are expected to use CRLF [?] (EXCHANGE.md).
+ * the servers' files are expected to use CRLF [?] (docs/exchange-facts.md#web-config W5).
  */
 function eolAt(text: string, offset: number): string {
   const lf = text.indexOf('\n', offset);

@@ -14,8 +14,10 @@ import type { PartnerApplicationsLive, PartnerApplicationUpdate } from '../../sr
 import type { WebConfigLive, WebConfigRequest, WebConfigResult } from '../../src/resources/web-config/types';
 import type { ExchangeServer, JournalEnd, JournalStart, LockHolder, Target } from '../../src/targets/types';
 import { files, initLab, ORG } from '../helpers/targets';
+import { adminDisplayVersion, DEFAULT_LAB_BUILD } from '../../src/targets/lab/profiles';
 import { partnerApplicationContract } from './kinds/partner-application';
 import { webConfigContract } from './kinds/web-config';
+import { hybridUnitContract } from './kinds/hybrid-unit';
 import {
   GRAPH_APPLICATION_IDENTIFIER,
   REST_FRONTEND_APP_POOL,
@@ -79,13 +81,22 @@ export const writeFiles = async (target: Target, server: ExchangeServer, writes:
 export interface ContractContext {
   readonly lab: string;
   readonly target: Target;
+  /** The lab's build (the default lab's when the contract runs without one). */
+  readonly build: string;
 }
 
 /** Each resource kind's scenarios, run on every target after the scenarios every kind shares. */
-const KIND_CONTRACTS: readonly ((c: ContractContext) => void)[] = [partnerApplicationContract, webConfigContract];
+const KIND_CONTRACTS: readonly ((c: ContractContext) => void)[] = [partnerApplicationContract, webConfigContract, hybridUnitContract];
 
-export function targetContract(name: string, makeTarget: (labDir: string) => Promise<Target>): void {
-  describe(`Target contract: ${name}`, () => {
+/**
+ * The builds the contract also runs on (issue 11: "the contract suite passes on every build profile"):
+ * the last 2016 CU23, a 2019 CU14 from before the April 2025 HU, and the last SE; the default lab is 2019
+ * CU15. Their profiles: src/targets/lab/profiles.ts, LAB.md "Builds".
+ */
+export const CONTRACT_BUILDS = ['15.1.2507.66', '15.2.1544.14', '15.2.2562.37'] as const;
+
+export function targetContract(name: string, makeTarget: (labDir: string) => Promise<Target>, opts: { build?: string } = {}): void {
+  describe(`Target contract: ${name}${opts.build ? ` on build ${opts.build}` : ''}`, () => {
     let dir: string;
     let lab: string;
     let target: Target;
@@ -109,7 +120,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
     beforeEach(async () => {
       dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hybridcfg-contract-'));
       lab = path.join(dir, 'lab');
-      await initLab(lab, { servers: ['EX01', 'EX02'] });
+      await initLab(lab, { servers: ['EX01', 'EX02'], ...(opts.build ? { build: opts.build } : {}) });
       target = await makeTarget(lab);
     });
     afterEach(async () => {
@@ -123,7 +134,12 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       get target() {
         return target;
       },
+      build: opts.build ?? DEFAULT_LAB_BUILD,
     };
+
+    // The lock, the journal, faults and backups do not depend on the build: they run once, on the
+    // default lab, and only the scenarios that a build can change run on every build.
+    const buildIndependent: typeof test = opts.build === undefined ? test : ((() => undefined) as unknown as typeof test);
 
     test('reads the organisation and a server, in one call each', async () => {
       const org = await readOrg(target);
@@ -131,7 +147,9 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       const onDisk = (await organizationJson()).partnerApplications.find((a: any) => a.ApplicationIdentifier === GRAPH_APPLICATION_IDENTIFIER);
       expect(graph).toMatchObject({ Name: 'Microsoft Graph', AppOnlyPermissions: null, ActAsPermissions: onDisk.ActAsPermissions });
       expect(org.servers.map((s) => s.Name)).toEqual(['EX01', 'EX02']);
-      expect(org.servers[0]).toEqual({ Name: 'EX01', Fqdn: 'EX01.contoso.lab', AdminDisplayVersion: expect.any(String), ServerRole: expect.stringMatching(/Mailbox/) });
+      // AdminDisplayVersion shows the CU's build; the server read has the real one, from ExSetup.exe.
+      const build = opts.build ?? DEFAULT_LAB_BUILD;
+      expect(org.servers[0]).toEqual({ Name: 'EX01', Fqdn: 'EX01.contoso.lab', AdminDisplayVersion: adminDisplayVersion(build), ServerRole: expect.stringMatching(/Mailbox/) });
       expect([...(org.apps.parameters ?? [])].sort()).toEqual([...(await organizationJson()).cmdlets['Set-PartnerApplication'].parameters].sort());
 
       const state = await readFiles(target, org.servers[0]!, REST_FRONTEND_WEB_CONFIG, 'FrontEnd/HttpProxy/none/web.config');
@@ -141,6 +159,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       expect(state.files[REST_FRONTEND_WEB_CONFIG]).toEqual({ exists: true, bytes, sha256: sha256(bytes) });
       expect(state.files['FrontEnd/HttpProxy/none/web.config']).toEqual({ exists: false });
       expect(state.backup).toEqual({ possible: true });
+      expect(state.build).toBe(build);
       // A fresh organisation: no originals recorded, nobody holds the lock, no run in the journal.
       expect(org.apps.originals).toEqual({});
       expect(org).toMatchObject({ lock: null, lastRun: null });
@@ -163,7 +182,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       ]);
     });
 
-    test('server faults: unreachable and failing restarts change nothing', async () => {
+    buildIndependent('server faults: unreachable and failing restarts change nothing', async () => {
       const ex01 = await server('EX01');
       const ex02 = await server('EX02');
       const org = await organizationJson();
@@ -182,7 +201,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       ]);
     });
 
-    test('a server that can back up says so in its read; the backup fault says it cannot, and nothing is left behind', async () => {
+    buildIndependent('a server that can back up says so in its read; the backup fault says it cannot, and nothing is left behind', async () => {
       await setServerFaults({ EX02: { backup: 'fail' } });
       const org = await target.readOrganization({});
       const [ex01, ex02] = [org.servers[0]!, org.servers[1]!];
@@ -203,8 +222,11 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       await setServerFaults({ EX02: { healthCheck: 'fail' } });
       const org = await target.readOrganization({});
       const [ex01, ex02] = [org.servers[0]!, org.servers[1]!];
-      expect(await target.restart(ex01, { mode: 'iisreset', healthCheck: HEALTH })).toEqual({ health: { ok: true, failures: [] } });
+      // Every restart says how long the server was unavailable: modelled by the lab, measured by PowerShell.
+      const costed = { unavailability: { ms: expect.any(Number), how: expect.stringMatching(/^(modelled|measured)$/) } };
+      expect(await target.restart(ex01, { mode: 'iisreset', healthCheck: HEALTH })).toEqual({ health: { ok: true, failures: [] }, ...costed });
       expect(await target.restart(ex02, { mode: 'appPools', appPools: [REST_FRONTEND_APP_POOL], healthCheck: HEALTH })).toEqual({
+        ...costed,
         health: {
           ok: false,
           failures: [
@@ -213,7 +235,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
           ],
         },
       });
-      expect(await target.restart(ex02, { mode: 'iisreset' })).toEqual({});
+      expect(await target.restart(ex02, { mode: 'iisreset' })).toEqual(costed);
       // The unhealthy server was restarted all the same.
       expect(await events()).toEqual([
         { action: 'iisreset', server: 'EX01' },
@@ -227,7 +249,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       ]);
     });
 
-    test('the lock: taken once, a second taker gets the holder, released only by its own run id', async () => {
+    buildIndependent('the lock: taken once, a second taker gets the holder, released only by its own run id', async () => {
       const t = target;
       const a = holder('run-a');
       const b = holder('run-b', 'bob');
@@ -259,7 +281,7 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       ]);
     });
 
-    test('the journal: one line per entry; the last run is its start and, once written, its end; a line cut short is skipped', async () => {
+    buildIndependent('the journal: one line per entry; the last run is its start and, once written, its end; a line cut short is skipped', async () => {
       const t = target;
       const start = (runId: string): JournalStart => ({
         event: 'start',

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
 
 const ROOT = join(__dirname, '..', '..');
-const QUICKSTART = readFileSync(join(ROOT, 'examples', 'specs', 'quickstart.yaml'), 'utf8');
+const QUICKSTART = readFileSync(join(ROOT, 'examples', 'specs', 'graph-app-only-lab.yaml'), 'utf8');
 const REST = 'FrontEnd/HttpProxy/rest/web.config';
 
 function snapshot(dir: string): Record<string, string> {

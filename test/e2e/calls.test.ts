@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
 
-const QUICKSTART = join(__dirname, '..', '..', 'examples', 'specs', 'quickstart.yaml');
+const QUICKSTART = join(__dirname, '..', '..', 'examples', 'specs', 'graph-app-only-lab.yaml');
 const SERVERS = ['EX01', 'EX02', 'EX03', 'EX04'];
 
 interface Call {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
 
 const ROOT = join(__dirname, '..', '..');
-const COMMANDS = ['validate', 'plan', 'apply', 'export', 'verify', 'rollback', 'force-unlock', 'lab'];
+const COMMANDS = ['validate', 'plan', 'apply', 'export', 'verify', 'rollback', 'force-unlock', 'lab', 'schema'];
 
 describe('help and version', () => {
   it.each(COMMANDS)('%s --help prints usage with examples on stdout and exits 0', async (cmd) => {
@@ -34,6 +34,29 @@ describe('help and version', () => {
     expect(r.stderr).toContain('Did you mean "plan"?');
   });
 
+  it('a mistyped option gets a did-you-mean, like a mistyped command', async () => {
+    const r = await runCli(['plan', '--paralelism', '3'], { cwd: ROOT });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('unknown option --paralelism. Did you mean --parallelism?');
+    expect(r.stdout).toBe('');
+  });
+
+  it('hybridcfg help plan prints the plan help, as plan --help does', async () => {
+    const viaHelp = await runCli(['help', 'plan'], { cwd: ROOT });
+    const viaFlag = await runCli(['plan', '--help'], { cwd: ROOT });
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toMatch(/^Usage: hybridcfg plan/);
+    expect(viaHelp.stdout).toBe(viaFlag.stdout);
+    expect((await runCli(['help', 'lab', 'init'], { cwd: ROOT })).stdout).toMatch(/^Usage: hybridcfg lab init/);
+  });
+
+  it('hybridcfg schema prints the published JSON Schema, the one the package ships', async () => {
+    const r = await runCli(['schema'], { cwd: ROOT });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(require('../../schemas/hybridcfg.schema.json'));
+    expect((await runCli(['schema', '--path'], { cwd: ROOT })).stdout.trim()).toBe(join(ROOT, 'schemas', 'hybridcfg.schema.json'));
+  });
+
   it('an unknown option names the command and where to look', async () => {
     const r = await runCli(['plan', '--detailed-exit-code'], { cwd: ROOT });
     expect(r.code).toBe(1);
@@ -52,7 +75,7 @@ describe('output streams and colour (built CLI)', () => {
     const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { encoding: 'utf8' });
     expect(build.status).toBe(0);
     dir = mkdtempSync(join(tmpdir(), 'hybridcfg-conv-'));
-    copyFileSync(join(ROOT, 'examples', 'specs', 'quickstart.yaml'), join(dir, 'hybridcfg.yaml'));
+    copyFileSync(join(ROOT, 'examples', 'specs', 'graph-app-only-lab.yaml'), join(dir, 'hybridcfg.yaml'));
     expect(run(['lab', 'init', './lab', '--servers', 'EX01', '--app-only-exposed']).status).toBe(0);
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -116,7 +116,7 @@ test('a wrong key, a wrong type and the misspelt profile V1S2SAppOnIy are each d
     'restart:',
     '  mode: iisreset',
     '  rolling:',
-    '    maxUnavailable: two', // wrong type: a whole number
+    '    maxUnavailable: true', // wrong type: a whole number or a percentage
     'webConfigs:',
     '  - file: FrontEnd/HttpProxy/rest/web.config',
     '    appSettings:',
@@ -131,13 +131,13 @@ test('a wrong key, a wrong type and the misspelt profile V1S2SAppOnIy are each d
   expect(seen).toEqual(
     expect.arrayContaining([
       { line: 'partnerApplication:', message: expect.stringMatching(/partnerApplication.*not allowed/i) },
-      { line: 'maxUnavailable: two', message: expect.stringMatching(/type.*integer/i) },
+      { line: 'maxUnavailable: true', message: expect.stringMatching(/type.*integer/i) },
       // The editor's words for an enum: the value is refused and the known names are listed.
       { line: 'include: [V1S2SAppOnIy]', message: expect.stringMatching(/not accepted.*"V1S2SAppOnly"/) },
     ]),
   );
   // Only these three: the rest of the spec is right, and nothing is said twice about them.
-  expect(new Set(seen.map((s) => s.line))).toEqual(new Set(['partnerApplication:', 'maxUnavailable: two', 'include: [V1S2SAppOnIy]']));
+  expect(new Set(seen.map((s) => s.line))).toEqual(new Set(['partnerApplication:', 'maxUnavailable: true', 'include: [V1S2SAppOnIy]']));
   // The misspelt name is pointed at, not the whole mapping around it.
   const profile = diagnostics.find((d) => at(d) === 'include: [V1S2SAppOnIy]')!;
   expect(profile.range.start.character).toBe(text.split('\n')[profile.range.start.line].indexOf('V1S2SAppOnIy'));

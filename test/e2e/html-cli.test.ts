@@ -25,7 +25,7 @@ afterEach(() => {
 });
 
 test('plan --html, then apply --html of the saved plan, on a two-server lab', async () => {
-  copyFileSync(resolve(__dirname, '../../examples/specs/quickstart.yaml'), join(dir, 'hybridcfg.yaml'));
+  copyFileSync(resolve(__dirname, '../../examples/specs/graph-app-only-lab.yaml'), join(dir, 'hybridcfg.yaml'));
   const init = await runCli(['lab', 'init', 'lab', '--servers', 'EX01,EX02', '--app-only-exposed'], { cwd: dir });
   expect(init.stderr).toBe('');
   expect(init.code).toBe(0);

@@ -94,7 +94,7 @@ describe('npm package', () => {
     expect(existsSync(join(installed, 'schemas', 'hybridcfg.schema.json'))).toBe(true);
     expect(spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim()).toBe(PKG.version);
 
-    writeFileSync(join(app, 'hybridcfg.yaml'), readFileSync(join(ROOT, 'examples', 'specs', 'quickstart.yaml'), 'utf8'));
+    writeFileSync(join(app, 'hybridcfg.yaml'), readFileSync(join(ROOT, 'examples', 'specs', 'dedicated-hybrid-app.yaml'), 'utf8'));
     const steps = readmeQuickStart();
     expect(steps.map((s) => s.args.slice(0, 2).join(' '))).toEqual(
       expect.arrayContaining(['lab init', 'validate hybridcfg.yaml', 'plan hybridcfg.yaml', 'apply hybridcfg.yaml']),
@@ -107,7 +107,10 @@ describe('npm package', () => {
     });
     expect(seen).toEqual(steps.map((s) => ({ line: s.line, exit: s.exit, stderr: '' })));
     expect(steps.filter((s) => s.args[0] === 'plan').map((s) => s.exit)).toEqual([2, 0]);
-    expect(readFileSync(join(app, 'lab', 'servers', 'EX01', 'FrontEnd', 'HttpProxy', 'rest', 'web.config'), 'utf8')).toContain('V1S2SAppOnly');
+    // The organisation moved to the dedicated hybrid app: the override exists, the auth server names the app.
+    const org = JSON.parse(readFileSync(join(app, 'lab', 'organization.json'), 'utf8'));
+    expect(JSON.stringify(org)).toContain('EnableExchangeHybrid3PAppFeature');
+    expect(JSON.stringify(org)).toContain('66666666-7777-8888-9999-000000000000');
   }, 240_000);
 
   it('installs into an empty folder and runs the quick start there', () => {
@@ -121,7 +124,7 @@ describe('npm package', () => {
 
     expect(spawnSync(bin, ['lab', 'init', './lab', '--servers', 'EX01', '--app-only-exposed'], { cwd: app, encoding: 'utf8' }).status).toBe(0);
     // A spec written on Windows: CRLF line endings and a backslash path.
-    const spec = readFileSync(join(ROOT, 'examples', 'specs', 'quickstart.yaml'), 'utf8')
+    const spec = readFileSync(join(ROOT, 'examples', 'specs', 'graph-app-only-lab.yaml'), 'utf8')
       .replace('FrontEnd/HttpProxy/rest/web.config', 'FrontEnd\\HttpProxy\\rest\\web.config')
       .replace(/\n/g, '\r\n');
     writeFileSync(join(app, 'hybridcfg.yaml'), spec);

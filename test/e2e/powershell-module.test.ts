@@ -44,7 +44,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'hybridcfg-psmodule-'));
   const init = spawnSync(process.execPath, [MAIN, 'lab', 'init', './lab', '--servers', 'EX01,EX02', '--app-only-exposed'], { cwd: dir, encoding: 'utf8' });
   expect(init.status).toBe(0);
-  copyFileSync(join(ROOT, 'examples', 'specs', 'quickstart.yaml'), join(dir, 'hybridcfg.yaml'));
+  copyFileSync(join(ROOT, 'examples', 'specs', 'graph-app-only-lab.yaml'), join(dir, 'hybridcfg.yaml'));
   // A spec path with a space and a quote shows any quoting problem on the way to the CLI.
   writeFileSync(join(dir, "bad 'spec'.yaml"), readFileSync(join(dir, 'hybridcfg.yaml'), 'utf8').replace('include: [V1S2SAppOnly]', 'include: [V1S2SAppOnIy]'));
 });
@@ -106,7 +106,7 @@ test('plan without -DetailedExitCode exits 0 with changes pending; apply without
   const fresh = mkdtempSync(join(tmpdir(), 'hybridcfg-psmodule-noyes-'));
   try {
     spawnSync(process.execPath, [MAIN, 'lab', 'init', './lab', '--servers', 'EX01', '--app-only-exposed'], { cwd: fresh });
-    copyFileSync(join(ROOT, 'examples', 'specs', 'quickstart.yaml'), join(fresh, 'hybridcfg.yaml'));
+    copyFileSync(join(ROOT, 'examples', 'specs', 'graph-app-only-lab.yaml'), join(fresh, 'hybridcfg.yaml'));
     const { json } = ps(`
       Set-Location ${lit(fresh)}
       $p = Invoke-HybridCfg plan

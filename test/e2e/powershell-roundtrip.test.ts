@@ -10,7 +10,7 @@ import { runCli, type CliRun } from '../helpers/cli';
 import { requirePwsh } from '../helpers/pwsh';
 
 const ROOT = join(__dirname, '..', '..');
-const QUICKSTART = readFileSync(join(ROOT, 'examples', 'specs', 'quickstart.yaml'), 'utf8');
+const QUICKSTART = readFileSync(join(ROOT, 'examples', 'specs', 'graph-app-only-lab.yaml'), 'utf8');
 
 function specFor(kind: 'lab' | 'powershell', pwsh: string): string {
   return kind === 'lab'
@@ -34,8 +34,8 @@ function tree(dir: string): Record<string, string> {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(join(d, e.name), r.replace(/\d{8}T\d{9}Z(-\d+)?/, '<stamp>'));
       else if (!/(events|calls)\.jsonl$|\.lock$|journal/.test(e.name)) {
-        // Each lab init names its EvoSts auth server with a new GUID, as Exchange does.
-        out[r] = readFileSync(join(d, e.name), 'utf8').replace(/EvoSts - [0-9a-f-]{36}/g, 'EvoSts - <guid>');
+        // Each lab init names its EvoSts auth server, connector and relationship with a new GUID, as Exchange and the HCW do.
+        out[r] = readFileSync(join(d, e.name), 'utf8').replace(/(EvoSts|HybridIOC|On-premises to O365) - [0-9a-f-]{36}/g, '$1 - <guid>').replace(/"Not(Before|After)": "[^"]+"/g, '"Not$1": "<time>"');
       }
     }
   };
@@ -121,6 +121,26 @@ describe('a build whose Set-PartnerApplication has no -AppOnlyPermissions', () =
       const apply = await runCli(['apply', '--yes'], { cwd: dir });
       expect(apply.code).toBe(1);
       expect(tree(join(dir, 'lab'))).toEqual(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('the Exchange snap-in loaded directly (exchange: snap-in), on the documented 2019 organisation', () => {
+  it('bypasses RBAC, so -AppOnlyPermissions is there; the plan says so as a warning and plans the change', async () => {
+    const pwsh = requirePwsh();
+    const dir = mkdtempSync(join(tmpdir(), 'hybridcfg-snapin-'));
+    try {
+      writeFileSync(
+        join(dir, 'hybridcfg.yaml'),
+        QUICKSTART.replace('  lab: ./lab                 # relative to the spec file', `  powershell: { shell: ${JSON.stringify(pwsh)}, lab: ./lab, exchange: snap-in }`),
+      );
+      expect((await runCli(['lab', 'init', './lab', '--servers', 'EX01'], { cwd: dir })).code).toBe(0);
+      const plan = await runCli(['plan', '--detailed-exitcode'], { cwd: dir });
+      expect(plan.stdout).toContain('Warning: The Exchange snap-in is loaded directly in this session: RBAC does not apply.');
+      expect(plan.code).toBe(2);
+      expect(plan.stdout).toContain('AppOnlyPermissions: (not set) -> 29 permissions');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -55,7 +55,7 @@ function tree(dir: string): Record<string, string> {
       if (e.isDirectory()) walk(join(d, e.name), r);
       else if (!/^(events|calls)\.jsonl$|^hybridcfg\/journal\.jsonl$/.test(r)) {
         // Each lab init names its EvoSts auth server with a new GUID, as Exchange does.
-        out[r] = readFileSync(join(d, e.name), 'utf8').replace(/EvoSts - [0-9a-f-]{36}/g, 'EvoSts - <guid>');
+        out[r] = readFileSync(join(d, e.name), 'utf8').replace(/(EvoSts|HybridIOC|On-premises to O365) - [0-9a-f-]{36}/g, '$1 - <guid>').replace(/"Not(Before|After)": "[^"]+"/g, '"Not$1": "<time>"');
       }
     }
   };

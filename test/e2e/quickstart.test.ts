@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
 
-const EXAMPLE = join(__dirname, '..', '..', 'examples', 'specs', 'quickstart.yaml');
+const EXAMPLE = join(__dirname, '..', '..', 'examples', 'specs', 'graph-app-only-lab.yaml');
 const REST = 'FrontEnd/HttpProxy/rest/web.config';
 
 function events(dir: string): Array<Record<string, unknown>> {

@@ -23,9 +23,14 @@ export function labTarget(dir: string, registry: Registry = REGISTRY) {
   return createLabTarget(dir, drivers(registry).lab);
 }
 
-export function powershellTarget(dir: string, pwsh: string, opts: { timeoutSeconds?: number; parallelism?: number } = {}, registry: Registry = REGISTRY) {
+export function powershellTarget(
+  dir: string,
+  pwsh: string,
+  opts: { timeoutSeconds?: number; parallelism?: number; files?: 'auto' | 'local' | 'winrm' } = {},
+  registry: Registry = REGISTRY,
+) {
   return createPowerShellTarget(
-    { shell: pwsh, lab: dir, timeoutSeconds: opts.timeoutSeconds ?? 60 },
+    { shell: pwsh, lab: dir, timeoutSeconds: opts.timeoutSeconds ?? 60, ...(opts.files !== undefined ? { files: opts.files } : {}) },
     { specDir: path.dirname(dir), drivers: drivers(registry), ...(opts.parallelism !== undefined ? { parallelism: opts.parallelism } : {}) },
   );
 }

@@ -31,7 +31,7 @@ beforeEach(async () => {
 afterEach(() => fs.rm(dir, { recursive: true, force: true }));
 
 test('the registry is the one place that names the built-in kinds, and each has a driver for every target', () => {
-  expect(REGISTRY.kinds.map((k) => k.id)).toEqual(['partnerApplication', 'webConfig']);
+  expect(REGISTRY.kinds.map((k) => k.id)).toEqual(['partnerApplication', 'webConfig', 'authServer', 'settingOverride', 'intraOrganizationConnector', 'organizationRelationship', 'authConfig', 'authCertificate']);
   for (const k of REGISTRY.kinds) expect([k.id, !!k.drivers.lab, !!k.drivers.powershell]).toEqual([k.id, true, true]);
 });
 
@@ -53,7 +53,8 @@ test('plan, views, apply, plan again, export, rollback', async () => {
     ['EX01', ['note "welcome" changed']],
     ['EX02', ['note "welcome" changed']],
   ]);
-  expect(host.codes()).toEqual([IO.READ_START.code, IO.READ_ORGANIZATION.code, IO.PLAN_READY.code]);
+  // Each server in scope is read once (its build), though the kind is organisation-wide.
+  expect(host.codes()).toEqual([IO.READ_START.code, IO.READ_ORGANIZATION.code, IO.READ_SERVER.code, IO.READ_SERVER.code, IO.PLAN_READY.code]);
 
   // Every view shows it, from the change's attributes alone.
   const text = renderPlanText(plan, { color: false });

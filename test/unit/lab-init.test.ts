@@ -126,6 +126,14 @@ describe('initLab', () => {
     expect(sync).toContain('Exchange cmdlet Set-AppConfigValue updated value');
   });
 
+  it('I7: a 2016 server gets the 2016 capture where one exists (EWS), a 2019 server the 2019 one', async () => {
+    const dir = path.join(await tempDir(), 'lab');
+    await initLab(dir, { servers: ['EX01', 'EX02'], build: '15.2.1748.43,EX01=15.1.2507.66' });
+    const ews = (server: string) => fs.readFile(path.join(dir, 'servers', server, 'FrontEnd/HttpProxy/ews/web.config'), 'utf8');
+    expect(await ews('EX01')).toContain('<add name="X-FEServer" value="SOLO-E16A" />');
+    expect(await ews('EX02')).toContain('<add name="X-FEServer" value="SOLO-E19A" />');
+  });
+
   it('I8: events.jsonl and calls.jsonl start empty', async () => {
     const dir = path.join(await tempDir(), 'lab');
     await initLab(dir, { servers: ['EX01'] });

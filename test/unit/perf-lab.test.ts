@@ -4,6 +4,7 @@
  * by rename (hybridcfg, `lab fault`), rewritten in place with the same size (an editor, the fake
  * PowerShell module), broken and then repaired.
  */
+import * as nodeFs from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -76,5 +77,53 @@ describe('the lab sees every change of organization.json on the next call', () =
     expect(states.map((s) => s.name)).toEqual(names);
     const calls = (await fs.readFile(path.join(dir, 'calls.jsonl'), 'utf8')).trim().split('\n');
     expect(calls).toHaveLength(names.length);
+  });
+
+  it('an in-place rewrite whose modification time is put back is seen (the stat changes all the same)', async () => {
+    const target = kindCalls(labTarget(dir));
+    const old = new Date(Date.now() - 3600_000);
+    await fs.utimes(file(), old, old);
+    expect(await codeOf(target.readServer(ex('EX02'), [REST]))).toBe('ok');
+    const org = await readLabOrganization(dir);
+    const text = await fs.readFile(file(), 'utf8');
+    const faulty = JSON.stringify({ ...org, servers: org.servers.map((s) => (s.Name === 'EX02' ? { ...s, faults: { unreachable: true } } : s)) }, null, 2);
+    await fs.writeFile(file(), faulty.padEnd(text.length, ' ').slice(0, Math.max(text.length, faulty.length)));
+    await fs.utimes(file(), old, old);
+    expect(await codeOf(target.readServer(ex('EX02'), [REST]))).toBe('target.unreachable');
+  });
+});
+
+describe('the lab does not re-read what has not changed', () => {
+  afterEach(() => jest.restoreAllMocks());
+  const readsOf = (spy: jest.SpyInstance, name: string) => spy.mock.calls.filter((c) => String(c[0]).endsWith(name)).length;
+
+  it('organization.json is read once for many calls while it stays the same, and again after a change', async () => {
+    // Old enough that a rewrite within the file system's time granularity is ruled out (see lab-target.ts).
+    const old = new Date(Date.now() - 3600_000);
+    await fs.utimes(file(), old, old);
+    const spy = jest.spyOn(nodeFs.promises, 'readFile');
+    const target = kindCalls(labTarget(dir));
+    await target.readOrganization();
+    await Promise.all(Array.from({ length: 30 }, (_, i) => target.readServer(ex(`EX0${(i % 3) + 1}`), [REST])));
+    expect(readsOf(spy, 'organization.json')).toBe(1);
+    const org = await readLabOrganization(dir);
+    await writeLabOrganization(dir, { ...org, servers: org.servers.map((s) => (s.Name === 'EX01' ? { ...s, faults: { unreachable: true } } : s)) });
+    const before = readsOf(spy, 'organization.json');
+    expect(await codeOf(target.readServer(ex('EX01'), [REST]))).toBe('target.unreachable');
+    expect(readsOf(spy, 'organization.json') - before).toBe(1);
+  });
+
+  it("a server's IIS configuration is read on every call, so a change to one server's shows at once", async () => {
+    const target = labTarget(dir);
+    const config = path.join(dir, 'servers', 'EX02', 'Windows', 'System32', 'inetsrv', 'config', 'applicationHost.config');
+    const before = await target.readServer(ex('EX02'), {});
+    expect(before.iis?.pools).toContain('MSExchangeRestFrontEndAppPool');
+    const text = await fs.readFile(config, 'utf8');
+    await fs.writeFile(config, text.replace(/name="MSExchangeRestFrontEndAppPool"/, 'name="RenamedPool"'));
+    const after = await target.readServer(ex('EX02'), {});
+    expect(after.iis?.pools).toContain('RenamedPool');
+    expect(after.iis?.pools).not.toContain('MSExchangeRestFrontEndAppPool');
+    // The other servers, still on the shared text, keep theirs.
+    expect((await target.readServer(ex('EX01'), {})).iis?.pools).toContain('MSExchangeRestFrontEndAppPool');
   });
 });

@@ -45,7 +45,7 @@ function countingTarget(names: readonly string[], delay: () => Promise<void>, un
       return { servers, resources: { partnerApplication: { applications: [graph()], parameters: null, originals: {} } }, lock: null, lastRun: null };
     },
     async readServer(s: ExchangeServer, queries: KindQueries): Promise<ServerRead> {
-      const files = (queries.webConfig as { files: readonly string[] }).files;
+      const files = (queries.webConfig as { files: readonly string[] } | undefined)?.files ?? [];
       calls.push(`readServer ${s.Name}`);
       inFlight++;
       max = Math.max(max, inFlight);
@@ -114,10 +114,11 @@ describe('readLive on a fleet', () => {
     expect(t.calls.filter((c) => c.startsWith('readServer'))).toHaveLength(12);
   });
 
-  it('does not call a server that no web.config entry concerns', async () => {
+  it('reads each server in scope once even when no web.config entry concerns it: its build is part of the plan', async () => {
     const t = countingTarget(names(3), () => Promise.resolve());
     const live = await readLive(loaded({ webConfigs: [] }), t.target);
-    expect(t.calls).toEqual(['readOrganization']);
+    expect(t.calls.filter((c) => c === 'readOrganization')).toHaveLength(1);
+    expect(t.calls.filter((c) => c !== 'readOrganization')).toHaveLength(3);
     expect(Object.keys(live.serverStates)).toEqual(names(3));
   });
 });

@@ -45,7 +45,7 @@ describe('start-up loads only what a command needs', () => {
   it('validate loads the YAML parser and the validator, and neither msal nor node-powershell', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hybridcfg-startup-'));
     try {
-      copyFileSync(join(__dirname, '..', '..', 'examples', 'specs', 'quickstart.yaml'), join(dir, 'hybridcfg.yaml'));
+      copyFileSync(join(__dirname, '..', '..', 'examples', 'specs', 'graph-app-only-lab.yaml'), join(dir, 'hybridcfg.yaml'));
       const r = await modulesLoadedBy(['validate'], dir);
       expect(r.code).toBe(0);
       // From src/ there is no generated validator, so ajv compiles the schema: the stand-ins see both.

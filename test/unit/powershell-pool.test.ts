@@ -121,6 +121,52 @@ describe('the pool of PowerShell shells', () => {
     }
   });
 
+  test('fast calls never start a shell, however long they wait in the queue behind each other', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const h = harness(10, 500);
+      const names = Array.from({ length: 20 }, (_, i) => `EX${i + 1}`);
+      const all = Promise.all(names.map((n) => h.pool.server(h.server(n))));
+      // Each call takes 30 ms: the last one waits 570 ms in the queue, more than the delay.
+      for (const n of names) {
+        jest.advanceTimersByTime(30);
+        await h.finish(n);
+      }
+      await expect(all).resolves.toEqual(names);
+      expect(h.pool.extraShells()).toBe(0);
+      expect(h.main.ran).toEqual(names);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test('slow calls start one more shell per delay while every shell stays busy, up to the limit', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const h = harness(3, 500);
+      const all = Promise.all(['EX01', 'EX02', 'EX03', 'EX04'].map((n) => h.pool.server(h.server(n))));
+      await h.tick();
+      jest.advanceTimersByTime(500);
+      await h.tick();
+      expect(h.pool.extraShells()).toBe(1);
+      // The new shell has been busy for less than the delay: no third shell yet.
+      jest.advanceTimersByTime(499);
+      await h.tick();
+      expect(h.pool.extraShells()).toBe(1);
+      jest.advanceTimersByTime(1);
+      await h.tick();
+      expect(h.pool.extraShells()).toBe(2);
+      jest.advanceTimersByTime(5000);
+      await h.tick();
+      expect(h.pool.extraShells()).toBe(2);
+      for (const n of ['EX01', 'EX02', 'EX03', 'EX04']) await h.finish(n);
+      await all;
+      expect(h.maxRunning()).toBe(3);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test('overlapping server calls start extra shells up to the limit, the main one included, and never run more at once', async () => {
     const h = harness(3);
     const names = ['EX01', 'EX02', 'EX03', 'EX04', 'EX05'];

@@ -204,3 +204,31 @@ const iis_ok = `
 function global:iisreset { if (@($args) -notcontains '/timeout:300' -or @($args) -notcontains '/noforce') { throw ('iisreset ' + ($args -join ' ')) }; $global:LASTEXITCODE = 0 }
 function global:Get-Service([string[]]$Name) { foreach ($n in $Name) { [pscustomobject]@{ Name = $n; Status = 'Running' } } }
 `;
+
+describe('connecting to a remote Exchange endpoint', () => {
+  test('an AllSigned policy that refuses the module Import-PSSession writes is named as the cause, with its scope', () => {
+    const prelude = `
+function global:New-PSSession { [pscustomobject]@{ ComputerName = 'ex01.contoso.lab' } }
+function global:Import-PSSession { throw 'File C:\\Users\\svc\\AppData\\Local\\Temp\\tmp_4f2a.psm1 cannot be loaded. The file is not digitally signed. You cannot run this script on the current system.' }
+function global:Get-ExecutionPolicy([switch]$List) {
+    if ($List) { [pscustomobject]@{ Scope = 'MachinePolicy'; ExecutionPolicy = 'AllSigned' }; [pscustomobject]@{ Scope = 'LocalMachine'; ExecutionPolicy = 'RemoteSigned' } } else { 'AllSigned' }
+}`;
+    const r = run(prelude, 'connect', { mode: 'remote', connectionUri: 'http://ex01.contoso.lab/PowerShell/', authentication: 'Kerberos', cmdlets: ['Get-ExchangeServer'] }, 'connect');
+    if (r.ok) throw new Error('expected a failure');
+    const d = classifyError(r.error, { call: 'connect' });
+    expect(d.code).toBe('target.execution-policy');
+    expect(d.summary).toContain('Import-PSSession failed because the execution policy is AllSigned (MachinePolicy)');
+    expect(d.detail).toContain('RemoteSigned');
+  });
+
+  test('the same failure under another policy keeps its own words', () => {
+    const prelude = `
+function global:New-PSSession { [pscustomobject]@{ ComputerName = 'ex01.contoso.lab' } }
+function global:Import-PSSession { throw 'Running the Get-Command command in a remote session reported the following error: Processing data for a remote command failed.' }
+function global:Get-ExecutionPolicy([switch]$List) { 'RemoteSigned' }`;
+    const r = run(prelude, 'connect', { mode: 'remote', connectionUri: 'http://ex01.contoso.lab/PowerShell/', authentication: 'Kerberos', cmdlets: ['Get-ExchangeServer'] }, 'connect');
+    if (r.ok) throw new Error('expected a failure');
+    expect(classifyError(r.error, { call: 'connect' }).code).not.toBe('target.execution-policy');
+    expect(r.error.message).toContain('Processing data for a remote command failed');
+  });
+});

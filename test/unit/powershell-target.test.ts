@@ -150,7 +150,8 @@ describe('PowerShell target with --parallelism: server calls run side by side in
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hybridcfg-pwsh-pool-'));
     lab = path.join(dir, 'lab');
     await initLab(lab, { servers: ['EX01', 'EX02'] });
-    target = kindCalls(await powershellTarget(lab, pwsh, { timeoutSeconds: 8, parallelism: 2 }));
+    // 20 s: long enough for the second shell to start on a loaded machine before the hung call times out.
+    target = kindCalls(await powershellTarget(lab, pwsh, { timeoutSeconds: 20, parallelism: 2 }));
   });
   afterAll(async () => {
     await target.close();
@@ -180,5 +181,5 @@ describe('PowerShell target with --parallelism: server calls run side by side in
       { call: 'readServer', server: 'EX01' },
       { call: 'readServer', server: 'EX02' },
     ]);
-  }, 60_000);
+  }, 120_000);
 });

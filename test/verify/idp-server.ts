@@ -2,12 +2,14 @@
  * A loopback identity provider and Graph for verify's tests (HTTPS on 127.0.0.1, random port).
  * The token endpoint checks the client secret, or the client assertion's PS256 signature and its
  * x5t#S256 against the registered certificate, and answers with Entra ID's error shapes (AADSTS codes).
- * Graph answers each mailbox as the test case says, with the real header formats Exchange sends.
+ * Graph answers each mailbox as the test case says, with the real header formats Exchange sends, and
+ * serves a directory of applications and service principals for the Entra checks (fake-directory.ts).
  */
 import { createHash, randomBytes, verify as verifySignature, X509Certificate, constants } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serveDirectory, type FakeDirectory } from './fake-directory';
 
 export type MailboxBehaviour =
   | { readonly kind: 'ok' }
@@ -27,6 +29,8 @@ export interface FakeCloudOptions {
   /** The token's roles claim; null leaves the claim out (no admin consent). */
   readonly roles: readonly string[] | null;
   readonly mailboxes: Readonly<Record<string, MailboxBehaviour>>;
+  /** The applications and service principals Graph serves (the Entra checks); absent: an empty directory. */
+  readonly directory?: FakeDirectory;
   /** Answer the token endpoint with an error that is not one of the above. */
   readonly tokenError?: { readonly status: number; readonly aadsts: number; readonly error: string; readonly description: string };
 }
@@ -39,6 +43,8 @@ export interface FakeCloud {
   readonly graphRequests: { readonly mailbox: string; readonly query: string }[];
   /** Token requests that reached the endpoint, with how the client authenticated. */
   readonly tokenRequests: { readonly auth: 'secret' | 'assertion' | 'none'; readonly scope: string }[];
+  /** Directory requests (applications, service principals), in order: path and query, decoded. */
+  readonly directoryRequests: string[];
   close(): Promise<void>;
 }
 
@@ -99,6 +105,7 @@ export async function startFakeCloud(opts: FakeCloudOptions, tlsPair: { certPem:
   const issuedTokens: string[] = [];
   const graphRequests: { mailbox: string; query: string }[] = [];
   const tokenRequests: { auth: 'secret' | 'assertion' | 'none'; scope: string }[] = [];
+  const directoryRequests: string[] = [];
   const throttled = new Map<string, number>();
   let base = '';
 
@@ -193,6 +200,12 @@ export async function startFakeCloud(opts: FakeCloudOptions, tlsPair: { certPem:
     }
     if (req.method === 'POST' && (m = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(p))) return void token(req, res, m[1]);
     if (req.method === 'GET' && (m = /^\/v1\.0\/users\/([^/]+)\/messages$/.exec(p))) return graph(req, res, decodeURIComponent(m[1]), url.search);
+    if (req.method === 'GET' && /^\/v1\.0\/(applications|servicePrincipals)\b/.test(p)) {
+      directoryRequests.push(decodeURIComponent(p + url.search));
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      if (!bearer || !issuedTokens.includes(bearer)) return json(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'Access token validation failure.' } });
+      if (serveDirectory(opts.directory ?? { applications: [], servicePrincipals: [] }, base, p, url.searchParams, opts.roles, res, json)) return;
+    }
     json(res, 404, { error: { code: 'NotFound', message: `no route ${req.method} ${p}` } });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -202,6 +215,7 @@ export async function startFakeCloud(opts: FakeCloudOptions, tlsPair: { certPem:
     issuedTokens,
     graphRequests,
     tokenRequests,
+    directoryRequests,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -242,7 +242,7 @@ test('--json: the documented, versioned shape', async () => {
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report).toMatchObject({
-      formatVersion: 1,
+      formatVersion: 2,
       tool: { name: 'hybridcfg' },
       spec: { path: spec },
       tenantId: TENANT,
@@ -252,6 +252,7 @@ test('--json: the documented, versioned shape', async () => {
       graphEndpoint: cloud.url,
       token: { acquired: true, roles: ['Mail.Read'], mailRoles: ['Mail.Read'], diagnosis: null },
       summary: { total: 2, succeeded: 1, failed: 1 },
+      entra: null,
       ok: false,
     });
     expect(report.mailboxes).toEqual([

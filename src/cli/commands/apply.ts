@@ -1,4 +1,5 @@
 /** hybridcfg apply [SPEC | PLANFILE]: make the changes, backed up, restarting only where needed. */
+import { COMMAND_OPTIONS } from '../options';
 import { resolve } from 'node:path';
 import { isPlanFile, loadPlan } from '../../plan/file';
 import { applySpec, type Outcome } from '../../session/apply';
@@ -6,7 +7,8 @@ import { loadSpec, specPath } from '../../session/session';
 import { renderApplyResult } from '../../views/apply-text';
 import { renderDiagnostics } from '../../views/diagnostics';
 import { applyJson, type ApplyDocument } from '../../views/json';
-import { parallelismOption, parseCommandArgs } from '../args';
+import { parallelismOption, parseCommandArgs, serversOption } from '../args';
+import { DiagnosticError, error } from '../../diag/diagnostic';
 import { APPLY_USAGE } from '../help';
 import { cliHost } from '../host';
 import { interruptOnSignals } from '../signals';
@@ -24,14 +26,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(
     'apply',
     argv,
-    {
-      yes: { type: 'boolean', short: 'y' },
-      json: { type: 'boolean' },
-      html: { type: 'string' },
-      verify: { type: 'boolean' },
-      'audit-log': { type: 'string' },
-      parallelism: { type: 'string' },
-    },
+    COMMAND_OPTIONS.apply,
     1,
   );
   if (args.help) {
@@ -43,6 +38,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const given = specPath(args.positionals[0], io.cwd);
   const saved = isPlanFile(given) ? { plan: loadPlan(given), file: args.positionals[0] ?? given } : undefined;
   const file = saved ? saved.plan.spec.path : given;
+  const asked = serversOption(args.values.servers, 'apply');
+  if (saved && asked) {
+    throw new DiagnosticError(
+      error('cli.usage', 'hybridcfg apply: --servers cannot be given with a saved plan: the plan carries the servers it was made for.', `Make the plan with --servers instead: hybridcfg plan --servers ${asked.join(',')} --out FILE`),
+    );
+  }
+  const only = saved ? saved.plan.selected : asked;
   const html = typeof args.values.html === 'string' ? resolve(io.cwd, args.values.html) : undefined;
   const host = cliHost(io, { yes: args.values.yes === true, json });
   // apply --verify: what verify needs is checked before anything changes.
@@ -57,6 +59,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       ...(typeof args.values['audit-log'] === 'string' ? { auditLog: args.values['audit-log'] } : {}),
       ...(saved ? { saved } : {}),
       interrupted: signals.requested,
+      ...(only ? { only } : {}),
     }),
   ).finally(signals.dispose);
   if (html !== undefined) writeHtmlReport(html, outcome.plan, outcome.result ? { ...outcome.result, finishedAt: new Date().toISOString() } : undefined);

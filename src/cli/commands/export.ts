@@ -1,6 +1,7 @@
 /** hybridcfg export [SPEC]: a spec for the live state of the managed resources, on stdout. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { COMMAND_OPTIONS } from '../options';
 import { stringify } from 'yaml';
 import { exportModeline } from '../../spec/modeline';
 import { exportSpec } from '../../session/export';
@@ -12,7 +13,7 @@ import { cliHost } from '../host';
 import { EXIT, out, type CliIo } from '../io';
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs('export', argv, { parallelism: { type: 'string' } }, 1);
+  const args = parseCommandArgs('export', argv, COMMAND_OPTIONS.export, 1);
   if (args.help) {
     io.stdout.write(EXPORT_USAGE);
     return EXIT.ok;
@@ -22,6 +23,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const { doc, target } = await exportSpec(specPath(args.positionals[0], io.cwd), {
     host: cliHost(io),
     outDir: io.cwd,
+    all: args.values.all === true,
     ...(parallelism !== undefined ? { parallelism } : {}),
   });
   // Deterministic (no time: the same organisation exports the same bytes), and the input's schema

@@ -1,4 +1,5 @@
 /** hybridcfg force-unlock [SPEC]: break the organisation's apply lock left by a run that is gone. */
+import { COMMAND_OPTIONS } from '../options';
 import { describeHolder } from '../../apply/lock';
 import { specPath } from '../../session/session';
 import { forceUnlock } from '../../session/unlock';
@@ -8,7 +9,7 @@ import { cliHost } from '../host';
 import { EXIT, note, out, type CliIo } from '../io';
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs('force-unlock', argv, { yes: { type: 'boolean', short: 'y' }, force: { type: 'boolean' } }, 1);
+  const args = parseCommandArgs('force-unlock', argv, COMMAND_OPTIONS['force-unlock'], 1);
   if (args.help) {
     io.stdout.write(FORCE_UNLOCK_USAGE);
     return EXIT.ok;

@@ -2,6 +2,7 @@
  * `hybridcfg lab init|events|fault`: make the built-in lab, read its audit trail, set its fault knobs
  * (src/targets/lab/LAB.md). The lab's own code does the work; this file only knows argv and output.
  */
+import { LAB_OPTIONS } from '../options';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -65,7 +66,7 @@ async function describeBuilds(dir: string, names: readonly string[]): Promise<st
 }
 
 async function init(argv: string[], io: CliIo): Promise<number> {
-  const args = parse(argv, { servers: { type: 'string' }, build: { type: 'string' }, 'app-only-exposed': { type: 'boolean' } }, 'hybridcfg lab init --help');
+  const args = parse(argv, LAB_OPTIONS.init, 'hybridcfg lab init --help');
   if (args.values.help) {
     out(io, LAB_INIT_USAGE);
     return EXIT.ok;
@@ -104,21 +105,22 @@ async function init(argv: string[], io: CliIo): Promise<number> {
       ...org.servers.map((s) => `  ${`servers/${s.Name}/`.padEnd(18)} ExchangeInstallPath with ${LAB_VDIRS.length} web.config files (${LAB_VDIRS[0].file}, ...)`),
       `  events.jsonl       what the lab undergoes (hybridcfg lab events ${lab})`,
       '',
-      'Next: write a spec, for example hybridcfg.yaml:',
+      // The hybrid OAuth unit of 2026 (examples/specs/dedicated-hybrid-app.yaml), as a current organisation needs it.
+      'Next: write a spec, for example hybridcfg.yaml (the whole example: examples/specs/dedicated-hybrid-app.yaml):',
       '  apiVersion: hybridcfg/v1',
       '  kind: HybridOAuth',
       '  target:',
       `    lab: ${lab}`,
       '  servers: all',
-      '  partnerApplications:',
-      `    - applicationIdentifier: ${GRAPH_APPLICATION_IDENTIFIER}`,
-      '      appOnlyPermissions:',
-      '        sameAs: actAsPermissions',
-      '  webConfigs:',
-      '    - file: FrontEnd/HttpProxy/rest/web.config',
-      '      appSettings:',
-      '        OAuthHttpModule.Profiles:',
-      '          include: [V1S2SAppOnly]',
+      '  authServers:',
+      '    - name: EvoSts',
+      '      applicationIdentifier: <the appId of your dedicated Exchange hybrid application>',
+      '  settingOverrides:',
+      '    - name: EnableExchangeHybrid3PAppFeature',
+      '      component: Global',
+      '      section: ExchangeOnpremAsThirdPartyAppId',
+      '      parameters: [Enabled=true]',
+      '      reason: Dedicated Exchange hybrid application',
       'then see what apply would change:',
       '  hybridcfg plan hybridcfg.yaml',
     ].join('\n'),
@@ -127,7 +129,7 @@ async function init(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function events(argv: string[], io: CliIo): Promise<number> {
-  const args = parse(argv, { json: { type: 'boolean' }, calls: { type: 'boolean' } }, 'hybridcfg lab events --help');
+  const args = parse(argv, LAB_OPTIONS.events, 'hybridcfg lab events --help');
   if (args.values.help) {
     out(io, LAB_EVENTS_USAGE);
     return EXIT.ok;
@@ -155,7 +157,7 @@ async function events(argv: string[], io: CliIo): Promise<number> {
 async function fault(argv: string[], io: CliIo): Promise<number> {
   const args = parse(
     argv,
-    { server: { type: 'string' }, app: { type: 'string' }, set: { type: 'string', multiple: true }, clear: { type: 'boolean' } },
+    LAB_OPTIONS.fault,
     'hybridcfg lab fault --help',
   );
   if (args.values.help) {

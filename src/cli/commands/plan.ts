@@ -1,10 +1,11 @@
 /** hybridcfg plan [SPEC]: read the live state and show what apply would change. */
+import { COMMAND_OPTIONS } from '../options';
 import { resolve } from 'node:path';
 import { savePlan } from '../../plan/file';
 import { specPath, withSession } from '../../session/session';
 import { planJson } from '../../views/json';
 import { renderPlanText } from '../../views/plan-text';
-import { parallelismOption, parseCommandArgs } from '../args';
+import { parallelismOption, parseCommandArgs, serversOption } from '../args';
 import { PLAN_USAGE } from '../help';
 import { cliHost } from '../host';
 import { EXIT, note, out, type CliIo } from '../io';
@@ -15,7 +16,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(
     'plan',
     argv,
-    { json: { type: 'boolean' }, out: { type: 'string' }, html: { type: 'string' }, 'detailed-exitcode': { type: 'boolean' }, parallelism: { type: 'string' } },
+    COMMAND_OPTIONS.plan,
     1,
   );
   if (args.help) {
@@ -24,10 +25,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const file = specPath(args.positionals[0], io.cwd);
   const parallelism = parallelismOption(args.values.parallelism, 'plan');
+  const only = serversOption(args.values.servers, 'plan');
   const html = typeof args.values.html === 'string' ? resolve(io.cwd, args.values.html) : undefined;
   const host = cliHost(io, { json: args.values.json === true });
   const plan = await reportFailures(html, 'hybridcfg plan failed', () =>
-    withSession(file, { host, ...(parallelism !== undefined ? { parallelism } : {}) }, async (s) => s.plan),
+    withSession(file, { host, ...(parallelism !== undefined ? { parallelism } : {}), ...(only ? { only } : {}) }, async (s) => s.plan),
   );
   if (typeof args.values.out === 'string') {
     const dest = resolve(io.cwd, args.values.out);

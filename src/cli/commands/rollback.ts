@@ -1,10 +1,11 @@
 /** hybridcfg rollback [SPEC]: put back the originals that earlier applies recorded. */
+import { COMMAND_OPTIONS } from '../options';
 import { rollbackSpec } from '../../session/apply';
 import { specPath } from '../../session/session';
 import { renderApplyResult } from '../../views/apply-text';
 import { renderDiagnostics } from '../../views/diagnostics';
 import { applyJson } from '../../views/json';
-import { parallelismOption, parseCommandArgs } from '../args';
+import { parallelismOption, parseCommandArgs, serversOption } from '../args';
 import { ROLLBACK_USAGE } from '../help';
 import { cliHost } from '../host';
 import { EXIT, out, type CliIo } from '../io';
@@ -14,7 +15,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(
     'rollback',
     argv,
-    { yes: { type: 'boolean', short: 'y' }, json: { type: 'boolean' }, 'audit-log': { type: 'string' }, parallelism: { type: 'string' } },
+    COMMAND_OPTIONS.rollback,
     1,
   );
   if (args.help) {
@@ -22,6 +23,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   const parallelism = parallelismOption(args.values.parallelism, 'rollback');
+  const only = serversOption(args.values.servers, 'rollback');
   const json = args.values.json === true;
   const signals = interruptOnSignals(io);
   const outcome = await rollbackSpec(specPath(args.positionals[0], io.cwd), {
@@ -29,6 +31,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     cwd: io.cwd,
     specArg: args.positionals[0] ?? '',
     ...(parallelism !== undefined ? { parallelism } : {}),
+    ...(only ? { only } : {}),
     ...(typeof args.values['audit-log'] === 'string' ? { auditLog: args.values['audit-log'] } : {}),
     interrupted: signals.requested,
   }).finally(signals.dispose);

@@ -1,4 +1,5 @@
 /** `hybridcfg validate [SPEC] [--json]`: check a spec without touching any server. */
+import { COMMAND_OPTIONS } from '../options';
 import * as nodePath from 'node:path';
 import { parseArgs } from 'node:util';
 import { DiagnosticError, type Diagnostic } from '../../diag/diagnostic';
@@ -16,7 +17,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     args = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      options: { ...COMMAND_OPTIONS.validate, help: { type: 'boolean', short: 'h' } },
     });
   } catch (err) {
     throw new DiagnosticError({

@@ -1,4 +1,5 @@
 /** hybridcfg verify [SPEC] [--json]: prove app-only Graph access to each mailbox, and say why not. */
+import { COMMAND_OPTIONS } from '../options';
 import { resolve } from 'node:path';
 import { loadSpec } from '../../session/session';
 import { verifySpec } from '../../session/verify';
@@ -8,7 +9,7 @@ import { VERIFY_USAGE } from '../help';
 import { EXIT, out, type CliIo } from '../io';
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs('verify', argv, { json: { type: 'boolean' } }, 1);
+  const args = parseCommandArgs('verify', argv, COMMAND_OPTIONS.verify, 1);
   if (args.help) {
     io.stdout.write(VERIFY_USAGE);
     return EXIT.ok;

@@ -8,6 +8,7 @@ import { partnerApplicationLab } from './lab';
 import {
   KIND,
   exportPartnerApplications,
+  partnerApplicationFacts,
   planPartnerApplications,
   rollbackPartnerApplications,
   undoPartnerApplication,
@@ -29,6 +30,7 @@ export const partnerApplication: ResourceKind<PartnerApplicationSpec, PartnerApp
   // Every partner application is read (one Get-PartnerApplication), so that a spec entry that names
   // none can say which ones exist.
   orgQuery: () => ({}),
+  facts: partnerApplicationFacts,
   plan: planPartnerApplications,
   rollback: rollbackPartnerApplications,
   export: exportPartnerApplications,

@@ -2,7 +2,7 @@
  * Desired partner application properties from the spec, diffed against the live objects. Pure.
  */
 import { error, warning, type Diagnostic } from '../../diag/diagnostic';
-import { GRAPH_APPLICATION_IDENTIFIER } from '../../domain/exchange';
+import { EXCHANGE_ONLINE_APPLICATION_IDENTIFIER, GRAPH_APPLICATION_IDENTIFIER } from '../../domain/exchange';
 import { suggest } from '../../domain/tokens';
 import type { AttributeChange, Change, KindPlan, PlanInput } from '../types';
 import {
@@ -136,7 +136,9 @@ export function partnerApplicationChange(
 }
 
 export function attribute(prop: SettableProperty, before: unknown, after: unknown): AttributeChange {
-  return { name: prop, action: 'update', before, after, format: LIST_PROPERTIES.includes(prop) ? 'set' : 'scalar' };
+  return LIST_PROPERTIES.includes(prop)
+    ? { name: prop, action: 'update', before, after, format: 'set', unit: ['permission', 'permissions'] }
+    : { name: prop, action: 'update', before, after, format: 'scalar' };
 }
 
 export function planPartnerApplications(input: Input): KindPlan<PartnerApplicationChangeData> {
@@ -424,4 +426,19 @@ export function exportPartnerApplications(input: Input, opts: { readonly all: bo
     }
     return out as PartnerApplicationSpec;
   });
+}
+
+/**
+ * What the other kinds' cross-checks need (ResourceKind.facts): the "Exchange Online" partner applications
+ * with an empty Realm, as Microsoft's hybrid script selects them (docs/exchange-facts.md#hybrid-unit H3),
+ * with the Enabled each has now and will have once the plan is applied.
+ */
+export function partnerApplicationFacts(input: Input): Record<string, unknown> {
+  const apps = input.org.applications.filter((a) => sameGuid(a.ApplicationIdentifier, EXCHANGE_ONLINE_APPLICATION_IDENTIFIER) && realmOf(a.Realm) === '');
+  return {
+    exchangeOnlinePartnerApplications: apps.map((app) => {
+      const entry = input.entries.find((e) => matchPartnerApplication(e, input.org.applications) === app);
+      return { name: app.Name, address: addressOf(app), enabledNow: app.Enabled, enabledAfter: entry?.enabled ?? app.Enabled };
+    }),
+  };
 }

@@ -193,7 +193,7 @@ function exactProfilesProblems(value: string, at: string): Problem[] {
 
 /**
  * Exchange keeps a profile only on an exact, case-sensitive match and drops anything else without a
- * word (EXCHANGE.md [M]); a misspelt name would leave app-only access broken while the plan looks right.
+ * word (docs/exchange-facts.md#web-config W2 [M]); a misspelt name would leave app-only access broken while the plan looks right.
  */
 function profileTokenProblems(token: string, at: string, within: number | undefined): Problem[] {
   if (KNOWN_PROFILES.includes(token)) return [];

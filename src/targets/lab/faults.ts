@@ -18,6 +18,11 @@ function knobError(summary: string): DiagnosticError {
 
 type Knob = { readonly values: readonly string[]; readonly parse: (v: string) => unknown | undefined };
 const onOff = (on: string, off: string, stored: unknown): Knob => ({ values: [on, off], parse: (v) => (v === on ? stored : v === off ? undefined : null) });
+/** A modelled duration: seconds, `default` to go back to the plan's expectation. */
+const seconds: Knob = {
+  values: ['N (seconds, decimals allowed)', 'default'],
+  parse: (v) => (v === 'default' ? undefined : /^\d{1,6}(\.\d{1,3})?$/.test(v) ? Number(v) : null),
+};
 const SERVER_KNOBS: Readonly<Record<keyof ServerFaults, Knob>> = {
   unreachable: onOff('true', 'false', true),
   restart: onOff('fail', 'ok', 'fail'),
@@ -27,10 +32,16 @@ const SERVER_KNOBS: Readonly<Record<keyof ServerFaults, Knob>> = {
     values: ['a comma-separated list of URL paths (/api/,/owa/healthcheck.htm)', 'none'],
     parse: (v) => (v === 'none' ? undefined : /^\/[^,\s]*(,\/[^,\s]*)*$/.test(v) ? v.split(',') : null),
   },
+  authCertificate: {
+    values: ['missing', 'expiring', 'no-private-key', 'ok'],
+    parse: (v) => (v === 'ok' ? undefined : ['missing', 'expiring', 'no-private-key'].includes(v) ? v : null),
+  },
   latencyMs: {
     values: ['N (milliseconds, 0 for none)'],
     parse: (v) => (/^\d{1,7}$/.test(v) ? (Number(v) === 0 ? undefined : Number(v)) : null),
   },
+  iisresetSeconds: seconds,
+  recycleSeconds: seconds,
 };
 const APP_KNOBS: Readonly<Record<'set', Knob>> = { set: onOff('fail', 'ok', 'fail') };
 

@@ -20,6 +20,12 @@ export interface ServerFaults {
   readonly backup?: 'fail';
   /** URL paths that fail the health gate on this server (one vdir down, the others up). */
   readonly unhealthyPaths?: readonly string[];
+  /** Seconds this server is unavailable per iisreset, instead of the plan's expectation (LAB.md O5). */
+  readonly iisresetSeconds?: number;
+  /** Seconds per recycled pool on this server, instead of the plan's expectation (LAB.md O5). */
+  readonly recycleSeconds?: number;
+  /** What the server's read finds of the Auth certificate: none, one expiring in 20 days, one without its private key. */
+  readonly authCertificate?: 'missing' | 'expiring' | 'no-private-key';
 }
 
 export interface LabServer extends ExchangeServer {

@@ -2,8 +2,7 @@
  * `hybridcfg lab init`: a new lab folder, built at init time from the real Exchange captures in
  * fixtures/exchange/ so that the lab looks like a real 2019 organisation, not like our idea of one.
  */
-import { randomUUID } from 'node:crypto';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DiagnosticError, error, fail } from '../../diag/diagnostic';
 import type { Diagnostic } from '../../diag/diagnostic';
@@ -12,17 +11,11 @@ import type { ClixmlObject, ClixmlValue } from './clixml';
 import { capturePath } from './captures';
 import type { LabDriver } from './driver';
 import { buildProfile, adminDisplayVersion, DEFAULT_LAB_BUILD } from './profiles';
-import { compareBuilds, normalizeBuild } from '../../domain/builds';
+import { compareBuilds, normalizeBuild, productOf } from '../../domain/builds';
 import { exSetupBytes } from './exsetup';
 import { LAB_FORMAT_VERSION, labPaths, serverFolder } from './format';
 import type { LabOrganization, LabServer } from './format';
 
-/** `Get-AuthServer`, as captured or as docs/exchange-facts.md describes EvoSts. */
-export type AuthServer = Readonly<Record<string, string | boolean | null>> & {
-  readonly Name: string;
-  readonly IssuerIdentifier: string;
-  readonly Enabled: boolean;
-};
 import { LAB_VDIRS } from './vdirs';
 
 export const DEFAULT_LAB_SERVERS: readonly string[] = ['EX01'];
@@ -39,9 +32,6 @@ export interface LabInitRequest {
 /** A lab server's %windir%, relative to its folder. */
 export const LAB_WINDIR = ['Windows'] as const;
 export const LAB_DOMAIN = 'contoso.lab';
-
-/** EvoSts, the Azure AD auth server the Hybrid Configuration Wizard creates (EXCHANGE.md [H]). */
-const EVOSTS_ISSUER = '00000001-0000-0000-c000-000000000000';
 
 /**
  * NetBIOS computer names: letters, digits and hyphens, at most 15 characters; not only digits and no
@@ -68,43 +58,13 @@ export function checkServerNames(names: readonly string[]): readonly Diagnostic[
   return problems;
 }
 
-async function readCapture(relative: string): Promise<readonly ClixmlObject[]> {
+export async function readCapture(relative: string): Promise<readonly ClixmlObject[]> {
   return parseClixml(await fs.readFile(capturePath(relative), 'utf8'));
 }
 
 const str = (v: ClixmlValue | undefined): string => (typeof v === 'string' ? v : '');
 const strOrNull = (v: ClixmlValue | undefined): string | null => (typeof v === 'string' ? v : null);
 const bool = (v: ClixmlValue | undefined): boolean => v === true;
-
-/**
- * Get-AuthServer from a capture when one ships (fixtures/exchange/E19/GetAuthServer.xml); the current
- * captures have none, so the lab makes the EvoSts entry EXCHANGE.md describes. Its other properties
- * (Type, AuthMetadataUrl, DomainName) are as the Hybrid Configuration Wizard is reported to set them [?].
- */
-async function authServers(): Promise<readonly AuthServer[]> {
-  const captured = 'E19/GetAuthServer.xml';
-  if (existsSync(capturePath(captured))) {
-    return (await readCapture(captured)).map((o) => ({
-      Name: str(o.props.Name),
-      IssuerIdentifier: str(o.props.IssuerIdentifier),
-      Enabled: bool(o.props.Enabled),
-      Type: str(o.props.Type),
-      AuthMetadataUrl: str(o.props.AuthMetadataUrl),
-      Realm: str(o.props.Realm),
-    }));
-  }
-  return [
-    {
-      Name: `EvoSts - ${randomUUID()}`,
-      IssuerIdentifier: EVOSTS_ISSUER,
-      Enabled: true,
-      Type: 'AzureAD',
-      AuthMetadataUrl: `https://login.windows.net/${LAB_DOMAIN}/federationmetadata/2007-06/federationmetadata.xml`,
-      Realm: '',
-      DomainName: LAB_DOMAIN,
-    },
-  ];
-}
 
 async function authConfig(): Promise<Readonly<Record<string, string | null>>> {
   const [o] = await readCapture('E19/GetAuthConfig.xml');
@@ -243,13 +203,15 @@ export async function initLab(dir: string, opts: LabInitRequest, drivers: Readon
     session: { computer: LAB_MANAGEMENT_HOST, remote: false, executionPolicy: 'RemoteSigned' },
     // Windows features of the servers (fixture E19 OS/GetWindowsFeature.xml: no IIS Management Scripts and Tools [H]).
     modules: { WebAdministration: false },
-    authServers: await authServers(),
     authConfig: await authConfig(),
     servers: await servers(opts.servers, builds),
     cmdlets: {},
   };
   for (const driver of Object.values(drivers)) if (driver.scope === 'organization' && driver.init) org = await driver.init(org, kindOptions);
-  const captures = await Promise.all(LAB_VDIRS.map(async (v) => asServerFile(await fs.readFile(capturePath(v.capture)))));
+  // Each server's files from the captures of its product where there is one (2016: EWS), else 2019's.
+  const capturesOf = async (product2016: boolean): Promise<Buffer[]> =>
+    Promise.all(LAB_VDIRS.map(async (v) => asServerFile(await fs.readFile(capturePath(product2016 && v.capture2016 ? v.capture2016 : v.capture)))));
+  const captures = { 2016: await capturesOf(true), other: await capturesOf(false) };
   const applicationHost = labApplicationHostConfig(await fs.readFile(capturePath('E19/IIS/applicationHost.config')));
 
   await fs.mkdir(paths.root, { recursive: true });
@@ -263,10 +225,13 @@ export async function initLab(dir: string, opts: LabInitRequest, drivers: Readon
   };
   for (const server of opts.servers) {
     const folder = serverFolder(dir, server);
-    for (const [i, vdir] of LAB_VDIRS.entries()) await write(path.join(folder, ...vdir.file.split('/')), captures[i]!);
+    const own = productOf(builds[server]!) === '2016' ? captures[2016] : captures.other;
+    for (const [i, vdir] of LAB_VDIRS.entries()) await write(path.join(folder, ...vdir.file.split('/')), own[i]!);
     await write(path.join(folder, 'bin', 'ExSetup.exe'), exSetupBytes(builds[server]!));
     // %windir% of the server: its IIS configuration and appcmd.exe (the fake module answers for it).
     await write(path.join(folder, ...LAB_WINDIR, 'System32', 'inetsrv', 'config', 'applicationHost.config'), applicationHost);
     await write(path.join(folder, ...LAB_WINDIR, 'System32', 'inetsrv', 'appcmd.exe'), Buffer.alloc(0));
+    const labServer = org.servers.find((s) => s.Name === server)!;
+    for (const driver of Object.values(drivers)) if (driver.scope === 'server' && driver.initServer) await driver.initServer(folder, labServer, kindOptions);
   }
 }

@@ -26,9 +26,11 @@ import type {
   ServerSetRequest,
   Target,
 } from '../types';
+import { RESTART_DURATION_DEFAULTS } from '../../domain/iis';
 import { normalizeBuild } from '../../domain/builds';
 import { parseJournalLine, parseLock } from '../run-state';
-import { iisMapOf, parseApplicationHost } from '../iis';
+import { iisMapOf, parseApplicationHost, type IisConfiguration } from '../iis';
+import { sha256 } from '../../util/hash';
 import type { IisMap } from '../types';
 import { readFileVersion } from './exsetup';
 import { LAB_WINDIR } from './init';
@@ -73,22 +75,94 @@ function errorCode(err: unknown): string {
   return err instanceof DiagnosticError && err.diagnostics.length > 0 ? err.diagnostics[0].code : 'internal';
 }
 
+/** What one stat of organization.json says about its version: a rename, a rewrite or a touch changes it. */
+interface FileStamp {
+  readonly ino: bigint;
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+}
+
+const sameStamp = (a: FileStamp, b: FileStamp): boolean => a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+
 /**
- * organization.json as of now (LAB.md R1): read on every call, parsed again only when its text changed.
- * A fleet of 500 servers makes organization.json about 80 KB, and parsing it for every call of a run
- * made a fleet read quadratic in the number of servers. Comparing the text, not the file's times,
- * also catches a same-size rewrite within the file system's timestamp granularity.
+ * How long after a file's modification time another rewrite may still leave the same time: file times
+ * come from a coarse clock (a kernel tick on Linux, up to 10 ms; 2 s on FAT, whose times are whole
+ * seconds). A time in whole seconds is taken for such a file system.
+ */
+const racyMarginNs = (mtimeNs: bigint): bigint => (mtimeNs % 1_000_000_000n === 0n ? 2_500_000_000n : 100_000_000n);
+
+/**
+ * organization.json as of now (LAB.md R1): one stat per call, the file read and parsed again only when
+ * the stat says it changed. Re-reading it on every call made a plan of 5000 servers read gigabytes.
+ * A same-size rewrite within the file system's time granularity leaves the stat alone, so a version whose
+ * modification time was that close to when it was read stays "racy" (git's racy-index rule): its text
+ * is read and compared on each call until it has been seen to hold past the margin. Loads run one at a
+ * time and a call that finds a load of the same version under way shares it, so N parallel calls hold
+ * one copy of the organisation, not N.
  */
 function organizationReader(dir: string, checks: readonly LabShapeCheck[]): () => Promise<LabOrganization> {
-  let cached: { readonly text: string; readonly org: LabOrganization } | undefined;
-  return async () => {
+  const file = labPaths(dir).organization;
+  interface Load {
+    readonly stamp: FileStamp;
+    /** When the load began reading the text; undefined while it waits for the load before it. */
+    readAtNs?: bigint;
+    result?: Promise<LabOrganization>;
+  }
+  let cached: { readonly stamp: FileStamp; readonly text: string; readonly org: LabOrganization; readonly readAtNs: bigint } | undefined;
+  let pending: Load | undefined;
+  // Read at a time too close to the modification time for a same-stamp rewrite after it to be ruled out.
+  const racy = (stamp: FileStamp, readAtNs: bigint): boolean => readAtNs - stamp.mtimeNs <= racyMarginNs(stamp.mtimeNs);
+
+  async function load(l: Load): Promise<LabOrganization> {
+    const readAtNs = BigInt(Date.now()) * 1_000_000n;
+    l.readAtNs = readAtNs;
     const text = await readLabOrganizationText(dir);
-    if (cached?.text !== text) {
-      // A broken file throws here, every time, until it is repaired: only a parsed one is kept.
-      cached = { text, org: parseLabOrganization(text, dir, checks) };
+    // A broken file throws here, every time, until it is repaired: only a parsed one is kept.
+    const org = cached?.text === text ? cached.org : parseLabOrganization(text, dir, checks);
+    cached = { stamp: l.stamp, text, org, readAtNs };
+    return org;
+  }
+
+  return async () => {
+    let stamp: FileStamp;
+    try {
+      const st = await fs.stat(file, { bigint: true });
+      stamp = { ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+    } catch {
+      // No file (or no folder): the read says which, as a diagnostic.
+      return parseLabOrganization(await readLabOrganizationText(dir), dir, checks);
     }
-    return cached.org;
+    if (cached && sameStamp(cached.stamp, stamp) && !racy(stamp, cached.readAtNs)) return cached.org;
+    // A load of this version that reads after this call arrived, or safely long after the version was
+    // written, sees what this call would: share it.
+    if (pending?.result && sameStamp(pending.stamp, stamp) && (pending.readAtNs === undefined || !racy(stamp, pending.readAtNs))) return pending.result;
+    const before = pending?.result ?? Promise.resolve(undefined);
+    const mine: Load = { stamp };
+    const result = before.catch(() => undefined).then(() => load(mine));
+    mine.result = result;
+    pending = mine;
+    return result.finally(() => {
+      if (pending === mine) pending = undefined;
+    });
   };
+}
+
+/**
+ * The applications and pools of an applicationHost.config, parsed once per distinct text: the lab's
+ * servers share one (175 KB), and parsing it for each server was most of a large plan's time. A few
+ * texts at most are kept, so memory does not grow with the fleet.
+ */
+const iisParses = new Map<string, IisConfiguration>();
+function parseApplicationHostOnce(bytes: Buffer): IisConfiguration {
+  const key = sha256(bytes);
+  let config = iisParses.get(key);
+  if (!config) {
+    config = parseApplicationHost(bytes.toString('utf8'));
+    if (iisParses.size >= 8) iisParses.delete(iisParses.keys().next().value as string);
+    iisParses.set(key, config);
+  }
+  return config;
 }
 
 /**
@@ -113,6 +187,18 @@ function labHealth(s: LabServer, request: HealthCheckRequest): HealthCheckResult
       reason: `https://${s.Fqdn}/${c.path.replace(/^\/+/, '')} did not answer ${c.expect === 'ok' ? '200 OK' : '401 with a Bearer challenge'} within ${request.timeoutSeconds} s: it answered 503`,
     }));
   return { ok: failures.length === 0, failures };
+}
+
+/**
+ * How long a restart leaves the server unavailable in the lab (LAB.md O5): the server's own knob
+ * (iisresetSeconds, recycleSeconds per pool, pools one after another) when set, else what the plan
+ * expects (assumption restart-durations, which the request carries), else that assumption's default.
+ */
+function modelledSeconds(s: LabServer, request: RestartRequest, pools: number): number {
+  const defaults = RESTART_DURATION_DEFAULTS;
+  if (request.mode === 'iisreset') return s.faults?.iisresetSeconds ?? request.expectedUnavailableSeconds ?? defaults.iisresetSeconds;
+  if (s.faults?.recycleSeconds !== undefined) return s.faults.recycleSeconds * pools;
+  return request.expectedUnavailableSeconds ?? defaults.recycleSeconds * pools;
 }
 
 export async function readJsonOr<T>(file: string, fallback: T): Promise<T> {
@@ -189,10 +275,10 @@ async function labBuild(folder: string): Promise<string | null> {
 
 /** The server's IIS applications from its %windir% (LAB.md, "IIS"); null when the file is missing or broken. */
 async function labIis(folder: string, installPath: string): Promise<IisMap | null> {
-  const text = await fs.readFile(path.join(folder, ...LAB_WINDIR, 'System32', 'inetsrv', 'config', 'applicationHost.config'), 'utf8').catch(() => null);
-  if (text === null) return null;
+  const bytes = await fs.readFile(path.join(folder, ...LAB_WINDIR, 'System32', 'inetsrv', 'config', 'applicationHost.config')).catch(() => null);
+  if (bytes === null) return null;
   try {
-    return iisMapOf(parseApplicationHost(text), installPath, { ExchangeInstallPath: installPath, windir: path.join(folder, ...LAB_WINDIR), SystemDrive: folder });
+    return iisMapOf(parseApplicationHostOnce(bytes), installPath, { ExchangeInstallPath: installPath, windir: path.join(folder, ...LAB_WINDIR), SystemDrive: folder });
   } catch {
     return null;
   }
@@ -426,7 +512,8 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
         } else {
           for (const appPool of pools) await appendJsonLine(paths.events, { action: 'recycle-apppool', server: s.Name, appPool });
         }
-        return request.healthCheck ? { health: labHealth(s, request.healthCheck) } : {};
+        const unavailability = { ms: Math.round(modelledSeconds(s, request, pools.length) * 1000), how: 'modelled' as const };
+        return request.healthCheck ? { health: labHealth(s, request.healthCheck), unavailability } : { unavailability };
       });
     },
 

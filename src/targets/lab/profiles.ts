@@ -84,7 +84,7 @@ export function buildProfile(buildText: string, options: ProfileOptions = {}): B
   if (build === undefined || product === undefined) return undefined;
   const setPartner = [...SET_PARTNER_APPLICATION_COMMON, ...Object.values(SET_PARTNER_APPLICATION_SETS).flat()];
   // Set-AuthServer -ApplicationIdentifier arrived with the April 2025 HU (Set-AuthServer.md [H]); -GraphBaseUrl
-  // with the May 2026 HU on SE (EXCHANGE.md section 4 [H]), which the table does not list yet.
+  // with the May 2026 HU on SE (docs/exchange-facts.md#hybrid-unit H1 [H]), which the table does not list yet.
   const setAuthServer = ['Identity', 'Enabled', 'Name', 'AuthMetadataUrl', 'TrustAnySSLCertificate', 'RefreshAuthMetadata', 'IsDefaultAuthorizationEndpoint', 'DomainName', ...WRITE_COMMON];
   if (hasDedicatedHybridApp(build)) setAuthServer.push('ApplicationIdentifier');
   const cmdlets: Record<string, readonly string[]> = {

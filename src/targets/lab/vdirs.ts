@@ -12,11 +12,13 @@ export interface LabVdir {
   readonly file: string;
   /** Relative to fixtures/exchange/. */
   readonly capture: string;
+  /** The Exchange 2016 capture of the same file, for 15.1 servers, where one exists (fixtures/exchange/E16). */
+  readonly capture2016?: string;
 }
 
 export const LAB_VDIRS: readonly LabVdir[] = [
   { iis: 'Default Web Site/API', file: 'FrontEnd/HttpProxy/rest/web.config', capture: 'E19/IIS/DefaultWebSite-Rest_web.config' },
-  { iis: 'Default Web Site/EWS', file: 'FrontEnd/HttpProxy/ews/web.config', capture: 'E19/IIS/DefaultWebSite-EWS_web.config' },
+  { iis: 'Default Web Site/EWS', file: 'FrontEnd/HttpProxy/ews/web.config', capture: 'E19/IIS/DefaultWebSite-EWS_web.config', capture2016: 'E16/IIS/DefaultWebSite-EWS_web.config' },
   { iis: 'Default Web Site/Autodiscover', file: 'FrontEnd/HttpProxy/autodiscover/web.config', capture: 'E19/IIS/DefaultWebSite-AutoD_web.config' },
   { iis: 'Default Web Site/mapi', file: 'FrontEnd/HttpProxy/mapi/web.config', capture: 'E19/IIS/DefaultWebSite-MAPI_web.config' },
   { iis: 'Default Web Site/OAB', file: 'FrontEnd/HttpProxy/oab/web.config', capture: 'E19/IIS/DefaultWebSite-OAB_web.config' },

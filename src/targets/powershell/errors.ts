@@ -106,6 +106,12 @@ const FALLBACK: Readonly<Record<string, { code: string; what: string }>> = {
 
 const OWN_DETAIL: Record<string, string> = {
   'target.file-changed': 'Someone changed the file since the plan was made. Run plan again and review the new plan.',
+  'target.write-failed':
+    'The error says where the bytes from before the write are: in place, or kept in <ExchangeInstallPath>hybridcfg\\tmp\\. ' +
+    'Antivirus scanning the Exchange folders is the usual cause of a file that stays locked; see Microsoft\'s exclusion list for Exchange. Run plan again to see what the file holds now.',
+  'target.execution-policy':
+    'Import-PSSession writes the remote cmdlets to a temporary module that nobody signed, so AllSigned refuses it. Run hybridcfg where the policy is ' +
+    'RemoteSigned (a Group Policy sets MachinePolicy/UserPolicy), or on an Exchange server with `exchange: local`.',
   'target.file-missing': 'hybridcfg edits existing web.config files only. Check the path in the spec and the server.',
   'target.path-outside-install': 'File paths are relative to ExchangeInstallPath and may not leave it.',
   'target.install-path-missing': 'Check that Exchange is installed on this server.',

@@ -153,6 +153,7 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
     timeoutMs: timeoutSeconds * 1000,
     cwd: ctx.specDir,
     env: options.lab ? { ...process.env, HYBRIDCFG_LAB: options.lab } : process.env,
+    ...(ctx.onPowerShellCall ? { onCall: ctx.onPowerShellCall } : {}),
   };
   const cmdlets = [...new Set([...BASE_CMDLETS, ...Object.values(drivers).flatMap((d) => d.cmdlets ?? [])])];
   // What the main session said when it connected: where hybridcfg runs, and how it reached Exchange.
@@ -342,6 +343,7 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
       if (request.mode === 'appPools' && (request.appPools ?? []).length === 0 && request.allExchangePools !== true) {
         fail('target.restart-invalid', `No app pools given to recycle on ${server.Name}`, 'Name the app pools, e.g. MSExchangeRestFrontEndAppPool.');
       }
+      const began = Date.now();
       const result = (await pool.server({
         script: 'restart',
         data: {
@@ -349,6 +351,8 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
           appPools: request.appPools ?? [],
           allExchangePools: request.allExchangePools === true,
           iisresetTimeoutSeconds: IISRESET_TIMEOUT_SECONDS,
+          // The plan's figure: the lab's fake module models unavailability from it (LAB.md O5); restart.ps1 ignores it.
+          ...(request.expectedUnavailableSeconds !== undefined ? { expectedUnavailableSeconds: request.expectedUnavailableSeconds } : {}),
           fqdn: server.Fqdn,
           healthCheck: request.healthCheck
             ? { paths: request.healthCheck.paths, probes: request.healthCheck.probes ?? [], timeoutSeconds: request.healthCheck.timeoutSeconds }
@@ -357,10 +361,16 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
         context: { call: 'restart', server },
         transport: await routeOf(server),
         timeoutMs: timeoutSeconds * 1000 + healthWaitMs(request) + (request.mode === 'iisreset' ? IISRESET_TIMEOUT_SECONDS * 1000 + 60_000 : 0),
-      })) as { health?: HealthCheckResult };
-      if (!request.healthCheck) return {};
+      })) as { health?: HealthCheckResult; unavailability?: { ms: number; how: 'modelled' } };
+      // From sending the restart to its health check's answer: an upper bound of what users saw. In lab
+      // mode the fake module answers with the lab's modelled figure instead, as the lab target does.
+      const unavailability =
+        lab && result.unavailability && typeof result.unavailability.ms === 'number'
+          ? { ms: result.unavailability.ms, how: 'modelled' as const }
+          : { ms: Date.now() - began, how: 'measured' as const };
+      if (!request.healthCheck) return { unavailability };
       // Never a health that was not observed: a missing answer is a failed check.
-      return { health: result.health ?? { ok: false, failures: [{ path: '', reason: `${server.Name} did not report its health check` }] } };
+      return { health: result.health ?? { ok: false, failures: [{ path: '', reason: `${server.Name} did not report its health check` }] }, unavailability };
     },
 
     async acquireLock(holder: LockHolder): Promise<LockHolder | null> {

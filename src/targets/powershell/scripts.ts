@@ -102,7 +102,7 @@ export function commandLine(name: ScriptName, data: unknown, route: Route, kindS
  * (docs/powershell-5.1.md). Its JavaScriptSerializer stops at a nesting depth of 102 (RecursionLimit
  * 100 + 2 in its source); the length limit of 2,097,152 characters so often reported is
  * JavaScriptSerializer's default, which 5.1's source lifts but Windows PowerShell 4.0 keeps, and which
- * EXCHANGE.md records as [M]. hybridcfg honours both: the data of a call is at most half of that length
+ * docs/exchange-facts.md#powershell-51 (S8) records as [M]. hybridcfg honours both: the data of a call is at most half of that length
  * (the state scripts parse what they hand on a second time) and nests at most 20 deep. A call above
  * either is refused here, before anything is sent, with the way out.
  */

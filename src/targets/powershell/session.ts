@@ -24,6 +24,19 @@ export interface SessionOptions {
   readonly onConnect?: (answer: unknown) => void;
   /** Lab mode: every call goes through the fake Exchange module's stand-in (Route.lab). */
   readonly lab?: boolean;
+  /** Told of every call when it ends, for --log-file's transcript: never its data or its answer. */
+  readonly onCall?: (call: PsCallRecord) => void;
+}
+
+/** One PowerShell call as the transcript records it: what ran where, how long, and how it ended. */
+export interface PsCallRecord {
+  readonly script: string;
+  readonly call: string;
+  readonly server?: string;
+  readonly ms: number;
+  readonly ok: boolean;
+  /** The diagnostic code of a failed call. */
+  readonly code?: string;
 }
 
 export interface CallRequest {
@@ -87,6 +100,21 @@ export function openSession(options: SessionOptions): PsSession {
   };
 
   const invoke = async (request: Omit<CallRequest, 'timeoutMs'>, timeoutMs: number): Promise<unknown> => {
+    if (!options.onCall) return invokeOnce(request, timeoutMs);
+    const started = Date.now();
+    const base = { script: request.script, call: request.context.call, ...(request.context.server ? { server: request.context.server.Name } : {}) };
+    try {
+      const answer = await invokeOnce(request, timeoutMs);
+      options.onCall({ ...base, ms: Date.now() - started, ok: true });
+      return answer;
+    } catch (err) {
+      const code = err instanceof DiagnosticError ? err.diagnostics[0]?.code : undefined;
+      options.onCall({ ...base, ms: Date.now() - started, ok: false, ...(code !== undefined ? { code } : {}) });
+      throw err;
+    }
+  };
+
+  const invokeOnce = async (request: Omit<CallRequest, 'timeoutMs'>, timeoutMs: number): Promise<unknown> => {
     const { script, data, context, transport } = request;
     shell ??= start();
     const nonce = randomBytes(12).toString('hex');

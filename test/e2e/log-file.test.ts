@@ -1,0 +1,102 @@
+/**
+ * -v/--verbose and --log-file FILE (issue 14): every message of a run as a JSON line, with a transcript
+ * of each PowerShell call for the PowerShell target, and no secret in it (the verify client secret from
+ * the environment included). The file is appended to, and a symbolic link is refused.
+ */
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli';
+import { requirePwsh } from '../helpers/pwsh';
+
+const EXAMPLE = join(__dirname, '..', '..', 'examples', 'specs', 'graph-app-only-lab.yaml');
+const SECRET = 'Zq8~not-a-real-secret-but-secret-enough';
+const ENV = { HYBRIDCFG_CLIENT_SECRET: SECRET };
+
+function lines(file: string): Array<Record<string, unknown>> {
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+async function newLab(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'hybridcfg-log-'));
+  copyFileSync(EXAMPLE, join(dir, 'hybridcfg.yaml'));
+  expect((await runCli(['lab', 'init', './lab', '--servers', 'EX01,EX02', '--app-only-exposed'], { cwd: dir })).code).toBe(0);
+  return dir;
+}
+
+describe('--log-file on the lab', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await newLab();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes one JSON line per message (time, level, code, message, data) and appends', async () => {
+    const plan = await runCli(['plan', '--log-file', 'run.jsonl'], { cwd: dir, env: ENV });
+    expect(plan.code).toBe(0);
+    const first = lines(join(dir, 'run.jsonl'));
+    expect(first.length).toBeGreaterThan(2);
+    for (const l of first) {
+      expect(Object.keys(l)).toEqual(['time', 'level', 'code', 'message', 'data']);
+      expect(Number.isNaN(Date.parse(String(l.time)))).toBe(false);
+      expect(String(l.code)).toMatch(/^HC_[IWE]\d{4}$/);
+    }
+    expect(first.map((l) => l.message)).toEqual(expect.arrayContaining(['[1/2] EX01 read ' + String((first.find((l) => String(l.message).startsWith('[1/2]'))?.data as { ms: number }).ms) + ' ms']));
+    const apply = await runCli(['apply', '--yes', '--log-file=run.jsonl'], { cwd: dir, env: ENV });
+    expect(apply.code).toBe(0);
+    const all = lines(join(dir, 'run.jsonl'));
+    expect(all.slice(0, first.length)).toEqual(first);
+    expect(all.map((l) => l.code)).toEqual(expect.arrayContaining(['HC_I2002', 'HC_I2003', 'HC_I2005']));
+    expect(readFileSync(join(dir, 'run.jsonl'), 'utf8')).not.toContain(SECRET);
+  });
+
+  it('refuses a log file that is a symbolic link, writing nothing through it', async () => {
+    writeFileSync(join(dir, 'elsewhere.txt'), 'keep\n');
+    symlinkSync(join(dir, 'elsewhere.txt'), join(dir, 'link.jsonl'));
+    const r = await runCli(['plan', '--log-file', 'link.jsonl'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('it is a symbolic link');
+    expect(readFileSync(join(dir, 'elsewhere.txt'), 'utf8')).toBe('keep\n');
+  });
+
+  it('-v shows the debug messages on stderr, and nothing of them on stdout', async () => {
+    const r = await runCli(['plan', '-v', '--json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/organisation read in \d+ ms/);
+    expect(() => JSON.parse(r.stdout)).not.toThrow();
+  });
+});
+
+describe('--log-file through pwsh (lab mode)', () => {
+  const pwsh = requirePwsh();
+  let dir: string;
+  beforeAll(async () => {
+    dir = await newLab();
+    const spec = readFileSync(EXAMPLE, 'utf8').replace('  lab: ./lab                 # relative to the spec file', `  powershell: { shell: ${JSON.stringify(pwsh)}, lab: ./lab }`);
+    writeFileSync(join(dir, 'hybridcfg.yaml'), spec);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('records every PowerShell call (script, server, duration, result) and never a secret or a value', async () => {
+    const r = await runCli(['plan', '--log-file', 'ps.jsonl'], { cwd: dir, env: ENV });
+    expect(r.stderr).not.toContain('Error');
+    expect(r.code).toBe(0);
+    const file = join(dir, 'ps.jsonl');
+    expect(existsSync(file)).toBe(true);
+    const calls = lines(file).filter((l) => l.code === 'HC_I4001');
+    expect(calls.length).toBeGreaterThanOrEqual(3);
+    for (const c of calls) {
+      const d = c.data as Record<string, unknown>;
+      expect(typeof d.script).toBe('string');
+      expect(typeof d.ms).toBe('number');
+      expect(d.ok).toBe(true);
+      expect(Object.keys(d).every((k) => ['script', 'call', 'server', 'ms', 'ok', 'code'].includes(k))).toBe(true);
+    }
+    expect(calls.map((c) => (c.data as { server?: string }).server)).toEqual(expect.arrayContaining(['EX01', 'EX02']));
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain(SECRET);
+    // No data values: not the web.config's profiles, not the partner application's permissions.
+    expect(text).not.toContain('CallbackV2');
+    expect(text).not.toContain('EWS.AccessAsUser.All');
+  }, 120_000);
+});
