@@ -450,7 +450,14 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
       event: 'start',
       runId: opts.journal.holder.runId,
       holder: opts.journal.holder,
-      changes: plan.changes.map((c) => ({ address: c.address, ...(c.server !== undefined ? { server: c.server } : {}), ...(c.digest ? { before: c.digest.before, after: c.digest.after } : {}) })),
+      // A server change records the server's build (ExSetup.exe) with its before/after: what the backup and the
+      // original were taken on (docs/exchange-facts.md#web-config W6).
+      changes: plan.changes.map((c) => ({
+        address: c.address,
+        ...(c.server !== undefined ? { server: c.server } : {}),
+        ...(c.server !== undefined && typeof plan.builds?.[c.server] === 'string' ? { build: plan.builds[c.server]! } : {}),
+        ...(c.digest ? { before: c.digest.before, after: c.digest.after } : {}),
+      })),
       // Recorded before the first change: an interruption from here on leaves them owed.
       owes: plan.restarts.filter((r) => r.mode !== 'none').map(owedOf),
     });

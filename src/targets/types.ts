@@ -65,6 +65,8 @@ export interface OwedRestart {
 export interface JournalChange {
   readonly address: string;
   readonly server?: string;
+  /** The server's build when the run changed it (its backups and first originals were taken on it). */
+  readonly build?: string;
   readonly before?: string;
   readonly after?: string;
 }
