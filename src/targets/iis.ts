@@ -27,9 +27,33 @@ type Node = Record<string, unknown>;
 const asList = (v: unknown): readonly Node[] => (v === undefined || v === null ? [] : Array.isArray(v) ? (v as Node[]) : [v as Node]);
 
 /** The applications and pools of an applicationHost.config text; throws on XML that is not one. */
+/**
+ * The part of applicationHost.config this map needs: `<applicationPools>` and `<sites>` of
+ * `<system.applicationHost>`, comments removed, as a document of its own. The whole file (175 KB on the
+ * captured server, mostly system.webServer) took most of a one-server plan's start-up to parse; the two
+ * sections are a tenth of it. Undefined when the file does not have them as plain elements (then the
+ * whole file is parsed).
+ */
+export function applicationHostSections(text: string): string | undefined {
+  const body = text.replace(/^\uFEFF/, '').replace(/<!--[\s\S]*?-->/g, '');
+  const start = body.indexOf('<system.applicationHost>');
+  const end = body.indexOf('</system.applicationHost>', start);
+  if (start < 0 || end < 0) return undefined;
+  const host = body.slice(start, end);
+  const section = (name: string): string | undefined => {
+    const from = host.indexOf(`<${name}>`);
+    const to = host.indexOf(`</${name}>`, from);
+    return from < 0 || to < 0 ? undefined : host.slice(from, to + name.length + 3);
+  };
+  const pools = section('applicationPools');
+  const sites = section('sites');
+  if (pools === undefined || sites === undefined) return undefined;
+  return `<configuration><system.applicationHost>${pools}${sites}</system.applicationHost></configuration>`;
+}
+
 export function parseApplicationHost(text: string): IisConfiguration {
   const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', processEntities: true });
-  const doc = parser.parse(text.replace(/^\uFEFF/, '')) as Node;
+  const doc = parser.parse(applicationHostSections(text) ?? text.replace(/^\uFEFF/, '')) as Node;
   const host = ((doc.configuration as Node | undefined)?.['system.applicationHost'] as Node | undefined) ?? {};
   const sitesNode = (host.sites as Node | undefined) ?? {};
   const globalDefault = String(((sitesNode.applicationDefaults as Node | undefined)?.['@applicationPool'] as string | undefined) ?? 'DefaultAppPool');
