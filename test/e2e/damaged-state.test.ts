@@ -9,28 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, promises as fsp, readFileSync, rmSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runCli } from '../helpers/cli';
+import { GRAPH, REST, seedSpec } from '../helpers/seed-spec';
 
-const REST = 'FrontEnd/HttpProxy/rest/web.config';
-const GRAPH = '00000003-0000-0000-c000-000000000000';
-const spec = (onFailure: string) => `apiVersion: hybridcfg/v1
-kind: HybridOAuth
-target:
-  lab: ./lab
-servers: all
-partnerApplications:
-  - name: Microsoft Graph
-    applicationIdentifier: ${GRAPH}
-    appOnlyPermissions:
-      sameAs: actAsPermissions
-webConfigs:
-  - file: ${REST}
-    appSettings:
-      OAuthHttpModule.Profiles:
-        include: [V1S2SAppOnly]
-restart:
-  mode: iisreset
-  onFailure: ${onFailure}
-`;
+const spec = (onFailure: string) => seedSpec({ restart: `  mode: iisreset\n  onFailure: ${onFailure}\n` });
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 let dir: string;
 const lab = (...p: string[]) => join(dir, 'lab', ...p);

@@ -7,30 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
+import { GRAPH, seedSpec } from '../helpers/seed-spec';
 
-const GRAPH = '00000003-0000-0000-c000-000000000000';
-const SPEC = `apiVersion: hybridcfg/v1
-kind: HybridOAuth
-target:
-  lab: ./lab
-servers: all
-partnerApplications:
-  - name: Microsoft Graph
-    applicationIdentifier: ${GRAPH}
-    appOnlyPermissions:
-      sameAs: actAsPermissions
-webConfigs:
-  - file: FrontEnd/HttpProxy/rest/web.config
-    appSettings:
-      OAuthHttpModule.Profiles:
-        include: [V1S2SAppOnly]
-restart:
-  mode: iisreset
-  rolling:
-    healthCheck:
-      paths: [/owa/healthcheck.htm]
-  onFailure: rollback
-`;
+const SPEC = seedSpec({ restart: '  mode: iisreset\n  rolling:\n    healthCheck:\n      paths: [/owa/healthcheck.htm]\n  onFailure: rollback\n' });
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -10,27 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { runCli } from '../helpers/cli';
+import { REST, seedSpec } from '../helpers/seed-spec';
 
-const REST = 'FrontEnd/HttpProxy/rest/web.config';
-const GRAPH = '00000003-0000-0000-c000-000000000000';
-const SPEC = `apiVersion: hybridcfg/v1
-kind: HybridOAuth
-target:
-  lab: ./lab
-servers: all
-partnerApplications:
-  - name: Microsoft Graph
-    applicationIdentifier: ${GRAPH}
-    appOnlyPermissions:
-      sameAs: actAsPermissions
-webConfigs:
-  - file: ${REST}
-    appSettings:
-      OAuthHttpModule.Profiles:
-        include: [V1S2SAppOnly]
-restart:
-  mode: iisreset
-`;
+const SPEC = seedSpec();
 const MACHINE_KEY = 'A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F90';
 
 let root: string;

@@ -9,38 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliRun } from '../helpers/cli';
 import { requirePwsh } from '../helpers/pwsh';
+import { seedSpec } from '../helpers/seed-spec';
 
-const REST = 'FrontEnd/HttpProxy/rest/web.config';
-const GRAPH = '00000003-0000-0000-c000-000000000000';
 const STAMP = /\d{8}T\d{9}Z(-\d+)?/g;
 
 type Kind = 'lab' | 'powershell';
 
 function spec(kind: Kind, pwsh: string): string {
-  return `apiVersion: hybridcfg/v1
-kind: HybridOAuth
-target:
-  ${kind === 'lab' ? 'lab: ./lab' : `powershell: { shell: ${JSON.stringify(pwsh)}, lab: ./lab }`}
-servers: all
-partnerApplications:
-  - name: Microsoft Graph
-    applicationIdentifier: ${GRAPH}
-    appOnlyPermissions:
-      sameAs: actAsPermissions
-webConfigs:
-  - file: ${REST}
-    appSettings:
-      OAuthHttpModule.Profiles:
-        include: [V1S2SAppOnly]
-restart:
-  mode: iisreset
-  rolling:
-    maxUnavailable: 1
-    healthCheck:
-      paths: [/owa/healthcheck.htm, /ews/healthcheck.htm]
-      timeoutSeconds: 300
-  onFailure: rollback
-`;
+  return seedSpec({
+    target: `  ${kind === 'lab' ? 'lab: ./lab' : `powershell: { shell: ${JSON.stringify(pwsh)}, lab: ./lab }`}`,
+    restart: '  mode: iisreset\n  rolling:\n    maxUnavailable: 1\n    healthCheck:\n      paths: [/owa/healthcheck.htm, /ews/healthcheck.htm]\n      timeoutSeconds: 300\n  onFailure: rollback\n',
+  });
 }
 
 const jsonl = (file: string): Record<string, unknown>[] =>

@@ -7,33 +7,14 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { seedSpec } from '../helpers/seed-spec';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const SERVERS = ['EX01', 'EX02', 'EX03'];
 const FILES = ['FrontEnd/HttpProxy/rest/web.config', 'FrontEnd/HttpProxy/ews/web.config'];
 
-const SPEC = `apiVersion: hybridcfg/v1
-kind: HybridOAuth
-target:
-  lab: ./lab
-servers: all
-partnerApplications:
-  - name: Microsoft Graph
-    applicationIdentifier: 00000003-0000-0000-c000-000000000000
-    appOnlyPermissions:
-      sameAs: actAsPermissions
-webConfigs:
-  - file: ${FILES[0]}
-    appSettings:
-      OAuthHttpModule.Profiles:
-        include: [V1S2SAppOnly]
-  - file: ${FILES[1]}
-    appSettings:
-      Hybridcfg.Marker: changed
-restart:
-  mode: iisreset
-`;
+const SPEC = seedSpec({ webConfigs: `  - file: ${FILES[1]}\n    appSettings:\n      Hybridcfg.Marker: changed\n` });
 
 function cli(cwd: string, ...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });

@@ -8,28 +8,10 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeWebConfig, readAppSettings } from '../../src/webconfig/appsettings';
 import { runCli } from '../helpers/cli';
-
-const REST = 'FrontEnd/HttpProxy/rest/web.config';
-const GRAPH = '00000003-0000-0000-c000-000000000000';
+import { GRAPH, REST, seedSpec } from '../helpers/seed-spec';
 
 function spec(restart: string, extra = ''): string {
-  return `apiVersion: hybridcfg/v1
-kind: HybridOAuth
-target:
-  lab: ./lab
-servers: all
-partnerApplications:
-  - name: Microsoft Graph
-    applicationIdentifier: ${GRAPH}
-    appOnlyPermissions:
-      sameAs: actAsPermissions
-webConfigs:
-  - file: ${REST}
-    appSettings:
-      OAuthHttpModule.Profiles:
-        include: [V1S2SAppOnly]
-${extra}restart:
-${restart}`;
+  return seedSpec({ restart, extra });
 }
 
 const ROLLBACK = `  mode: iisreset
