@@ -5,7 +5,7 @@
  * at the dedicated Exchange hybrid application.
  */
 import { error } from '../../diag/diagnostic';
-import { addressOf, exportedProperties, exportObjects, planObjects, rollbackObjects, undoObject, type ExchangeObject, type ObjectChangeData, type ObjectKindConfig, type ObjectsLive } from '../common/object-kind';
+import { objectKindBehaviour, addressOf, exportedProperties, type ExchangeObject, type ObjectChangeData, type ObjectKindConfig, type ObjectsLive } from '../common/object-kind';
 import type { ResourceKind } from '../types';
 import { authServerLab } from './lab';
 import { authServerPowerShell } from './powershell';
@@ -116,10 +116,6 @@ export const authServer: ResourceKind<AuthServerSpec, ObjectsLive, never, Object
   orgQuery: () => ({}),
   facts,
   verifyFacts,
-  plan: (input) => planObjects(config, input),
-  rollback: (input) => rollbackObjects(config, input),
-  export: (input, opts) => exportObjects(config, input, opts),
-  request: (change) => change.data,
-  undo: (change) => undoObject(change),
+  ...objectKindBehaviour(config),
   drivers: { lab: authServerLab, powershell: authServerPowerShell },
 };

@@ -10,7 +10,7 @@
  * This file names no kind: each kind's folder gives its configuration (src/resources/<kind>/index.ts).
  */
 import { error, warning, type Diagnostic } from '../../diag/diagnostic';
-import type { AttributeChange, Change, ChangeAction, Effect, KindPlan, PlanInput } from '../types';
+import type { AttributeChange, Change, ChangeAction, Effect, KindPlan, PlanInput, ResourceKind } from '../types';
 
 /** How a property's values compare: booleans and strings exactly (strings of URLs and GUIDs case-insensitively), lists as sets. */
 export type PropertyType = 'boolean' | 'string' | 'list';
@@ -240,5 +240,18 @@ export function selectByName<E extends EntryBase>(
         `${config.getCmdlet} lists: ${live.objects.map((o) => `"${o.Name}"`).join(', ') || '(none)'}.`,
       { source: input.locate(`${pointer}/name`), path: `${pointer}/name` },
     ),
+  };
+}
+
+/** What every object kind's ResourceKind does with its config: the diff, rollback, export, the request and its undo. */
+export function objectKindBehaviour<E extends EntryBase>(
+  config: ObjectKindConfig<E>,
+): Pick<ResourceKind<E, ObjectsLive, never, ObjectChangeData>, 'plan' | 'rollback' | 'export' | 'request' | 'undo'> {
+  return {
+    plan: (input) => planObjects(config, input),
+    rollback: (input) => rollbackObjects(config, input),
+    export: (input, opts) => exportObjects(config, input, opts),
+    request: (change) => change.data,
+    undo: (change) => undoObject(change),
   };
 }

@@ -3,7 +3,7 @@
  * Get-/Set-IntraOrganizationConnector in Exchange (organisation-wide; docs/exchange-facts.md#hybrid-unit
  * H3). It tells the other kinds which connectors will be enabled (the override's precondition).
  */
-import { addressOf, exportedProperties, exportObjects, planObjects, rollbackObjects, selectByName, undoObject, type ExchangeObject, type ObjectChangeData, type ObjectKindConfig, type ObjectsLive } from '../common/object-kind';
+import { objectKindBehaviour, addressOf, exportedProperties, selectByName, type ExchangeObject, type ObjectChangeData, type ObjectKindConfig, type ObjectsLive } from '../common/object-kind';
 import type { PlanInput, ResourceKind } from '../types';
 import { intraOrganizationConnectorLab } from './lab';
 import { intraOrganizationConnectorPowerShell } from './powershell';
@@ -53,10 +53,6 @@ export const intraOrganizationConnector: ResourceKind<IntraOrganizationConnector
   // Read whatever the spec holds: the override's cross-check needs the connectors (facts).
   orgQuery: () => ({}),
   facts,
-  plan: (input) => planObjects(config, input),
-  rollback: (input) => rollbackObjects(config, input),
-  export: (input, opts) => exportObjects(config, input, opts),
-  request: (change) => change.data,
-  undo: (change) => undoObject(change),
+  ...objectKindBehaviour(config),
   drivers: { lab: intraOrganizationConnectorLab, powershell: intraOrganizationConnectorPowerShell },
 };

@@ -3,7 +3,7 @@
  * Get-/Set-OrganizationRelationship in Exchange (organisation-wide; docs/exchange-facts.md#hybrid-unit H2):
  * Microsoft's script sets TargetSharingEpr on the Exchange Online relationships.
  */
-import { exportedProperties, exportObjects, planObjects, rollbackObjects, selectByName, undoObject, type ExchangeObject, type ObjectChangeData, type ObjectKindConfig, type ObjectsLive } from '../common/object-kind';
+import { objectKindBehaviour, exportedProperties, selectByName, type ExchangeObject, type ObjectChangeData, type ObjectKindConfig, type ObjectsLive } from '../common/object-kind';
 import type { ResourceKind } from '../types';
 import { organizationRelationshipLab } from './lab';
 import { organizationRelationshipPowerShell } from './powershell';
@@ -33,10 +33,6 @@ export const organizationRelationship: ResourceKind<OrganizationRelationshipSpec
   schema,
   // Read when the spec has relationships, and for rollback and export (originals, `export --all`).
   orgQuery: (ctx, purpose) => (ctx.entries.length > 0 || purpose !== 'plan' ? {} : undefined),
-  plan: (input) => planObjects(config, input),
-  rollback: (input) => rollbackObjects(config, input),
-  export: (input, opts) => exportObjects(config, input, opts),
-  request: (change) => change.data,
-  undo: (change) => undoObject(change),
+  ...objectKindBehaviour(config),
   drivers: { lab: organizationRelationshipLab, powershell: organizationRelationshipPowerShell },
 };

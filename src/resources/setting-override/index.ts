@@ -11,7 +11,7 @@
  */
 import { error, warning, type Diagnostic } from '../../diag/diagnostic';
 import { belowMinimum, hasDedicatedHybridApp } from '../../domain/builds';
-import { exportedProperties, exportObjects, planObjects, rollbackObjects, undoObject, type ExchangeObject, type ObjectChangeData, type ObjectKindConfig, type ObjectsLive } from '../common/object-kind';
+import { objectKindBehaviour, exportedProperties, type ExchangeObject, type ObjectChangeData, type ObjectKindConfig, type ObjectsLive } from '../common/object-kind';
 import type { Change, PlanInput, ResourceKind } from '../types';
 import { settingOverrideLab } from './lab';
 import { settingOverridePowerShell } from './powershell';
@@ -168,10 +168,6 @@ export const settingOverride: ResourceKind<SettingOverrideSpec, ObjectsLive, nev
   schema,
   // Read when the spec has overrides, and for rollback and export (originals, `export --all`).
   orgQuery: (ctx, purpose) => (ctx.entries.length > 0 || purpose !== 'plan' ? {} : undefined),
-  plan: (input) => planObjects(config, input),
-  rollback: (input) => rollbackObjects(config, input),
-  export: (input, opts) => exportObjects(config, input, opts),
-  request: (change) => change.data,
-  undo: (change) => undoObject(change),
+  ...objectKindBehaviour(config),
   drivers: { lab: settingOverrideLab, powershell: settingOverridePowerShell },
 };
