@@ -665,14 +665,17 @@ function Invoke-FakeExchangeCall {
     param(
         [Parameter(Mandatory = $true)]$Route,
         [Parameter(Mandatory = $true)][scriptblock]$ScriptBlock,
-        [object[]]$ArgumentList = @()
+        [object[]]$ArgumentList = @(),
+        # One server of a fan-out (Invoke-FakeExchangeFanOut): the arguments are the fan-out's (script,
+        # map of every server's request); the lab's latency was already scheduled there.
+        [switch]$FanOut
     )
     $Call = [string]$Route.call
     $Server = $null
     if ($null -ne $Route.server) { $Server = [string]$Route.server.name }
     $entry = [ordered]@{ time = (Get-LabTime) }
     foreach ($p in $Route.log.PSObject.Properties) { $entry[$p.Name] = $p.Value }
-    $saved = @{ ExchangeInstallPath = $env:ExchangeInstallPath; windir = $env:windir; SystemDrive = $env:SystemDrive }
+    $saved = @{ ExchangeInstallPath = $env:ExchangeInstallPath; windir = $env:windir; SystemDrive = $env:SystemDrive; COMPUTERNAME = $env:COMPUTERNAME }
     $code = $null
     $aliases = @()
     try {
@@ -685,14 +688,14 @@ function Invoke-FakeExchangeCall {
                 $fqdn = $Server
                 if ($null -ne $s) { $fqdn = $s.Fqdn }
                 $latency = Get-LabFault $s 'latencyMs'
-                if ($latency) { Start-Sleep -Milliseconds ([int]$latency) }
+                if ($latency -and -not $FanOut) { Start-Sleep -Milliseconds ([int]$latency) }
                 if ($null -eq $s -or (Get-LabFault $s 'unreachable') -eq $true) {
                     $code = 'target.unreachable'
-                    throw ('Connecting to remote server ' + $fqdn + ' failed with the following error message : WinRM cannot complete the operation. Verify that the specified computer name is valid, that the computer is accessible over the network, and that a firewall exception for the WinRM service is enabled and allows access from this computer. By default, the WinRM firewall exception for public profiles limits access to remote computers within the same local subnet. For more information, see the about_Remote_Troubleshooting Help topic.')
+                    throw (New-FakeTransportError ('Connecting to remote server ' + $fqdn + ' failed with the following error message : WinRM cannot complete the operation. Verify that the specified computer name is valid, that the computer is accessible over the network, and that a firewall exception for the WinRM service is enabled and allows access from this computer. By default, the WinRM firewall exception for public profiles limits access to remote computers within the same local subnet. For more information, see the about_Remote_Troubleshooting Help topic.') 'CannotConnect')
                 }
                 if ($here.remote) {
                     $code = 'target.double-hop'
-                    throw ('Connecting to remote server ' + $fqdn + ' failed with the following error message : Access is denied. For more information, see the about_Remote_Troubleshooting Help topic.')
+                    throw (New-FakeTransportError ('Connecting to remote server ' + $fqdn + ' failed with the following error message : Access is denied. For more information, see the about_Remote_Troubleshooting Help topic.') 'AccessDenied')
                 }
             } else {
                 # In-process: this machine's disk, whichever server the call meant.
@@ -703,6 +706,8 @@ function Invoke-FakeExchangeCall {
             $env:ExchangeInstallPath = $folder + [IO.Path]::DirectorySeparatorChar
             $env:windir = Join-Path $folder 'Windows'
             $env:SystemDrive = $folder
+            # The computer the script runs on, as $env:COMPUTERNAME tells it there: the server's name (S3).
+            $env:COMPUTERNAME = [string]$s.Name
             $script:CurrentServer = $s.Name
             $appcmd = [IO.Path]::Combine($env:windir, 'System32', 'inetsrv', 'appcmd.exe')
             Set-Alias -Name $appcmd -Value Invoke-FakeAppcmd -Scope Script
@@ -716,14 +721,18 @@ function Invoke-FakeExchangeCall {
         # reports the spec's timeout, in restart.ps1's own words.
         $healthTimeout = $null
         if ($Call -eq 'restart' -and $null -ne $s) {
-            $request = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String([string]$ArgumentList[0])) | ConvertFrom-Json
+            $requestB64 = [string]$ArgumentList[0]
+            if ($FanOut) { $requestB64 = Get-FakeFanOutRequest ([string]$ArgumentList[1]) $Server }
+            $request = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($requestB64)) | ConvertFrom-Json
             if ($null -ne $request.healthCheck) {
                 $checks = @(@($request.healthCheck.paths) + @(@($request.healthCheck.probes) | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_.path }))
                 $bad = @(Get-LabFault $s 'unhealthyPaths')
                 if ((Get-LabFault $s 'healthCheck') -eq 'fail' -or @($checks | Where-Object { $bad -contains [string]$_ }).Count -gt 0) {
                     $healthTimeout = [string]$request.healthCheck.timeoutSeconds
                     $request.healthCheck.timeoutSeconds = 0
-                    $ArgumentList = @([Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes((ConvertTo-Json -InputObject $request -Depth 10 -Compress)))) + @($ArgumentList | Select-Object -Skip 1)
+                    $rewritten = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes((ConvertTo-Json -InputObject $request -Depth 10 -Compress)))
+                    if ($FanOut) { $ArgumentList = @($ArgumentList[0], (Set-FakeFanOutRequest ([string]$ArgumentList[1]) $Server $rewritten)) + @($ArgumentList | Select-Object -Skip 2) }
+                    else { $ArgumentList = @($rewritten) + @($ArgumentList | Select-Object -Skip 1) }
                 }
             }
         }
@@ -773,7 +782,93 @@ function Invoke-FakeExchangeCall {
         $env:ExchangeInstallPath = $saved.ExchangeInstallPath
         $env:windir = $saved.windir
         $env:SystemDrive = $saved.SystemDrive
+        $env:COMPUTERNAME = $saved.COMPUTERNAME
         $script:CurrentServer = $null
+    }
+}
+
+# What a connection that failed throws in PowerShell's remoting: a PSRemotingTransportException; the
+# error record Invoke-Command writes for it has the FullyQualifiedErrorId <reason>,PSSessionStateBroken
+# (docs/exchange-facts.md#powershell S3a).
+function New-FakeTransportError([string]$Message, [string]$Reason) {
+    $ex = New-Object Management.Automation.Remoting.PSRemotingTransportException($Message)
+    $ex.Data['fqid'] = $Reason + ',PSSessionStateBroken'
+    return $ex
+}
+
+# A fan-out's map (envelope.ps1): a line per server, "NAME DATA BLOB". The lab reads and rewrites the
+# request of one server (a health gate it knows will fail, above).
+function Get-FakeFanOutRequest([string]$Map, [string]$Name) {
+    foreach ($line in ($Map -split "`n")) {
+        $f = $line.Split(' ')
+        if ($f.Count -ge 3 -and [string]::Equals($f[0], $Name, [StringComparison]::OrdinalIgnoreCase)) { return $f[1] }
+    }
+    return ''
+}
+function Set-FakeFanOutRequest([string]$Map, [string]$Name, [string]$RequestB64) {
+    $lines = foreach ($line in ($Map -split "`n")) {
+        $f = $line.Split(' ')
+        if ($f.Count -ge 3 -and [string]::Equals($f[0], $Name, [StringComparison]::OrdinalIgnoreCase)) { $f[1] = $RequestB64; $f -join ' ' } else { $line }
+    }
+    return (@($lines) -join "`n")
+}
+
+# Stands in for a fan-out's Invoke-Command -ComputerName <list> -ThrottleLimit <n> (envelope.ps1), and
+# for its in-process call on this machine, as PowerShell's own behaves (docs/exchange-facts.md#powershell
+# S3, S3a): every computer runs the same script block with the same arguments; each output carries
+# PSComputerName, the computer as it was addressed; a computer that cannot be reached gives a
+# non-terminating error whose TargetObject names it (PSRemotingTransportException,
+# <reason>,PSSessionStateBroken), and an error of the script on a computer a non-terminating
+# RemotingErrorRecord whose OriginInfo names it; the other computers go on. At most ThrottleLimit
+# computers are worked on at once: the lab's latency of each (fault latencyMs) is laid out over that many
+# slots, in the order given, and each answer comes back when its slot would finish it.
+function Invoke-FakeExchangeFanOut {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)]$Route,
+        [Parameter(Mandatory = $true)][scriptblock]$ScriptBlock,
+        [object[]]$ArgumentList = @()
+    )
+    # Invoke-Command sends the script block to each computer as text, where it is created anew: here too,
+    # so that it runs with the server's stand-ins (appcmd, the certificate store), not the caller's scope.
+    $ScriptBlock = [ScriptBlock]::Create($ScriptBlock.ToString())
+    $org = Read-LabOrganization
+    $throttle = [Math]::Max(1, [int]$Route.throttle)
+    $slots = New-Object 'double[]' $throttle
+    $schedule = New-Object Collections.ArrayList
+    $n = 0
+    foreach ($t in @($Route.fanout)) {
+        $latency = 0.0
+        if ([string]$t.transport -eq 'winrm') {
+            $l = Get-LabFault (Find-LabServer $org ([string]$t.name)) 'latencyMs'
+            if ($l) { $latency = [double]$l }
+        }
+        $slot = 0
+        for ($i = 1; $i -lt $throttle; $i++) { if ($slots[$i] -lt $slots[$slot]) { $slot = $i } }
+        $slots[$slot] += $latency
+        [void]$schedule.Add([pscustomobject]@{ target = $t; finish = $slots[$slot]; order = $n })
+        $n++
+    }
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    foreach ($p in @($schedule | Sort-Object -Property finish, order)) {
+        $wait = $p.finish - $clock.Elapsed.TotalMilliseconds
+        if ($wait -gt 0) { Start-Sleep -Milliseconds ([int][Math]::Ceiling($wait)) }
+        $t = $p.target
+        $one = [pscustomobject]@{ call = $Route.call; transport = [string]$t.transport; server = [pscustomobject]@{ name = [string]$t.name; fqdn = [string]$t.fqdn }; log = $t.log; failCode = [string]$t.failCode }
+        # This machine's server is called in-process, naming itself (envelope.ps1); the others find themselves.
+        $arguments = $ArgumentList
+        if ([string]$t.transport -ne 'winrm') { $arguments = @($ArgumentList[0], $ArgumentList[1], [string]$t.name) }
+        try {
+            $out = Invoke-FakeExchangeCall -Route $one -ScriptBlock $ScriptBlock -ArgumentList $arguments -FanOut
+            [psobject]([string]$out) | Add-Member -NotePropertyName PSComputerName -NotePropertyValue ([string]$t.fqdn) -PassThru
+        } catch {
+            if ($_.Exception -is [Management.Automation.Remoting.PSRemotingTransportException]) {
+                $record = New-Object Management.Automation.ErrorRecord($_.Exception, [string]$_.Exception.Data['fqid'], ([Management.Automation.ErrorCategory]::OpenError), [string]$t.fqdn)
+            } else {
+                $record = New-Object Management.Automation.Runspaces.RemotingErrorRecord($_, (New-Object Management.Automation.Remoting.OriginInfo([string]$t.fqdn, [Guid]::NewGuid())))
+            }
+            $PSCmdlet.WriteError($record)
+        }
     }
 }
 
@@ -786,4 +881,4 @@ function Get-FakeErrorCode([string]$FailCode, $ErrorRecord) {
     return 'target.read-failed'
 }
 
-Export-ModuleMember -Function Get-PartnerApplication, Set-PartnerApplication, Get-ManagementRoleEntry, Get-ExchangeServer, Get-AuthServer, Set-AuthServer, Get-IntraOrganizationConnector, Set-IntraOrganizationConnector, Get-OrganizationRelationship, Set-OrganizationRelationship, Get-SettingOverride, New-SettingOverride, Set-SettingOverride, Remove-SettingOverride, Get-ExchangeDiagnosticInfo, Get-AuthConfig, Invoke-FakeExchangeCall, Set-FakeExchangeSession, Get-FakeExchangeSessionInfo
+Export-ModuleMember -Function Get-PartnerApplication, Set-PartnerApplication, Get-ManagementRoleEntry, Get-ExchangeServer, Get-AuthServer, Set-AuthServer, Get-IntraOrganizationConnector, Set-IntraOrganizationConnector, Get-OrganizationRelationship, Set-OrganizationRelationship, Get-SettingOverride, New-SettingOverride, Set-SettingOverride, Remove-SettingOverride, Get-ExchangeDiagnosticInfo, Get-AuthConfig, Invoke-FakeExchangeCall, Invoke-FakeExchangeFanOut, Set-FakeExchangeSession, Get-FakeExchangeSessionInfo

@@ -3,32 +3,101 @@
 # must not go through ConvertFrom-Json): no value from a spec or from live state is ever part of the
 # command line as code. The result is base64 of UTF-8 JSON, so that the
 # console encoding of Windows PowerShell 5.1 cannot garble it and nothing printed by Exchange can fake it.
+#
+# A fan-out (the route names several servers) runs the same script on every server of one phase in this
+# one call: PowerShell's own parallel remoting, Invoke-Command -ComputerName <list> -ThrottleLimit <n>
+# (docs/exchange-facts.md#powershell S3, S3a), in-process for this machine. Each server's answer is
+# printed as its own ITEM frame the moment it arrives, so that one server's failure stays its own and
+# progress is seen; the final frame only closes the call.
 param([string]$ScriptB64, [string]$DataB64, [string]$RouteB64, [string]$BlobB64)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 # Windows PowerShell 5.1 serialises arrays as {"value":[..],"Count":n} while this type data is loaded.
 Remove-TypeData -TypeName System.Array -ErrorAction SilentlyContinue
 $route = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($RouteB64)) | ConvertFrom-Json
+function ConvertTo-HcFrame([string]$Body) { return [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($Body)) }
+function Get-HcErrorBody($ErrorRecord) {
+    $err = @{
+        message  = [string]$ErrorRecord.Exception.Message
+        category = [string]$ErrorRecord.CategoryInfo.Category
+        fqid     = [string]$ErrorRecord.FullyQualifiedErrorId
+    }
+    return (ConvertTo-Json -InputObject @{ ok = $false; error = $err } -Depth 5 -Compress)
+}
+# The part of a fan-out that runs on each server. Invoke-Command sends every computer the same
+# arguments, so the requests travel as one map, a line per server ("NAME DATA BLOB", base64 fields):
+# the server takes the line of its own computer name (an Exchange server's Name is its computer's short
+# name, S3) and runs the call's script with it. The map is split as text, never given to ConvertFrom-Json,
+# so that the servers' blobs stay out of 5.1's JSON limit (S8).
+$onServer = {
+    param([string]$ScriptB64, [string]$Map, [string]$Name)
+    # In this process the caller names the server (this machine); on a remote server it is its own name.
+    if (-not $Name) { $Name = [string]$env:COMPUTERNAME }
+    $mine = $null
+    $names = @()
+    foreach ($line in ($Map -split "`n")) {
+        $f = $line.Split(' ')
+        if ($f.Count -lt 3) { continue }
+        $names += $f[0]
+        if ([string]::Equals($f[0], $Name, [StringComparison]::OrdinalIgnoreCase)) { $mine = $f }
+    }
+    if ($null -eq $mine) {
+        throw ('[target.fan-out-unmatched] This computer calls itself ' + $Name + ', and the call was for ' + ($names -join ', ') + ': nothing was read or changed here.')
+    }
+    $sb = [ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($ScriptB64)))
+    & $sb $mine[1] $mine[2]
+}
 try {
     $sb = [ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($ScriptB64)))
-    if ($route.lab) {
-        # Lab mode: the fake Exchange module stands in for this machine and for WinRM to each server.
-        $json = Invoke-FakeExchangeCall -Route $route -ScriptBlock $sb -ArgumentList @($DataB64, $BlobB64)
-    } elseif ($route.transport -eq 'winrm') {
-        $json = Invoke-Command -ComputerName $route.server.fqdn -ScriptBlock $sb -ArgumentList $DataB64, $BlobB64 -ErrorAction Stop
+    if ($null -ne $route.fanout) {
+        $map = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($DataB64))
+        # Who answered: results carry PSComputerName, errors of a server's own script OriginInfo, and a
+        # connection that failed names the computer as its TargetObject (S3a); each as it was addressed.
+        $byAddress = @{}
+        foreach ($t in @($route.fanout)) { $byAddress[([string]$t.fqdn).ToUpperInvariant()] = [string]$t.name }
+        $answered = @{}
+        $stray = New-Object Collections.ArrayList
+        $emit = {
+            param($Answer, [string]$Local)
+            $who = $Local
+            if (-not $who) {
+                $address = ''
+                if ($Answer -is [Management.Automation.ErrorRecord]) {
+                    if ($Answer -is [Management.Automation.Runspaces.RemotingErrorRecord]) { $address = [string]$Answer.OriginInfo.PSComputerName } else { $address = [string]$Answer.TargetObject }
+                } else { $address = [string]$Answer.PSComputerName }
+                $who = $byAddress[$address.ToUpperInvariant()]
+            }
+            if ($Answer -is [Management.Automation.ErrorRecord]) { $body = Get-HcErrorBody $Answer } else { $body = '{"ok":true,"result":' + [string]$Answer + '}' }
+            if (-not $who -or $answered.ContainsKey($who)) { [void]$stray.Add($body); return }
+            $answered[$who] = $true
+            [Console]::Out.Write('HYBRIDCFG-' + $route.nonce + '-ITEM' + (ConvertTo-HcFrame ('{"server":' + (ConvertTo-Json -InputObject $who -Depth 1 -Compress) + ',"answer":' + $body + '}')) + 'HYBRIDCFG-' + $route.nonce + '-ITEMEND')
+            [Console]::Out.Flush()
+        }
+        if ($route.lab) {
+            # Lab mode: the fake Exchange module stands in for Invoke-Command -ComputerName, with its outputs and errors.
+            Invoke-FakeExchangeFanOut -Route $route -ScriptBlock $onServer -ArgumentList @($ScriptB64, $map) -ErrorAction Continue 2>&1 | ForEach-Object { & $emit $_ '' }
+        } else {
+            $remote = @(@($route.fanout) | Where-Object { [string]$_.transport -eq 'winrm' } | ForEach-Object { [string]$_.fqdn })
+            foreach ($t in @(@($route.fanout) | Where-Object { [string]$_.transport -ne 'winrm' })) {
+                # This machine: in this process, as Microsoft's own scripts do (S3).
+                try { & $emit (& $onServer $ScriptB64 $map ([string]$t.name)) ([string]$t.name) } catch { & $emit $_ ([string]$t.name) }
+            }
+            if ($remote.Count -gt 0) {
+                Invoke-Command -ComputerName $remote -ScriptBlock $onServer -ArgumentList $ScriptB64, $map -ThrottleLimit ([int]$route.throttle) -ErrorAction Continue 2>&1 | ForEach-Object { & $emit $_ '' }
+            }
+        }
+        $body = ConvertTo-Json -InputObject @{ ok = $true; result = @{ answered = @($answered.Keys); stray = @($stray.ToArray()) } } -Depth 5 -Compress
     } else {
-        $json = & $sb $DataB64 $BlobB64
+        if ($route.lab) {
+            # Lab mode: the fake Exchange module stands in for this machine.
+            $json = Invoke-FakeExchangeCall -Route $route -ScriptBlock $sb -ArgumentList @($DataB64, $BlobB64)
+        } else {
+            $json = & $sb $DataB64 $BlobB64
+        }
+        $body = '{"ok":true,"result":' + [string]$json + '}'
     }
-    $body = '{"ok":true,"result":' + [string]$json + '}'
 } catch {
-    $e = $_
-    $err = @{
-        message  = [string]$e.Exception.Message
-        category = [string]$e.CategoryInfo.Category
-        fqid     = [string]$e.FullyQualifiedErrorId
-    }
-    $body = ConvertTo-Json -InputObject @{ ok = $false; error = $err } -Depth 5 -Compress
+    $body = Get-HcErrorBody $_
 }
-$frame = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($body))
-[Console]::Out.Write('HYBRIDCFG-' + $route.nonce + '-BEGIN' + $frame + 'HYBRIDCFG-' + $route.nonce + '-END')
+[Console]::Out.Write('HYBRIDCFG-' + $route.nonce + '-BEGIN' + (ConvertTo-HcFrame $body) + 'HYBRIDCFG-' + $route.nonce + '-END')
 [Console]::Out.Flush()

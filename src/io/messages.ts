@@ -52,7 +52,7 @@ export const IO = {
   APPLY_CANCELLED: make<{ readonly command: 'apply' | 'rollback' }>('info', 'HC_I2008', 'The confirmation was refused; nothing was changed.'),
   RUN_WARNING: make<{ readonly diagnostic: Diagnostic }>('warn', 'HC_W2009', "A record of the run (journal line, audit line) could not be written; the run's result stands."),
 
-  POWERSHELL_CALL: make<{ readonly script: string; readonly call: string; readonly server?: string; readonly ms: number; readonly ok: boolean; readonly code?: string }>(
+  POWERSHELL_CALL: make<{ readonly script: string; readonly call: string; readonly server?: string; readonly servers?: readonly string[]; readonly shellStarted?: boolean; readonly ms: number; readonly ok: boolean; readonly code?: string }>(
     'trace',
     'HC_I4001',
     'One PowerShell call of the PowerShell target ended (script, server, duration, ok or its error code; never its data).',

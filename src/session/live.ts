@@ -74,7 +74,9 @@ export async function readLive(loaded: LoadedSpec, target: Target, registry: Reg
   // Every server is read even when one fails, so that one run reports every unreachable server.
   const readFailures: Diagnostic[] = [];
   let done = 0;
-  const states = await mapLimit(scope.servers, opts.parallelism ?? DEFAULT_PARALLELISM, async (server) => {
+  // A target that fans out throttles on its own: every server's read is handed to it at once.
+  const limit = target.fansOut ? scope.servers.length : (opts.parallelism ?? DEFAULT_PARALLELISM);
+  const states = await mapLimit(scope.servers, limit, async (server) => {
     const queries: Record<string, unknown> = {};
     for (const kind of serverKinds) {
       const q = kind.serverQuery?.(kindContext(kind, loaded, organization.servers, scope.servers, assumptions), server, purpose, organization);

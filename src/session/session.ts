@@ -64,7 +64,7 @@ export function openSpecTarget(loaded: LoadedSpec, registry: Registry, paralleli
   if (missing.length > 0) throw new DiagnosticError(missing);
   const onPowerShellCall = host
     ? (c: PsCallRecord) =>
-        void host.notify(IO.POWERSHELL_CALL.msg(`${c.script}${c.server ? ` on ${c.server}` : ''}: ${c.ok ? 'ok' : `failed (${c.code ?? 'error'})`} in ${c.ms} ms`, c))
+        void host.notify(IO.POWERSHELL_CALL.msg(`${c.script}${c.server ? ` on ${c.server}` : c.servers ? ` on ${c.servers.length} server${c.servers.length === 1 ? '' : 's'}` : ''}: ${c.ok ? 'ok' : `failed (${c.code ?? 'error'})`} in ${c.ms} ms`, c))
     : undefined;
   return openTarget(loaded.spec.target, { specDir: loaded.dir, ...(parallelism !== undefined ? { parallelism } : {}), drivers: { lab, powershell }, ...(onPowerShellCall ? { onPowerShellCall } : {}) });
 }

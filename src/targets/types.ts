@@ -175,6 +175,12 @@ export interface Target {
   readonly kind: 'lab' | 'powershell';
   /** For people: `lab /path/to/lab`, `pwsh (Exchange: local, files: winrm)`. */
   readonly description: string;
+  /**
+   * The target sends the per-server calls it is given together as one call that fans out to the servers,
+   * throttled by its own parallelism (the PowerShell target's Invoke-Command -ComputerName): callers issue
+   * a phase's calls all at once instead of limiting them.
+   */
+  readonly fansOut?: boolean;
   /** One call: the servers, the run state, and what each queried kind reads organisation-wide. */
   readOrganization(queries: KindQueries): Promise<OrganizationRead>;
   /** One call per server: its install path, its backup check, and what each queried kind reads there. */

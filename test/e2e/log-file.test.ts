@@ -93,9 +93,10 @@ describe('--log-file through pwsh (lab mode)', () => {
       expect(typeof d.script).toBe('string');
       expect(typeof d.ms).toBe('number');
       expect(d.ok).toBe(true);
-      expect(Object.keys(d).every((k) => ['script', 'call', 'server', 'ms', 'ok', 'code'].includes(k))).toBe(true);
+      expect(Object.keys(d).every((k) => ['script', 'call', 'server', 'servers', 'shellStarted', 'ms', 'ok', 'code'].includes(k))).toBe(true);
     }
-    expect(calls.map((c) => (c.data as { server?: string }).server)).toEqual(expect.arrayContaining(['EX01', 'EX02']));
+    // The servers' reads are one fan-out call, which names every server it ran on.
+    expect(calls.flatMap((c) => (c.data as { servers?: string[] }).servers ?? [])).toEqual(expect.arrayContaining(['EX01', 'EX02']));
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain(SECRET);
     // No data values: not the web.config's profiles, not the partner application's permissions.

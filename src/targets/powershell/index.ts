@@ -1,11 +1,14 @@
 /**
  * The PowerShell target: a real Exchange organisation (or, with `lab`, the fake Exchange module on a lab
  * folder) driven through long-lived PowerShell sessions: one main session for the Exchange cmdlets and
- * the run state, and extra shells started when per-server calls overlap (pool.ts). What each resource
+ * the run state; the per-server calls of one phase go out together as one call that fans out to the
+ * servers with Invoke-Command -ComputerName <list> -ThrottleLimit <parallelism> (fan-out.ts), and extra
+ * shells are started only when such calls overlap for long (pool.ts). What each resource
  * kind reads and changes is its driver's (src/resources/<kind>/powershell.ts and .ps1); the generic
  * scripts carry the functions of every kind a call serves, so that the round trips stay: reading the
- * organisation is one (lock, last run and the kinds' state files included); reading a server is one
- * (backup check included); changing a server is one; a restart is one (health check included); an
+ * organisation is one (lock, last run and the kinds' state files included); reading every server is one
+ * fan-out (backup checks included); changing a batch of servers is one; restarting a batch is one (health
+ * checks included); an
  * organisation-wide change is one (its originals recorded in the same call); taking the lock, releasing
  * it and appending a journal line are one each.
  *
@@ -35,6 +38,7 @@ import type {
 import { normalizeBuild } from '../../domain/builds';
 import { iisMapOf, type IisConfiguration } from '../iis';
 import type { PsDriver } from './driver';
+import { openFanOut } from './fan-out';
 import { openPool } from './pool';
 import { FAKE_EXCHANGE_MODULE, scriptText } from './scripts';
 import { parseJournalLine, parseLock } from '../run-state';
@@ -173,6 +177,11 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
     () => openSession({ ...shell, lab, ...(extraConnect ? { connect: extraConnect } : {}) }),
     () => Math.min(parallelism, serversKnown ?? parallelism),
   );
+  // Per-server calls of one phase go out together, as one Invoke-Command -ComputerName fan-out (fan-out.ts).
+  const fan = openFanOut(
+    (request) => pool.server(request),
+    () => parallelism,
+  );
   const files = options.files ?? 'auto';
   // Exchange cmdlets run in the main session (locally, or as proxies of the remote endpoint); each server's
   // work runs on that server (serverRoute). In lab mode the fake module stands in for both.
@@ -225,6 +234,7 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
   return {
     kind: 'powershell',
     description: describeTarget(executable, options),
+    fansOut: true,
 
     async readOrganization(queries: KindQueries): Promise<OrganizationRead> {
       const kinds = Object.entries(queries).map(([id, query]) => ({ id, query, driver: driverOf(id, 'organization') }));
@@ -270,7 +280,7 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
 
     async readServer(server: ExchangeServer, queries: KindQueries): Promise<ServerRead> {
       const kinds = Object.entries(queries).map(([id, query]) => ({ id, query, driver: driverOf(id, 'server') }));
-      const result = (await pool.server({
+      const result = (await fan.submit({
         script: 'read-server',
         data: { minFreeBytes: BACKUP_MIN_FREE_BYTES, kinds: kinds.map((k) => ({ id: k.id, fn: k.driver.read.fn, data: k.driver.read.data(k.query, server) })) },
         kindScripts: [...new Set(kinds.map((k) => k.driver.script))],
@@ -323,7 +333,7 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
       });
       const first = groups[0]?.driver.set;
       const log = first ? { ...first.log(groups[0].mine[0].r.request), server: server.Name } : { call: 'setServer', server: server.Name };
-      const result = (await pool.server({
+      const result = (await fan.submit({
         script: 'set-server',
         data: { stamp: backupStamp(), groups: data },
         blob: Buffer.concat(blobs),
@@ -344,7 +354,7 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
         fail('target.restart-invalid', `No app pools given to recycle on ${server.Name}`, 'Name the app pools, e.g. MSExchangeRestFrontEndAppPool.');
       }
       const began = Date.now();
-      const result = (await pool.server({
+      const result = (await fan.submit({
         script: 'restart',
         data: {
           mode: request.mode,

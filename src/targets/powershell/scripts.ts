@@ -81,6 +81,42 @@ export interface Route {
   readonly log: Readonly<Record<string, unknown>>;
   /** The diagnostic code the fake module records when the call fails for a reason it cannot name. */
   readonly failCode: string;
+  /** A fan-out: the servers the call runs on, each with its own route (envelope.ps1). */
+  readonly fanout?: readonly FanOutTarget[];
+  /** A fan-out's -ThrottleLimit: how many servers are worked on at once. */
+  readonly throttle?: number;
+}
+
+/** One server of a fan-out call: where it is, how it is reached, and its calls.jsonl line in lab mode. */
+export interface FanOutTarget {
+  readonly name: string;
+  readonly fqdn: string;
+  readonly transport: 'session' | 'winrm';
+  readonly log: Readonly<Record<string, unknown>>;
+  readonly failCode: string;
+}
+
+/** One server's request in a fan-out: its data (JSON) and its bytes. */
+export interface FanOutRequest {
+  readonly server: string;
+  readonly data: unknown;
+  readonly blob?: Buffer;
+}
+
+/**
+ * A fan-out's requests as the servers receive them: one line per server, `NAME DATA BLOB` (base64
+ * fields), which each server splits as text and never hands to ConvertFrom-Json, so that the blobs stay
+ * out of Windows PowerShell 5.1's JSON limit (envelope.ps1). Each server's data is held to that limit.
+ */
+export function fanOutMap(name: ScriptName, requests: readonly FanOutRequest[]): string {
+  return requests
+    .map((r) => {
+      if (!/^[^\s]+$/.test(r.server)) throw new Error(`a server name for a fan-out must have no white space: "${r.server}"`);
+      const json = JSON.stringify(r.data);
+      assertFitsConvertFromJson(name, json, r.data);
+      return `${r.server} ${toBase64Text(json)} ${(r.blob ?? Buffer.alloc(0)).toString('base64')}`;
+    })
+    .join('\n');
 }
 
 /**
@@ -88,12 +124,21 @@ export interface Route {
  * reads `-Command -` line by line, and base64 cannot contain a quote, a `$`, a backtick or a newline.
  */
 export function commandLine(name: ScriptName, data: unknown, route: Route, kindScripts: readonly string[] = [], blob?: Buffer): string {
-  const envelope = toBase64Text(readScript('envelope.ps1'));
   const json = JSON.stringify(data);
   assertFitsConvertFromJson(name, json, data);
+  return line(name, toBase64Text(json), route, kindScripts, (blob ?? Buffer.alloc(0)).toString('base64'));
+}
+
+/** The command line of a fan-out: the servers' requests travel as one map (fanOutMap), no blob of their own. */
+export function fanOutCommandLine(name: ScriptName, map: string, route: Route, kindScripts: readonly string[] = []): string {
+  return line(name, toBase64Text(map), route, kindScripts, '');
+}
+
+function line(name: ScriptName, dataB64: string, route: Route, kindScripts: readonly string[], blobB64: string): string {
+  const envelope = toBase64Text(readScript('envelope.ps1'));
   return (
     `& ([ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${envelope}')))) ` +
-    `'${toBase64Text(scriptText(name, kindScripts))}' '${toBase64Text(json)}' '${toBase64Json(route)}' '${(blob ?? Buffer.alloc(0)).toString('base64')}'`
+    `'${toBase64Text(scriptText(name, kindScripts))}' '${dataB64}' '${toBase64Json(route)}' '${blobB64}'`
   );
 }
 
@@ -139,6 +184,26 @@ export function assertFitsConvertFromJson(name: ScriptName, json: string, data?:
       `Windows PowerShell 5.1's ConvertFrom-Json stops at ${PS51_CONVERTFROM_JSON_MAX_DEPTH} levels; nothing was sent. This is a bug in hybridcfg: report it with the command you ran.`,
     );
   }
+}
+
+/**
+ * The ITEM frames of a fan-out (one per server, printed as each answers) found in `output` from `from`
+ * on: each parsed, and the index where scanning may go on.
+ */
+export function extractItems(output: string, nonce: string, from = 0): { items: unknown[]; next: number } {
+  const begin = `HYBRIDCFG-${nonce}-ITEM`;
+  const end = `HYBRIDCFG-${nonce}-ITEMEND`;
+  const items: unknown[] = [];
+  let at = from;
+  for (;;) {
+    const b = output.indexOf(begin, at);
+    if (b < 0) break;
+    const e = output.indexOf(end, b + begin.length);
+    if (e < 0) break;
+    items.push(JSON.parse(Buffer.from(output.slice(b + begin.length, e), 'base64').toString('utf8')) as unknown);
+    at = e + end.length;
+  }
+  return { items, next: at };
 }
 
 /** Pulls the framed result out of whatever the shell printed; undefined when the frame is missing. */

@@ -11,7 +11,8 @@ import type { CallContext, PsError } from './errors';
 import { classifyError, fallback } from './errors';
 import type { Route, ScriptName } from './scripts';
 import { killDescendants } from './kill';
-import { commandLine, extractFrame } from './scripts';
+import { commandLine, extractFrame, extractItems, fanOutCommandLine } from './scripts';
+import type { FanOutTarget } from './scripts';
 
 export interface SessionOptions {
   readonly executable: string;
@@ -37,6 +38,20 @@ export interface PsCallRecord {
   readonly ok: boolean;
   /** The diagnostic code of a failed call. */
   readonly code?: string;
+  /** A fan-out: the servers the one call ran on. */
+  readonly servers?: readonly string[];
+  /** The call had to start PowerShell first (a new shell, or one replaced after a kill). */
+  readonly shellStarted?: boolean;
+}
+
+/** A call that runs on many servers at once (envelope.ps1's fan-out); each server's answer is handed over as it arrives. */
+export interface FanOutCall {
+  readonly targets: readonly FanOutTarget[];
+  /** The servers' requests (fanOutMap). */
+  readonly map: string;
+  readonly throttle: number;
+  /** One server's answer: the envelope of its own result or error. Called once per server that answered. */
+  readonly onItem: (server: string, answer: { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: PsError }) => void;
 }
 
 export interface CallRequest {
@@ -50,6 +65,8 @@ export interface CallRequest {
   readonly transport: Route['transport'];
   /** This call's own limit when it may legitimately take longer than the session's (a health check wait). */
   readonly timeoutMs?: number;
+  /** Runs on these servers at once instead (data and blob are then unused). */
+  readonly fanOut?: FanOutCall;
 }
 
 export interface PsSession {
@@ -102,7 +119,13 @@ export function openSession(options: SessionOptions): PsSession {
   const invoke = async (request: Omit<CallRequest, 'timeoutMs'>, timeoutMs: number): Promise<unknown> => {
     if (!options.onCall) return invokeOnce(request, timeoutMs);
     const started = Date.now();
-    const base = { script: request.script, call: request.context.call, ...(request.context.server ? { server: request.context.server.Name } : {}) };
+    const base = {
+      script: request.script,
+      call: request.context.call,
+      ...(request.context.server ? { server: request.context.server.Name } : {}),
+      ...(request.fanOut ? { servers: request.fanOut.targets.map((t) => t.name) } : {}),
+      ...(shell === undefined ? { shellStarted: true } : {}),
+    };
     try {
       const answer = await invokeOnce(request, timeoutMs);
       options.onCall({ ...base, ms: Date.now() - started, ok: true });
@@ -118,10 +141,12 @@ export function openSession(options: SessionOptions): PsSession {
     const { script, data, context, transport } = request;
     shell ??= start();
     const nonce = randomBytes(12).toString('hex');
+    const fan = request.fanOut;
     const route: Route = {
       nonce,
       call: context.call,
       transport,
+      ...(fan ? { fanout: fan.targets, throttle: fan.throttle } : {}),
       // connect loads the fake module itself: it runs in the shell, like every connect.
       ...(options.lab && script !== 'connect' ? { lab: true } : {}),
       ...(context.server ? { server: { name: context.server.Name, fqdn: context.server.Fqdn } } : {}),
@@ -136,9 +161,23 @@ export function openSession(options: SessionOptions): PsSession {
     let grace: NodeJS.Timeout | undefined;
     const endMarker = `HYBRIDCFG-${nonce}-END`;
     const current = shell;
+    // A fan-out's servers answer one by one: each ITEM frame is handed over as soon as it is whole.
+    let scanned = 0;
+    const delivered = new Set<string>();
+    const deliver = (text: string): void => {
+      if (!fan) return;
+      const { items, next } = extractItems(text, nonce, scanned);
+      scanned = next;
+      for (const item of items as { server?: unknown; answer?: unknown }[]) {
+        if (typeof item.server !== 'string' || delivered.has(item.server) || item.answer === null || typeof item.answer !== 'object') continue;
+        delivered.add(item.server);
+        fan.onItem(item.server, item.answer as Parameters<FanOutCall['onItem']>[1]);
+      }
+    };
     const framed = new Promise<'framed'>((resolve) => {
       const onData = (chunk: Buffer | string): void => {
         seen += chunk.toString();
+        deliver(seen);
         if (seen.includes(endMarker)) {
           current.streams.stdout.off('data', onData);
           grace = setTimeout(() => resolve('framed'), FRAME_GRACE_MS);
@@ -151,7 +190,8 @@ export function openSession(options: SessionOptions): PsSession {
     });
     let outcome: Awaited<ReturnType<PowerShell['invoke']>> | 'timeout' | 'framed';
     try {
-      outcome = await Promise.race([current.invoke(commandLine(script, data, route, request.kindScripts, request.blob)), timedOut, framed]);
+      const line = fan ? fanOutCommandLine(script, fan.map, route, request.kindScripts) : commandLine(script, data, route, request.kindScripts, request.blob);
+      outcome = await Promise.race([current.invoke(line), timedOut, framed]);
     } catch (err) {
       await kill();
       throw new DiagnosticError(
@@ -181,6 +221,9 @@ export function openSession(options: SessionOptions): PsSession {
       outcome = { command: '', raw: seen, hadErrors: false, startTime: 0, stdout: Buffer.from(seen) };
     }
     const stdout = outcome.stdout?.toString('utf8') ?? outcome.raw;
+    // Any item the stream watcher did not see whole (node-powershell may hand stdout over only at the end).
+    scanned = 0;
+    deliver(stdout);
     const envelope = extractFrame(stdout, nonce) as Envelope | undefined;
     if (!envelope) {
       const stderr = outcome.stderr?.toString('utf8').trim() ?? '';
