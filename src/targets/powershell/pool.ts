@@ -1,7 +1,8 @@
 /**
  * The shells behind one PowerShell target. Exchange cmdlets (organisation reads, Set-PartnerApplication,
  * the run state found through Get-ExchangeServer) run on the one main session, in order. Per-server calls
- * (readServer, writeFiles, restart) need no Exchange cmdlets, so they may run side by side: each goes to
+ * (readServer, writeFiles, restart) need no Exchange cmdlets; they arrive here as fan-outs (fan-out.ts: a
+ * phase's servers in one call), so a run usually has one in flight, and may run side by side: each goes to
  * the first shell that is free, the main one included. A new shell is started for a waiting call only
  * when every running shell has been busy for `spawnDelayMs` without a break (its call is slow), while
  * fewer than `limit()` shells serve server calls.
