@@ -13,14 +13,34 @@ function Get-LabRoot {
     return $lab
 }
 
-function Read-LabOrganization {
+# -ReadOnly: for callers that only look (the server stand-ins, the transport's faults), the parse of the
+# file as it is now, kept while its write time and length stay the same (the lab target's own rule, LAB.md
+# O4): a fan-out over many servers then parses it once, and a fault changed mid-run is still seen. The
+# cmdlets that change the organisation parse their own copy.
+$script:LabOrganizationCache = $null
+function Read-LabOrganization([switch]$ReadOnly) {
     $path = Join-Path (Get-LabRoot) 'organization.json'
-    return [IO.File]::ReadAllText($path, [Text.Encoding]::UTF8) | ConvertFrom-Json
+    if (-not $ReadOnly) { return [IO.File]::ReadAllText($path, [Text.Encoding]::UTF8) | ConvertFrom-Json }
+    $info = New-Object IO.FileInfo($path)
+    $written = $info.LastWriteTimeUtc.Ticks
+    $stamp = $path + '|' + [string]$written + '|' + [string]$info.Length
+    # A file written shortly before it was read may be written again with the same stamp: its parse is
+    # trusted only once read 100 ms after its write time (2.5 s where times are whole seconds), git's
+    # racy-index rule, as the lab target applies it (LAB.md R1).
+    $margin = 1000000
+    if ($written % 10000000 -eq 0) { $margin = 25000000 }
+    $cache = $script:LabOrganizationCache
+    if ($null -ne $cache -and $cache.stamp -eq $stamp -and ($cache.readAt - $written) -ge $margin) { return $cache.organization }
+    $readAt = [DateTime]::UtcNow.Ticks
+    $organization = [IO.File]::ReadAllText($path, [Text.Encoding]::UTF8) | ConvertFrom-Json
+    $script:LabOrganizationCache = @{ stamp = $stamp; readAt = $readAt; organization = $organization }
+    return $organization
 }
 
 # Replaced atomically (temp file in the same folder, then renamed over it), as the lab target does (O3):
 # shells serving server calls in parallel read organization.json while this one may write it.
 function Write-LabOrganization($Organization) {
+    $script:LabOrganizationCache = $null
     $path = Join-Path (Get-LabRoot) 'organization.json'
     $json = ConvertTo-Json -InputObject $Organization -Depth 20
     $temp = $path + '.' + [Guid]::NewGuid().ToString('N') + '.tmp'
@@ -514,7 +534,7 @@ function Get-AuthConfig {
 # servers (fixture E19 OS/GetWindowsFeature.xml: no Web-Scripting-Tools [H]), so there is no
 # Restart-WebAppPool here unless the lab says the module is installed (organization.json modules).
 function iisreset {
-    $server = Find-LabServer (Read-LabOrganization) $script:CurrentServer
+    $server = Find-LabServer (Read-LabOrganization -ReadOnly) $script:CurrentServer
     $timeout = @($args | Where-Object { [string]$_ -like '/timeout:*' })
     if ((Get-LabFault $server 'restart') -eq 'fail') {
         $global:LASTEXITCODE = 1
@@ -529,7 +549,7 @@ function iisreset {
 # a call (Invoke-FakeExchangeCall), while the file itself (an empty stand-in lab init writes) says whether
 # it is there. Its answer is appcmd's documented one: "<pool>" successfully recycled (F3 [H]); exit code 0 [?].
 function Invoke-FakeAppcmd {
-    $server = Find-LabServer (Read-LabOrganization) $script:CurrentServer
+    $server = Find-LabServer (Read-LabOrganization -ReadOnly) $script:CurrentServer
     $words = @($args | ForEach-Object { [string]$_ })
     if ($words.Count -lt 3 -or $words[0] -ne 'recycle' -or $words[1] -ne 'apppool' -or $words[2] -notlike '/apppool.name:*') {
         $global:LASTEXITCODE = 1
@@ -569,7 +589,7 @@ function Get-FakeItem {
     if (-not $p) { $p = $Path }
     if ($p -notmatch '^Cert:\\LocalMachine\\My\\([0-9A-Fa-f]+)$') { return Microsoft.PowerShell.Management\Get-Item @PSBoundParameters }
     $thumbprint = $Matches[1].ToUpperInvariant()
-    $server = Find-LabServer (Read-LabOrganization) $script:CurrentServer
+    $server = Find-LabServer (Read-LabOrganization -ReadOnly) $script:CurrentServer
     $fault = Get-LabFault $server 'authCertificate'
     $file = [IO.Path]::Combine([string]$env:SystemDrive, 'Cert', 'LocalMachine', 'My', $thumbprint + '.json')
     if (-not [IO.File]::Exists($file) -or $fault -eq 'missing') {
@@ -589,7 +609,7 @@ function Get-FakeItem {
 function Get-Service {
     [CmdletBinding()]
     param([Parameter(Position = 0)][string[]]$Name)
-    $server = Find-LabServer (Read-LabOrganization) $script:CurrentServer
+    $server = Find-LabServer (Read-LabOrganization -ReadOnly) $script:CurrentServer
     $status = 'Running'
     if ((Get-LabFault $server 'restart') -eq 'fail') { $status = 'Stopped' }
     foreach ($n in @($Name)) { [pscustomobject][ordered]@{ Name = $n; Status = $status } }
@@ -608,7 +628,7 @@ function Invoke-WebRequest {
         [int]$MaximumRedirection,
         [switch]$SkipCertificateCheck
     )
-    $server = Find-LabServer (Read-LabOrganization) $script:CurrentServer
+    $server = Find-LabServer (Read-LabOrganization -ReadOnly) $script:CurrentServer
     $path = ([Uri]$Uri).AbsolutePath
     $unhealthy = (Get-LabFault $server 'healthCheck') -eq 'fail' -or @(@(Get-LabFault $server 'unhealthyPaths') | Where-Object { $_ -and [string]$_ -eq $path }).Count -gt 0
     $status = 200
@@ -631,7 +651,7 @@ function Find-LabServer($Organization, [string]$Name) {
 # Where hybridcfg's PowerShell runs in the lab (organization.json session, LAB.md "Session"): the computer
 # it is on and whether that is a remote session ($PSSenderInfo on a real machine).
 function Get-FakeExchangeSessionInfo {
-    $org = Read-LabOrganization
+    $org = Read-LabOrganization -ReadOnly
     $session = Get-LabProperty $org 'session'
     $computer = 'ADMIN01'
     $remote = $false
@@ -668,7 +688,10 @@ function Invoke-FakeExchangeCall {
         [object[]]$ArgumentList = @(),
         # One server of a fan-out (Invoke-FakeExchangeFanOut): the arguments are the fan-out's (script,
         # map of every server's request); the lab's latency was already scheduled there.
-        [switch]$FanOut
+        [switch]$FanOut,
+        # A fan-out reads these once for all its servers.
+        $Organization = $null,
+        $SessionInfo = $null
     )
     $Call = [string]$Route.call
     $Server = $null
@@ -681,8 +704,10 @@ function Invoke-FakeExchangeCall {
     try {
         $s = $null
         if ($Server) {
-            $org = Read-LabOrganization
-            $here = (Get-FakeExchangeSessionInfo)
+            $org = $Organization
+            if ($null -eq $org) { $org = Read-LabOrganization -ReadOnly }
+            $here = $SessionInfo
+            if ($null -eq $here) { $here = Get-FakeExchangeSessionInfo }
             if ([string]$Route.transport -eq 'winrm') {
                 $s = Find-LabServer $org $Server
                 $fqdn = $Server
@@ -832,7 +857,8 @@ function Invoke-FakeExchangeFanOut {
     # Invoke-Command sends the script block to each computer as text, where it is created anew: here too,
     # so that it runs with the server's stand-ins (appcmd, the certificate store), not the caller's scope.
     $ScriptBlock = [ScriptBlock]::Create($ScriptBlock.ToString())
-    $org = Read-LabOrganization
+    $org = Read-LabOrganization -ReadOnly
+    $here = Get-FakeExchangeSessionInfo
     $throttle = [Math]::Max(1, [int]$Route.throttle)
     $slots = New-Object 'double[]' $throttle
     $schedule = New-Object Collections.ArrayList
@@ -859,7 +885,7 @@ function Invoke-FakeExchangeFanOut {
         $arguments = $ArgumentList
         if ([string]$t.transport -ne 'winrm') { $arguments = @($ArgumentList[0], $ArgumentList[1], [string]$t.name) }
         try {
-            $out = Invoke-FakeExchangeCall -Route $one -ScriptBlock $ScriptBlock -ArgumentList $arguments -FanOut
+            $out = Invoke-FakeExchangeCall -Route $one -ScriptBlock $ScriptBlock -ArgumentList $arguments -FanOut -Organization $org -SessionInfo $here
             [psobject]([string]$out) | Add-Member -NotePropertyName PSComputerName -NotePropertyValue ([string]$t.fqdn) -PassThru
         } catch {
             if ($_.Exception -is [Management.Automation.Remoting.PSRemotingTransportException]) {

@@ -20,3 +20,22 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   if (failure) throw failure.error;
   return results;
 }
+
+/**
+ * A gate that lets at most `n` calls of `fn` run at once, the others waiting in order: for work whose
+ * cost is memory held while it runs, so that it stays flat however many callers there are.
+ */
+export function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await fn();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}

@@ -7,7 +7,7 @@ import { DiagnosticError, fail } from '../../src/diag/diagnostic';
 import { REGISTRY } from '../../src/resources/registry';
 import { DEFAULT_PARALLELISM, readLive as read } from '../../src/session/live';
 import type { ExchangeServer, KindQueries, ServerRead, Target } from '../../src/targets/types';
-import { mapLimit } from '../../src/util/limit';
+import { limiter, mapLimit } from '../../src/util/limit';
 import { graph, loaded, REST, server } from '../helpers/live';
 
 const readLive = (spec: Parameters<typeof read>[0], target: Target, opts?: Parameters<typeof read>[3]) => read(spec, target, REGISTRY, opts);
@@ -148,5 +148,40 @@ describe('mapLimit', () => {
   it('handles an empty list and a limit larger than the list', async () => {
     expect(await mapLimit([], 10, async () => 1)).toEqual([]);
     expect(await mapLimit([1, 2], 100, async (x) => x + 1)).toEqual([2, 3]);
+  });
+});
+
+describe('a target that fans out, and the lab\'s disk gate', () => {
+  it('a target that fans out is handed every server at once: it throttles itself (Invoke-Command -ThrottleLimit)', async () => {
+    const g = gate();
+    const t = countingTarget(names(35), g.wait);
+    const done = readLive(spec, { ...t.target, fansOut: true }, { parallelism: 5 });
+    while (g.count < 35) await new Promise((r) => setImmediate(r));
+    g.openAll();
+    await done;
+    expect(t.maxInFlight()).toBe(35);
+  });
+
+  it('limiter(n) runs every call, never more than n at once, in the order they came', async () => {
+    const gateOf = limiter(3);
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        gateOf(async () => {
+          started.push(i);
+          running++;
+          most = Math.max(most, running);
+          await new Promise((r) => setTimeout(r, 2));
+          running--;
+          if (i === 4) throw new Error('four');
+          return i;
+        }).catch((e: Error) => e.message),
+      ),
+    );
+    expect(results).toEqual([0, 1, 2, 3, 'four', 5, 6, 7, 8, 9]);
+    expect(most).toBe(3);
+    expect(started).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 });

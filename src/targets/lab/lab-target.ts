@@ -34,6 +34,7 @@ import { sha256 } from '../../util/hash';
 import type { IisMap } from '../types';
 import { readFileVersion } from './exsetup';
 import { LAB_WINDIR } from './init';
+import { limiter } from '../../util/limit';
 import type { LabContext, LabDriver, LabOrganizationDriver, LabServerContext, LabServerDriver } from './driver';
 import {
   BACKUP_FOLDER,
@@ -50,6 +51,9 @@ import {
 import type { LabOrganization, LabServer, LabShapeCheck } from './format';
 
 export type { HealthCheckResult } from '../types';
+
+/** Servers whose files the lab reads and parses at once (readOnDisk). */
+export const LAB_DISK_READS = 4;
 
 /** The lab target: the Target interface plus a stand-alone health check (LAB.md O6). */
 export interface LabTarget extends Target {
@@ -373,6 +377,30 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
   }
 
   /** A call concerning a server: its latency first (asynchronously, so parallel calls overlap), then reachability. */
+  /**
+   * A server's files read and parsed, at most LAB_DISK_READS servers at a time. The lab's latency knob
+   * stands for the network and overlaps up to --parallelism; the files are this machine's disk and CPU,
+   * where more servers at once only hold more of their texts in memory (the bench's memory target: flat
+   * in --parallelism).
+   */
+  const onDisk = limiter(LAB_DISK_READS);
+  async function readOnDisk(ctx: LabServerContext, queries: KindQueries): Promise<ServerRead> {
+    const resources: Record<string, unknown> = {};
+    for (const [kind, query] of Object.entries(queries)) {
+      resources[kind] = await driverOf<LabServerDriver>(kind, 'server').read(ctx, query);
+    }
+    const installPath = ctx.folder + path.sep;
+    return {
+      name: ctx.server.Name,
+      // $env:ExchangeInstallPath ends with a separator [H]; so does the lab's.
+      installPath,
+      resources,
+      backup: await backupPossible(ctx.server, ctx.folder),
+      build: await labBuild(ctx.folder),
+      iis: await labIis(ctx.folder, installPath),
+    };
+  }
+
   async function reach(server: ExchangeServer): Promise<LabServerContext> {
     const org = await currentOrganization();
     const s = findServer(org, server);
@@ -445,20 +473,7 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
     readServer(server: ExchangeServer, queries: KindQueries): Promise<ServerRead> {
       return served({ call: 'readServer', server: server.Name }, async () => {
         const ctx = await reach(server);
-        const resources: Record<string, unknown> = {};
-        for (const [kind, query] of Object.entries(queries)) {
-          resources[kind] = await driverOf<LabServerDriver>(kind, 'server').read(ctx, query);
-        }
-        const installPath = ctx.folder + path.sep;
-        return {
-          name: ctx.server.Name,
-          // $env:ExchangeInstallPath ends with a separator [H]; so does the lab's.
-          installPath,
-          resources,
-          backup: await backupPossible(ctx.server, ctx.folder),
-          build: await labBuild(ctx.folder),
-          iis: await labIis(ctx.folder, installPath),
-        };
+        return onDisk(() => readOnDisk(ctx, queries));
       });
     },
 
