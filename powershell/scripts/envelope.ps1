@@ -50,43 +50,62 @@ $onServer = {
 try {
     $sb = [ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($ScriptB64)))
     if ($null -ne $route.fanout) {
-        $map = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($DataB64))
         # Who answered: results carry PSComputerName, errors of a server's own script OriginInfo, and a
         # connection that failed names the computer as its TargetObject (S3a); each as it was addressed.
-        $byAddress = @{}
-        foreach ($t in @($route.fanout)) { $byAddress[([string]$t.fqdn).ToUpperInvariant()] = [string]$t.name }
-        $answered = @{}
+        # Returns how many servers of the phase answered with a result (not an error).
+        function Invoke-HcFanOutPhase($Phase, [int]$Number, [string]$PhaseScriptB64, [string]$Map) {
+            $byAddress = @{}
+            foreach ($t in @($Phase.fanout)) { $byAddress[([string]$t.fqdn).ToUpperInvariant()] = [string]$t.name }
+            $answered = @{}
+            $state = @{ ok = 0 }
+            $emit = {
+                param($Answer, [string]$Local)
+                $who = $Local
+                if (-not $who) {
+                    $address = ''
+                    if ($Answer -is [Management.Automation.ErrorRecord]) {
+                        if ($Answer -is [Management.Automation.Runspaces.RemotingErrorRecord]) { $address = [string]$Answer.OriginInfo.PSComputerName } else { $address = [string]$Answer.TargetObject }
+                    } else { $address = [string]$Answer.PSComputerName }
+                    $who = $byAddress[$address.ToUpperInvariant()]
+                }
+                $isError = $Answer -is [Management.Automation.ErrorRecord]
+                if ($isError) { $body = Get-HcErrorBody $Answer } else { $body = '{"ok":true,"result":' + [string]$Answer + '}' }
+                if (-not $who -or $answered.ContainsKey($who)) { [void]$stray.Add($body); return }
+                $answered[$who] = $true
+                if (-not $isError) { $state.ok++ }
+                [Console]::Out.Write('HYBRIDCFG-' + $route.nonce + '-ITEM' + (ConvertTo-HcFrame ('{"server":' + (ConvertTo-Json -InputObject $who -Depth 1 -Compress) + ',"phase":' + $Number + ',"answer":' + $body + '}')) + 'HYBRIDCFG-' + $route.nonce + '-ITEMEND')
+                [Console]::Out.Flush()
+            }
+            if ($route.lab) {
+                # Lab mode: the fake Exchange module stands in for Invoke-Command -ComputerName, with its outputs and errors.
+                Invoke-FakeExchangeFanOut -Route $Phase -ScriptBlock $onServer -ArgumentList @($PhaseScriptB64, $Map) -ErrorAction Continue 2>&1 | ForEach-Object { & $emit $_ '' }
+            } else {
+                $remote = @(@($Phase.fanout) | Where-Object { [string]$_.transport -eq 'winrm' } | ForEach-Object { [string]$_.fqdn })
+                foreach ($t in @(@($Phase.fanout) | Where-Object { [string]$_.transport -ne 'winrm' })) {
+                    # This machine: in this process, as Microsoft's own scripts do (S3).
+                    try { & $emit (& $onServer $PhaseScriptB64 $Map ([string]$t.name)) ([string]$t.name) } catch { & $emit $_ ([string]$t.name) }
+                }
+                if ($remote.Count -gt 0) {
+                    Invoke-Command -ComputerName $remote -ScriptBlock $onServer -ArgumentList $PhaseScriptB64, $Map -ThrottleLimit ([int]$Phase.throttle) -ErrorAction Continue 2>&1 | ForEach-Object { & $emit $_ '' }
+                }
+            }
+            return $state.ok
+        }
         $stray = New-Object Collections.ArrayList
-        $emit = {
-            param($Answer, [string]$Local)
-            $who = $Local
-            if (-not $who) {
-                $address = ''
-                if ($Answer -is [Management.Automation.ErrorRecord]) {
-                    if ($Answer -is [Management.Automation.Runspaces.RemotingErrorRecord]) { $address = [string]$Answer.OriginInfo.PSComputerName } else { $address = [string]$Answer.TargetObject }
-                } else { $address = [string]$Answer.PSComputerName }
-                $who = $byAddress[$address.ToUpperInvariant()]
-            }
-            if ($Answer -is [Management.Automation.ErrorRecord]) { $body = Get-HcErrorBody $Answer } else { $body = '{"ok":true,"result":' + [string]$Answer + '}' }
-            if (-not $who -or $answered.ContainsKey($who)) { [void]$stray.Add($body); return }
-            $answered[$who] = $true
-            [Console]::Out.Write('HYBRIDCFG-' + $route.nonce + '-ITEM' + (ConvertTo-HcFrame ('{"server":' + (ConvertTo-Json -InputObject $who -Depth 1 -Compress) + ',"answer":' + $body + '}')) + 'HYBRIDCFG-' + $route.nonce + '-ITEMEND')
-            [Console]::Out.Flush()
-        }
-        if ($route.lab) {
-            # Lab mode: the fake Exchange module stands in for Invoke-Command -ComputerName, with its outputs and errors.
-            Invoke-FakeExchangeFanOut -Route $route -ScriptBlock $onServer -ArgumentList @($ScriptB64, $map) -ErrorAction Continue 2>&1 | ForEach-Object { & $emit $_ '' }
-        } else {
-            $remote = @(@($route.fanout) | Where-Object { [string]$_.transport -eq 'winrm' } | ForEach-Object { [string]$_.fqdn })
-            foreach ($t in @(@($route.fanout) | Where-Object { [string]$_.transport -ne 'winrm' })) {
-                # This machine: in this process, as Microsoft's own scripts do (S3).
-                try { & $emit (& $onServer $ScriptB64 $map ([string]$t.name)) ([string]$t.name) } catch { & $emit $_ ([string]$t.name) }
-            }
-            if ($remote.Count -gt 0) {
-                Invoke-Command -ComputerName $remote -ScriptBlock $onServer -ArgumentList $ScriptB64, $map -ThrottleLimit ([int]$route.throttle) -ErrorAction Continue 2>&1 | ForEach-Object { & $emit $_ '' }
+        $map = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($DataB64))
+        $ok = Invoke-HcFanOutPhase $route 1 $ScriptB64 $map
+        # A second phase (the restarts after a batch's writes) runs only when every server of the first
+        # answered with a result: a batch whose writes did not all succeed restarts nothing, as the apply
+        # engine's own rolling rule says; its servers' restarts are then reported as not run.
+        $then = 'none'
+        if ($null -ne $route.then) {
+            $then = 'skipped'
+            if ($ok -eq @($route.fanout).Count) {
+                [void](Invoke-HcFanOutPhase $route.then 2 ([string]$route.then.scriptB64) ([string]$route.then.map))
+                $then = 'ran'
             }
         }
-        $body = ConvertTo-Json -InputObject @{ ok = $true; result = @{ answered = @($answered.Keys); stray = @($stray.ToArray()) } } -Depth 5 -Compress
+        $body = ConvertTo-Json -InputObject @{ ok = $true; result = @{ then = $then; stray = @($stray.ToArray()) } } -Depth 5 -Compress
     } else {
         if ($route.lab) {
             # Lab mode: the fake Exchange module stands in for this machine.

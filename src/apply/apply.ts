@@ -28,7 +28,7 @@ import type { Change, LiveState, ResourceKind } from '../resources/types';
 import { assumptions as assumptionsFor } from '../assumptions/register';
 import type { LoadedSpec, RestartSpec } from '../spec/types';
 import type { PlannedRestart } from '../plan/types';
-import type { ExchangeServer, HealthCheckRequest, HealthCheckResult, LockHolder, RestartRequest, Target } from '../targets/types';
+import type { ExchangeServer, HealthCheckRequest, HealthCheckResult, LockHolder, RestartRequest, RestartResult, Target } from '../targets/types';
 
 export type ServerOutcome = 'changed' | 'restarted' | 'unchanged' | 'failed' | 'not-started' | 'rolledBack';
 
@@ -270,10 +270,27 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
     return target.setServer(serverOf(name), requests);
   };
 
-  /** One restart call with its health check; a thrown failure or an unhealthy answer is a diagnostic. */
-  const restartOne = async (name: string, request: RestartRequest, why: string): Promise<{ health?: HealthCheckResult; problem?: readonly Diagnostic[] }> => {
+  /**
+   * One server's changes and its restart in one round trip, where the target can (setServerThenRestart):
+   * the restart runs there only once the whole batch is written; `restarted` is undefined when it did not.
+   */
+  const setServerThenRestart = async (name: string, changes: readonly Change[], restart: RestartRequest) => {
+    const requests = changes.map((c) => ({ kind: c.kind, request: requestOf(c) }));
+    return target.setServerThenRestart!(serverOf(name), requests, restart);
+  };
+
+  /**
+   * One restart call with its health check; a thrown failure or an unhealthy answer is a diagnostic.
+   * `made`: the answer of a restart the target already ran with the server's write (setServerThenRestart).
+   */
+  const restartOne = async (
+    name: string,
+    request: RestartRequest,
+    why: string,
+    made?: Promise<RestartResult | undefined>,
+  ): Promise<{ health?: HealthCheckResult; problem?: readonly Diagnostic[] }> => {
     try {
-      const answer = await target.restart(serverOf(name), request);
+      const answer = (made ? await made : undefined) ?? (await target.restart(serverOf(name), request));
       if (answer.unavailability) {
         // A rollback's restart adds to the first: the server was down for both.
         const st = serverState.get(name)!;
@@ -495,14 +512,25 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
       const stopped = await interruption();
       if (stopped) return stopped;
     }
+    // Where the target can, a written server's restart goes out in the same round trip as the batch's
+    // writes, and runs there only once the whole batch is written (the rule below, kept by the target).
+    const restartsWith = new Map<string, Promise<RestartResult | undefined>>();
     const written = await Promise.all(
       batch.map(async (name) => {
         const changes = plan.changes.filter((c) => c.server === name).sort(byOrder);
         const state = serverState.get(name)!;
         state.outcome = 'unchanged';
         if (changes.length === 0) return { name };
+        const planned = plan.restarts.find((x) => x.server === name && x.mode !== 'none');
         try {
-          const results = await setServer(name, changes);
+          let results: readonly unknown[];
+          if (planned && target.setServerThenRestart) {
+            const both = await setServerThenRestart(name, changes, restartRequestOf(planned, healthCheck));
+            restartsWith.set(name, both.restarted);
+            results = await both.written;
+          } else {
+            results = await setServer(name, changes);
+          }
           changes.forEach((c, i) => {
             state.made.push(c);
             state.written.push(c.title ?? c.address);
@@ -540,7 +568,9 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
       const r = plan.restarts.find((x) => x.server === name);
       return r && r.mode !== 'none' ? [{ name, mode: r.mode, planned: r }] : [];
     });
-    if (restarts.length > 0) {
+    // A stop asked for now stops before the restarts, unless they went out with the writes: those ran, and
+    // are recorded as such.
+    if (restarts.length > 0 && restartsWith.size === 0) {
       const stopped = await interruption();
       if (stopped) return stopped;
     }
@@ -548,7 +578,7 @@ export async function applyPlan(plan: Plan, target: Target, live: LiveState, loa
       restarts.map(async (r) => {
         const how = describeRestart(r.mode as 'iisreset' | 'appPools', r.planned.appPools, r.planned.allExchangePools);
         await host?.notify(IO.APPLY_RESTART_START.msg(`${r.name}: ${how} ...`, { server: r.name, how }));
-        const answer = await restartOne(r.name, restartRequestOf(r.planned, healthCheck), how);
+        const answer = await restartOne(r.name, restartRequestOf(r.planned, healthCheck), how, restartsWith.get(r.name));
         const st = serverState.get(r.name)!;
         if (answer.health) st.health = answer.health;
         // A failed health check still restarted the server; a thrown restart may not have.

@@ -192,6 +192,17 @@ export interface Target {
   /** Restart, then (when asked) wait for the health check; a failed check is a result, not a throw. */
   restart(server: ExchangeServer, request: RestartRequest): Promise<RestartResult>;
   /**
+   * setServer, and the server's restart in the same round trip, run only once every server of the batch
+   * written with it is written (the apply engine's rolling rule). `restarted` is undefined when the
+   * target did not run it (a write of the batch failed, or the batch could not go as one call): the
+   * caller then restarts on its own, as if this were setServer.
+   */
+  setServerThenRestart?(
+    server: ExchangeServer,
+    requests: readonly ServerSetRequest[],
+    restart: RestartRequest,
+  ): Promise<{ readonly written: Promise<readonly unknown[]>; readonly restarted: Promise<RestartResult | undefined> }>;
+  /**
    * The server that hosts hybridcfg's own Exchange session, when the target knows it (the apply engine
    * restarts it last); undefined when none of the servers does.
    */

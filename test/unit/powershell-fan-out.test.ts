@@ -4,6 +4,7 @@
  * lab mode), each server keeps its own result and its own error, answers arrive as the servers finish,
  * and a server that gives no answer is never taken for one that succeeded.
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -93,6 +94,52 @@ describe('fan-out: the calls of one phase as one call', () => {
   });
 });
 
+describe('fan-out: a second phase in the same call', () => {
+  const restartOf = (name: string): CallRequest => ({ script: 'restart', data: { mode: 'iisreset' }, context: { call: 'restart', server: server(name) }, transport: 'winrm', timeoutMs: 5000 });
+  const writeOf = (name: string): CallRequest => ({ ...request(name), script: 'set-server', context: { call: 'writeFiles', server: server(name) } });
+
+  test('the restarts go out with the writes, and come back per server', async () => {
+    const sent: CallRequest[] = [];
+    const fan = openFanOut(async (r) => {
+      sent.push(r);
+      for (const t of r.fanOut!.targets) r.fanOut!.onItem(t.name, { ok: true, result: `wrote ${t.name}` }, 1);
+      for (const t of r.fanOut!.then!.targets) r.fanOut!.onItem(t.name, { ok: true, result: `restarted ${t.name}` }, 2);
+      return { then: 'ran' };
+    }, () => 10);
+    const a = fan.submitThen(writeOf('EX01'), restartOf('EX01'));
+    const b = fan.submitThen(writeOf('EX02'), restartOf('EX02'));
+    await expect(Promise.all([a.first, b.first, a.then, b.then])).resolves.toEqual(['wrote EX01', 'wrote EX02', 'restarted EX01', 'restarted EX02']);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.fanOut!.then).toMatchObject({ call: 'restart', script: 'restart', throttle: 2 });
+    // The call may take the writes' time and then the restarts'.
+    expect(sent[0]!.timeoutMs).toBe(1000 + 5000);
+  });
+
+  test('a batch with a failed write runs no restart: each restart is left to the caller (undefined)', async () => {
+    const fan = openFanOut(async (r) => {
+      r.fanOut!.onItem('EX01', { ok: true, result: 'wrote EX01' }, 1);
+      r.fanOut!.onItem('EX02', { ok: false, error: { message: '[target.file-changed] the file changed' } }, 1);
+      return { then: 'skipped' };
+    }, () => 10);
+    const a = fan.submitThen(writeOf('EX01'), restartOf('EX01'));
+    const b = fan.submitThen(writeOf('EX02'), restartOf('EX02'));
+    await expect(a.first).resolves.toBe('wrote EX01');
+    expect(await codeOf(b.first)).toBe('target.file-changed');
+    await expect(a.then).resolves.toBeUndefined();
+    await expect(b.then).resolves.toBeUndefined();
+  });
+
+  test('a restart that ran and did not answer is an error, never taken as done', async () => {
+    const fan = openFanOut(async (r) => {
+      r.fanOut!.onItem('EX01', { ok: true, result: 'wrote EX01' }, 1);
+      return { then: 'ran' };
+    }, () => 10);
+    const a = fan.submitThen(writeOf('EX01'), restartOf('EX01'));
+    await expect(a.first).resolves.toBe('wrote EX01');
+    expect(await codeOf(a.then)).toBe('target.no-answer');
+  });
+});
+
 describe('fan-out through pwsh and the fake Exchange module', () => {
   const pwsh = requirePwsh();
   let dir: string;
@@ -177,5 +224,39 @@ describe('fan-out through pwsh and the fake Exchange module', () => {
     await target!.close();
     // One at a time: in the order given.
     expect((await readAll(await open(1))).order).toEqual(['EX01', 'EX02', 'EX03']);
+  });
+  test('a batch written and restarted in one call; a refused write restarts nobody', async () => {
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const t = await open(10);
+    const org = await t.readOrganization({});
+    const [ex01, ex02] = org.servers;
+    const file = (name: string) => path.join(lab, 'servers', name, ...REST_FRONTEND_WEB_CONFIG.split('/'));
+    const writeOf = async (name: string, stale = false) => {
+      const bytes = await fs.readFile(file(name));
+      return [{ kind: 'webConfig', request: { file: REST_FRONTEND_WEB_CONFIG, bytes: Buffer.concat([bytes, Buffer.from('<!-- x -->\r\n')]), expectedSha256: stale ? sha(Buffer.from('other')) : sha(bytes) } }];
+    };
+    const restart = { mode: 'iisreset' as const };
+    // Issued in one turn, as the apply engine issues a batch's.
+    const [w1, w2] = [await writeOf('EX01'), await writeOf('EX02')];
+    const both = await Promise.all([t.setServerThenRestart!(ex01!, w1, restart), t.setServerThenRestart!(ex02!, w2, restart)]);
+    await Promise.all(both.map((b) => b.written));
+    const restarted = await Promise.all(both.map((b) => b.restarted));
+    expect(restarted.map((r) => r?.unavailability?.how)).toEqual(['modelled', 'modelled']);
+    const lines = async () => (await readLines(path.join(lab, 'calls.jsonl'))).map((c) => `${c.call} ${c.server ?? ''}`.trim());
+    expect((await lines()).filter((l) => /^(writeFiles|restart)/.test(l))).toEqual(['writeFiles EX01', 'writeFiles EX02', 'restart EX01', 'restart EX02']);
+
+    // EX02's write is refused (stale sha256): EX01 is written, and neither restarts in that call.
+    const [v1, v2] = [await writeOf('EX01'), await writeOf('EX02', true)];
+    const again = await Promise.all([t.setServerThenRestart!(ex01!, v1, restart), t.setServerThenRestart!(ex02!, v2, restart)]);
+    await expect(again[0]!.written).resolves.toHaveLength(1);
+    expect(await codeOf(again[1]!.written)).toBe('target.file-changed');
+    await expect(again[0]!.restarted).resolves.toBeUndefined();
+    await expect(again[1]!.restarted).resolves.toBeUndefined();
+    expect((await lines()).filter((l) => /^restart/.test(l))).toEqual(['restart EX01', 'restart EX02']);
+    await t.close();
+    target = undefined;
+    // Two PowerShell calls for two batches of two servers' writes and restarts.
+    expect(records.filter((r) => r.script === 'set-server').map((r) => r.servers)).toEqual([['EX01', 'EX02'], ['EX01', 'EX02']]);
+    expect(records.filter((r) => r.script === 'restart')).toEqual([]);
   });
 });

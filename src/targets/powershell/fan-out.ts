@@ -27,12 +27,25 @@ export const FANOUT_MAX_MAP_CHARS = 8 * 1024 * 1024;
 export interface FanOut {
   /** One server's call (request.context.server set); settles with that server's own result or error. */
   submit(request: CallRequest): Promise<unknown>;
+  /**
+   * One server's call, and a second call for the same server run in the same PowerShell call once every
+   * server of the first phase answered with a result (a batch's restarts after its writes). `then`
+   * resolves to undefined when it was not run (a server of the phase failed, or the phase had to be
+   * split over several calls): the caller then makes it on its own.
+   */
+  submitThen(request: CallRequest, then: CallRequest): { readonly first: Promise<unknown>; readonly then: Promise<unknown> };
 }
 
-interface Job {
-  readonly request: CallRequest & { readonly context: { readonly server: NonNullable<CallRequest['context']['server']> } };
+type ServerRequest = CallRequest & { readonly context: { readonly server: NonNullable<CallRequest['context']['server']> } };
+
+interface Settle {
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
+}
+
+interface Job extends Settle {
+  readonly request: ServerRequest;
+  readonly then?: Settle & { readonly request: ServerRequest };
 }
 
 /**
@@ -53,7 +66,12 @@ export function openFanOut(send: (request: CallRequest) => Promise<unknown>, thr
       const key = `${job.request.script}\u0000${(job.request.kindScripts ?? []).join('\u0000')}\u0000${job.request.context.call}`;
       groups.set(key, [...(groups.get(key) ?? []), job]);
     }
-    for (const group of groups.values()) for (const chunk of chunks(group)) void dispatch(chunk);
+    for (const group of groups.values()) {
+      const parts = chunks(group);
+      // A second phase holds back until its whole phase has answered: split over calls, it runs on its own.
+      if (parts.length > 1) for (const j of group) j.then?.resolve(undefined);
+      for (const part of parts) void dispatch(parts.length > 1 ? part.map(({ then: _then, ...job }) => job) : part);
+    }
   };
 
   /** Servers of one call: each at most once, and the map under FANOUT_MAX_MAP_CHARS. */
@@ -108,20 +126,52 @@ export function openFanOut(send: (request: CallRequest) => Promise<unknown>, thr
     // Each server may take a whole call's time; at most `limit` of them run at once.
     const waves = Math.ceil(jobs.length / limit);
     const perServer = Math.max(...jobs.map((j) => j.request.timeoutMs ?? 0));
+    const thens = jobs.filter((j) => j.then !== undefined);
+    const thenByName = new Map(thens.map((j) => [j.request.context.server.Name, j.then!] as const));
+    const thenSettled = new Set<string>();
+    let then: NonNullable<NonNullable<CallRequest['fanOut']>['then']> | undefined;
+    if (thens.length > 0) {
+      const r0 = thens[0]!.then!.request;
+      try {
+        then = {
+          call: r0.context.call,
+          targets: thens.map((j) => targetOf(j.then!.request)),
+          map: fanOutMap(r0.script, thens.map((j) => ({ server: j.then!.request.context.server.Name, data: j.then!.request.data }))),
+          script: r0.script,
+          ...(r0.kindScripts ? { kindScripts: r0.kindScripts } : {}),
+          throttle: Math.max(1, Math.min(throttle(), thens.length)),
+        };
+      } catch {
+        // A second phase that cannot be sent with the first is made on its own.
+        for (const t of thenByName.values()) t.resolve(undefined);
+        thenByName.clear();
+      }
+    }
+    let final: { then?: string } | null = null;
+    const thenMs = then ? Math.max(...thens.map((j) => j.then!.request.timeoutMs ?? 0)) * Math.ceil(thens.length / then.throttle) : 0;
     try {
-      await send({
+      final = (await send({
         script,
         data: null,
         ...(first.kindScripts ? { kindScripts: first.kindScripts } : {}),
         // A call that fails as a whole names its server, or its servers.
         context: jobs.length === 1 ? { call: first.context.call, server: first.context.server } : { call: first.context.call, subject: subjectOf(jobs) },
         transport: 'session',
-        ...(perServer > 0 ? { timeoutMs: perServer * waves } : {}),
+        ...(perServer > 0 ? { timeoutMs: perServer * waves + thenMs } : {}),
         fanOut: {
           targets,
           map,
           throttle: limit,
-          onItem: (server, answer) => {
+          ...(then && thenByName.size > 0 ? { then } : {}),
+          onItem: (server, answer, phase) => {
+            if (phase === 2) {
+              const t = thenByName.get(server);
+              if (!t || thenSettled.has(server)) return;
+              thenSettled.add(server);
+              if (answer.ok) t.resolve(answer.result);
+              else t.reject(new DiagnosticError(classifyError(answer.error, t.request.context)));
+              return;
+            }
             const job = byName.get(server);
             if (!job || settled.has(server)) return;
             settled.add(server);
@@ -129,7 +179,7 @@ export function openFanOut(send: (request: CallRequest) => Promise<unknown>, thr
             else job.reject(new DiagnosticError(classifyError(answer.error, job.request.context)));
           },
         },
-      });
+      })) as { then?: string } | null;
     } catch (err) {
       // The call failed as a whole: the servers that answered keep their answers; each of the others gets
       // its error, worded for that server ("readServer on EX02 (fqdn) did not finish ...").
@@ -143,7 +193,18 @@ export function openFanOut(send: (request: CallRequest) => Promise<unknown>, thr
             : err,
         );
       }
+      // A second phase the call did not report on may have begun: its restart is not known to have run or not.
+      for (const [name, t] of thenByName) if (!thenSettled.has(name)) t.reject(err);
       return;
+    }
+    // The second phase: not run (a server of the first failed) leaves it to the caller; run and silent is an error.
+    for (const [name, t] of thenByName) {
+      if (thenSettled.has(name)) continue;
+      if (final?.then !== 'ran') t.resolve(undefined);
+      else {
+        const s = t.request.context.server;
+        t.reject(new DiagnosticError(error('target.no-answer', `${s.Name} (${s.Fqdn}) gave no answer to ${t.request.context.call}: neither a result nor an error came back from it`, 'Nothing is known of what the call did there. Run plan again to read the server; check WinRM to it (`Test-WSMan <fqdn>`).')));
+      }
     }
     for (const [name, job] of byName) {
       if (settled.has(name)) continue;
@@ -160,21 +221,41 @@ export function openFanOut(send: (request: CallRequest) => Promise<unknown>, thr
     }
   };
 
+  /** A second phase's server, as the first phase's are described. */
+  const targetOf = (r: ServerRequest): FanOutTarget => ({
+    name: r.context.server.Name,
+    fqdn: r.context.server.Fqdn,
+    transport: r.transport,
+    log: r.context.log ?? { call: r.context.call, server: r.context.server.Name },
+    failCode: fallback(r.context).code,
+  });
+
   const subjectOf = (jobs: readonly Job[]): string => {
     const names = jobs.map((j) => j.request.context.server.Name);
     return `${names.length} servers (${names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')} and ${names.length - 10} more`})`;
   };
 
+  const enqueue = (job: Job): void => {
+    queued.push(job);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+
   return {
     submit(request) {
       if (!request.context.server) throw new Error('a fan-out call names its server');
-      return new Promise((resolve, reject) => {
-        queued.push({ request: request as Job['request'], resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-      });
+      return new Promise((resolve, reject) => enqueue({ request: request as ServerRequest, resolve, reject }));
+    },
+    submitThen(request, thenRequest) {
+      if (!request.context.server || thenRequest.context.server?.Name !== request.context.server.Name) throw new Error('a fan-out call and its second phase name the same server');
+      let thenSettle!: Settle;
+      const then = new Promise<unknown>((resolve, reject) => (thenSettle = { resolve, reject }));
+      const first = new Promise<unknown>((resolve, reject) =>
+        enqueue({ request: request as ServerRequest, resolve, reject, then: { ...thenSettle, request: thenRequest as ServerRequest } }),
+      );
+      return { first, then };
     },
   };
 }

@@ -44,6 +44,7 @@ import { FAKE_EXCHANGE_MODULE, scriptText } from './scripts';
 import { parseJournalLine, parseLock } from '../run-state';
 import type { Route } from './scripts';
 import { openSession } from './session';
+import type { CallRequest } from './session';
 import type { SessionOptions } from './session';
 import { findShell } from './shell';
 
@@ -231,6 +232,83 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
     return d;
   };
 
+  /** One server's changes as one call (set-server.ps1), and how to read its answer. */
+  const setCall = async (server: ExchangeServer, requests: readonly ServerSetRequest[]) => {
+    const kinds = [...new Set(requests.map((r) => r.kind))];
+    const groups = kinds.map((id) => {
+      const driver = driverOf(id, 'server');
+      const mine = requests.flatMap((r, i) => (r.kind === id ? [{ r, i }] : []));
+      return { id, driver, mine, payload: driver.set.payload(mine.map((m) => m.r.request), server) };
+    });
+    // One blob for the call; set-server.ps1 hands each kind its own slice of it.
+    let offset = 0;
+    const blobs: Buffer[] = [];
+    const data = groups.map((g) => {
+      const blob = g.payload.blob ?? Buffer.alloc(0);
+      blobs.push(blob);
+      offset += blob.length;
+      return { fn: g.driver.set.fn, data: g.payload.data, blobOffset: offset - blob.length, blobLength: blob.length };
+    });
+    const first = groups[0]?.driver.set;
+    const log = first ? { ...first.log(groups[0].mine[0].r.request), server: server.Name } : { call: 'setServer', server: server.Name };
+    const request: CallRequest = {
+      script: 'set-server',
+      data: { stamp: backupStamp(), groups: data },
+      blob: Buffer.concat(blobs),
+      kindScripts: [...new Set(groups.map((g) => g.driver.script))],
+      context: { call: log.call as string, server, log, ...(first ? { failCode: first.failCode, what: first.what } : {}) },
+      transport: await routeOf(server),
+    };
+    const parse = (answer: unknown): readonly unknown[] => {
+      const result = answer as { results?: unknown[] };
+      const out = new Array<unknown>(requests.length);
+      groups.forEach((g, gi) => {
+        const parsed = g.driver.set.parse(result.results?.[gi], g.mine.map((m) => m.r.request));
+        g.mine.forEach((m, j) => (out[m.i] = parsed[j]));
+      });
+      return out;
+    };
+    return { request, parse };
+  };
+
+  /** One server's restart as one call (restart.ps1, its health check included), and how to read its answer. */
+  const restartCall = async (server: ExchangeServer, request: RestartRequest) => {
+    if (request.mode === 'appPools' && (request.appPools ?? []).length === 0 && request.allExchangePools !== true) {
+      fail('target.restart-invalid', `No app pools given to recycle on ${server.Name}`, 'Name the app pools, e.g. MSExchangeRestFrontEndAppPool.');
+    }
+    const call: CallRequest = {
+      script: 'restart',
+      data: {
+        mode: request.mode,
+        appPools: request.appPools ?? [],
+        allExchangePools: request.allExchangePools === true,
+        iisresetTimeoutSeconds: IISRESET_TIMEOUT_SECONDS,
+        // The plan's figure: the lab's fake module models unavailability from it (LAB.md O5); restart.ps1 ignores it.
+        ...(request.expectedUnavailableSeconds !== undefined ? { expectedUnavailableSeconds: request.expectedUnavailableSeconds } : {}),
+        fqdn: server.Fqdn,
+        healthCheck: request.healthCheck
+          ? { paths: request.healthCheck.paths, probes: request.healthCheck.probes ?? [], timeoutSeconds: request.healthCheck.timeoutSeconds }
+          : null,
+      },
+      context: { call: 'restart', server },
+      transport: await routeOf(server),
+      timeoutMs: timeoutSeconds * 1000 + healthWaitMs(request) + (request.mode === 'iisreset' ? IISRESET_TIMEOUT_SECONDS * 1000 + 60_000 : 0),
+    };
+    const parse = (answer: unknown, began: number): RestartResult => {
+      const result = answer as { health?: HealthCheckResult; unavailability?: { ms: number; how: 'modelled' } };
+      // From sending the restart to its health check's answer: an upper bound of what users saw. In lab
+      // mode the fake module answers with the lab's modelled figure instead, as the lab target does.
+      const unavailability =
+        lab && result.unavailability && typeof result.unavailability.ms === 'number'
+          ? { ms: result.unavailability.ms, how: 'modelled' as const }
+          : { ms: Date.now() - began, how: 'measured' as const };
+      if (!request.healthCheck) return { unavailability };
+      // Never a health that was not observed: a missing answer is a failed check.
+      return { health: result.health ?? { ok: false, failures: [{ path: '', reason: `${server.Name} did not report its health check` }] }, unavailability };
+    };
+    return { request: call, parse };
+  };
+
   return {
     kind: 'powershell',
     description: describeTarget(executable, options),
@@ -316,71 +394,27 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
     },
 
     async setServer(server: ExchangeServer, requests: readonly ServerSetRequest[]): Promise<readonly unknown[]> {
-      const kinds = [...new Set(requests.map((r) => r.kind))];
-      const groups = kinds.map((id) => {
-        const driver = driverOf(id, 'server');
-        const mine = requests.flatMap((r, i) => (r.kind === id ? [{ r, i }] : []));
-        return { id, driver, mine, payload: driver.set.payload(mine.map((m) => m.r.request), server) };
-      });
-      // One blob for the call; set-server.ps1 hands each kind its own slice of it.
-      let offset = 0;
-      const blobs: Buffer[] = [];
-      const data = groups.map((g) => {
-        const blob = g.payload.blob ?? Buffer.alloc(0);
-        blobs.push(blob);
-        offset += blob.length;
-        return { fn: g.driver.set.fn, data: g.payload.data, blobOffset: offset - blob.length, blobLength: blob.length };
-      });
-      const first = groups[0]?.driver.set;
-      const log = first ? { ...first.log(groups[0].mine[0].r.request), server: server.Name } : { call: 'setServer', server: server.Name };
-      const result = (await fan.submit({
-        script: 'set-server',
-        data: { stamp: backupStamp(), groups: data },
-        blob: Buffer.concat(blobs),
-        kindScripts: [...new Set(groups.map((g) => g.driver.script))],
-        context: { call: log.call as string, server, log, ...(first ? { failCode: first.failCode, what: first.what } : {}) },
-        transport: await routeOf(server),
-      })) as { results?: unknown[] };
-      const out = new Array<unknown>(requests.length);
-      groups.forEach((g, gi) => {
-        const parsed = g.driver.set.parse(result.results?.[gi], g.mine.map((m) => m.r.request));
-        g.mine.forEach((m, j) => (out[m.i] = parsed[j]));
-      });
-      return out;
+      const set = await setCall(server, requests);
+      return set.parse(await fan.submit(set.request));
+    },
+
+    async setServerThenRestart(server: ExchangeServer, requests: readonly ServerSetRequest[], restart: RestartRequest) {
+      const set = await setCall(server, requests);
+      const again = await restartCall(server, restart);
+      const began = Date.now();
+      const calls = fan.submitThen(set.request, again.request);
+      // Settled together: the restart is reported only once its write is known.
+      const written = calls.first.then(set.parse);
+      const restarted = calls.then.then((answer) => (answer === undefined ? undefined : again.parse(answer, began)));
+      written.catch(() => undefined);
+      restarted.catch(() => undefined);
+      return { written, restarted };
     },
 
     async restart(server: ExchangeServer, request: RestartRequest): Promise<RestartResult> {
-      if (request.mode === 'appPools' && (request.appPools ?? []).length === 0 && request.allExchangePools !== true) {
-        fail('target.restart-invalid', `No app pools given to recycle on ${server.Name}`, 'Name the app pools, e.g. MSExchangeRestFrontEndAppPool.');
-      }
+      const call = await restartCall(server, request);
       const began = Date.now();
-      const result = (await fan.submit({
-        script: 'restart',
-        data: {
-          mode: request.mode,
-          appPools: request.appPools ?? [],
-          allExchangePools: request.allExchangePools === true,
-          iisresetTimeoutSeconds: IISRESET_TIMEOUT_SECONDS,
-          // The plan's figure: the lab's fake module models unavailability from it (LAB.md O5); restart.ps1 ignores it.
-          ...(request.expectedUnavailableSeconds !== undefined ? { expectedUnavailableSeconds: request.expectedUnavailableSeconds } : {}),
-          fqdn: server.Fqdn,
-          healthCheck: request.healthCheck
-            ? { paths: request.healthCheck.paths, probes: request.healthCheck.probes ?? [], timeoutSeconds: request.healthCheck.timeoutSeconds }
-            : null,
-        },
-        context: { call: 'restart', server },
-        transport: await routeOf(server),
-        timeoutMs: timeoutSeconds * 1000 + healthWaitMs(request) + (request.mode === 'iisreset' ? IISRESET_TIMEOUT_SECONDS * 1000 + 60_000 : 0),
-      })) as { health?: HealthCheckResult; unavailability?: { ms: number; how: 'modelled' } };
-      // From sending the restart to its health check's answer: an upper bound of what users saw. In lab
-      // mode the fake module answers with the lab's modelled figure instead, as the lab target does.
-      const unavailability =
-        lab && result.unavailability && typeof result.unavailability.ms === 'number'
-          ? { ms: result.unavailability.ms, how: 'modelled' as const }
-          : { ms: Date.now() - began, how: 'measured' as const };
-      if (!request.healthCheck) return { unavailability };
-      // Never a health that was not observed: a missing answer is a failed check.
-      return { health: result.health ?? { ok: false, failures: [{ path: '', reason: `${server.Name} did not report its health check` }] }, unavailability };
+      return call.parse(await fan.submit(call.request), began);
     },
 
     async acquireLock(holder: LockHolder): Promise<LockHolder | null> {

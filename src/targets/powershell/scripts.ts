@@ -63,6 +63,9 @@ export function scriptText(name: ScriptName, kindScripts: readonly string[] = []
   return text;
 }
 
+/** A script as a fan-out's second phase carries it (in its route). */
+export const scriptB64 = (name: ScriptName, kindScripts: readonly string[] = []): string => toBase64Text(scriptText(name, kindScripts));
+
 export const toBase64Json = (value: unknown): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64');
 const toBase64Text = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
@@ -85,6 +88,11 @@ export interface Route {
   readonly fanout?: readonly FanOutTarget[];
   /** A fan-out's -ThrottleLimit: how many servers are worked on at once. */
   readonly throttle?: number;
+  /**
+   * A second phase of the same call, run only when every server of the first answered with a result
+   * (a batch's restarts after its writes): its own servers, script and map.
+   */
+  readonly then?: { readonly call: string; readonly fanout: readonly FanOutTarget[]; readonly throttle: number; readonly scriptB64: string; readonly map: string };
 }
 
 /** One server of a fan-out call: where it is, how it is reached, and its calls.jsonl line in lab mode. */

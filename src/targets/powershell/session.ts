@@ -11,8 +11,8 @@ import type { CallContext, PsError } from './errors';
 import { classifyError, fallback } from './errors';
 import type { Route, ScriptName } from './scripts';
 import { killDescendants } from './kill';
-import { commandLine, extractFrame, extractItems, fanOutCommandLine } from './scripts';
-import type { FanOutTarget } from './scripts';
+import { commandLine, extractFrame, extractItems, fanOutCommandLine, scriptB64 } from './scripts';
+import type { FanOutTarget, ScriptName as PhaseScript } from './scripts';
 
 export interface SessionOptions {
   readonly executable: string;
@@ -50,8 +50,10 @@ export interface FanOutCall {
   /** The servers' requests (fanOutMap). */
   readonly map: string;
   readonly throttle: number;
-  /** One server's answer: the envelope of its own result or error. Called once per server that answered. */
-  readonly onItem: (server: string, answer: { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: PsError }) => void;
+  /** One server's answer: the envelope of its own result or error. Called once per server and phase that answered. */
+  readonly onItem: (server: string, answer: { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: PsError }, phase?: 1 | 2) => void;
+  /** A second phase, run in the same call once every server of the first answered with a result. */
+  readonly then?: { readonly call: string; readonly targets: readonly FanOutTarget[]; readonly map: string; readonly script: PhaseScript; readonly kindScripts?: readonly string[]; readonly throttle: number };
 }
 
 export interface CallRequest {
@@ -147,6 +149,9 @@ export function openSession(options: SessionOptions): PsSession {
       call: context.call,
       transport,
       ...(fan ? { fanout: fan.targets, throttle: fan.throttle } : {}),
+      ...(fan?.then
+        ? { then: { call: fan.then.call, fanout: fan.then.targets, throttle: fan.then.throttle, scriptB64: scriptB64(fan.then.script, fan.then.kindScripts), map: fan.then.map } }
+        : {}),
       // connect loads the fake module itself: it runs in the shell, like every connect.
       ...(options.lab && script !== 'connect' ? { lab: true } : {}),
       ...(context.server ? { server: { name: context.server.Name, fqdn: context.server.Fqdn } } : {}),
@@ -168,10 +173,12 @@ export function openSession(options: SessionOptions): PsSession {
       if (!fan) return;
       const { items, next } = extractItems(text, nonce, scanned);
       scanned = next;
-      for (const item of items as { server?: unknown; answer?: unknown }[]) {
-        if (typeof item.server !== 'string' || delivered.has(item.server) || item.answer === null || typeof item.answer !== 'object') continue;
-        delivered.add(item.server);
-        fan.onItem(item.server, item.answer as Parameters<FanOutCall['onItem']>[1]);
+      for (const item of items as { server?: unknown; phase?: unknown; answer?: unknown }[]) {
+        const phase = item.phase === 2 ? 2 : 1;
+        const key = `${phase}\u0000${String(item.server)}`;
+        if (typeof item.server !== 'string' || delivered.has(key) || item.answer === null || typeof item.answer !== 'object') continue;
+        delivered.add(key);
+        fan.onItem(item.server, item.answer as Parameters<FanOutCall['onItem']>[1], phase);
       }
     };
     const framed = new Promise<'framed'>((resolve) => {
