@@ -1,5 +1,6 @@
 /** hybridcfg rollback [SPEC]: put back the originals that earlier applies recorded. */
 import { COMMAND_OPTIONS } from '../options';
+import { currentActor } from '../../apply/lock';
 import { rollbackSpec } from '../../session/apply';
 import { specPath } from '../../session/session';
 import { renderApplyResult } from '../../views/apply-text';
@@ -34,8 +35,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     ...(only ? { only } : {}),
     ...(typeof args.values['audit-log'] === 'string' ? { auditLog: args.values['audit-log'] } : {}),
     interrupted: signals.requested,
+    by: currentActor(),
   }).finally(signals.dispose);
-  if (json) out(io, JSON.stringify(applyJson('rollback', outcome.plan, outcome.result ?? { status: outcome.cancelled ? 'cancelled' : 'no-changes' }), null, 2));
+  if (json) out(io, JSON.stringify(applyJson('rollback', outcome.plan, outcome.result ?? { status: outcome.cancelled ? 'cancelled' : 'no-changes' }, outcome.appliedBy), null, 2));
   else if (outcome.result) out(io, renderApplyResult(outcome.result, outcome.plan, 'Rollback'));
   if (outcome.cancelled) return EXIT.error;
   if (outcome.result?.status === 'failed') {
