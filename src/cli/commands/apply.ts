@@ -13,7 +13,7 @@ import { currentActor } from '../../apply/lock';
 import { APPLY_USAGE } from '../help';
 import { cliHost } from '../host';
 import { interruptOnSignals } from '../signals';
-import { EXIT, out, type CliIo } from '../io';
+import { EXIT, endedWith, out, type CliIo } from '../io';
 import { reportFailures, writeHtmlReport } from '../report';
 import { verifyPreconditions, verifySpec } from '../../session/verify';
 import { renderVerifyJson, renderVerifyText } from '../../views/verify';
@@ -73,7 +73,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (failed || !args.values.verify) {
     if (json) out(io, JSON.stringify(doc, null, 2));
     if (outcome.result?.status === 'failed') io.stderr.write(renderDiagnostics(outcome.result.diagnostics, { color: io.color }));
-    return failed ? (signals.exitCode() ?? EXIT.error) : EXIT.ok;
+    return failed ? endedWith(io, outcome.result?.diagnostics ?? [], signals.exitCode() ?? EXIT.error) : EXIT.ok;
   }
   let report;
   try {

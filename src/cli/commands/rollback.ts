@@ -9,7 +9,7 @@ import { applyJson } from '../../views/json';
 import { parallelismOption, parseCommandArgs, serversOption } from '../args';
 import { ROLLBACK_USAGE } from '../help';
 import { cliHost } from '../host';
-import { EXIT, out, type CliIo } from '../io';
+import { EXIT, endedWith, out, type CliIo } from '../io';
 import { interruptOnSignals } from '../signals';
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -42,7 +42,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (outcome.cancelled) return EXIT.error;
   if (outcome.result?.status === 'failed') {
     io.stderr.write(renderDiagnostics(outcome.result.diagnostics, { color: io.color }));
-    return signals.exitCode() ?? EXIT.error;
+    return endedWith(io, outcome.result.diagnostics, signals.exitCode() ?? EXIT.error);
   }
   return EXIT.ok;
 }
