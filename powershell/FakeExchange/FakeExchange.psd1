@@ -5,7 +5,7 @@
     Author            = 'hybridcfg'
     Description       = 'Exchange cmdlets for rehearsal and tests, backed by a hybridcfg lab folder ($env:HYBRIDCFG_LAB).'
     PowerShellVersion = '5.1'
-    FunctionsToExport = @('Get-PartnerApplication', 'Set-PartnerApplication', 'Get-ManagementRoleEntry', 'Get-ExchangeServer', 'Get-AuthServer', 'Set-AuthServer', 'Get-IntraOrganizationConnector', 'Set-IntraOrganizationConnector', 'Get-OrganizationRelationship', 'Set-OrganizationRelationship', 'Get-SettingOverride', 'New-SettingOverride', 'Set-SettingOverride', 'Remove-SettingOverride', 'Get-ExchangeDiagnosticInfo', 'Get-AuthConfig', 'Invoke-FakeExchangeCall', 'Invoke-FakeExchangeFanOut', 'Set-FakeExchangeSession', 'Get-FakeExchangeSessionInfo')
+    FunctionsToExport = @('Get-PartnerApplication', 'Set-PartnerApplication', 'Get-ManagementRoleEntry', 'Get-ExchangeServer', 'Get-AuthServer', 'Set-AuthServer', 'Get-IntraOrganizationConnector', 'Set-IntraOrganizationConnector', 'Get-OrganizationRelationship', 'Set-OrganizationRelationship', 'Get-SettingOverride', 'New-SettingOverride', 'Set-SettingOverride', 'Remove-SettingOverride', 'Get-ExchangeDiagnosticInfo', 'Get-AuthConfig', 'Get-OrganizationConfig', 'Invoke-FakeExchangeCall', 'Invoke-FakeExchangeFanOut', 'Set-FakeExchangeSession', 'Get-FakeExchangeSessionInfo')
     CmdletsToExport   = @()
     VariablesToExport = @()
     AliasesToExport   = @()

@@ -523,6 +523,15 @@ function Get-ExchangeDiagnosticInfo {
     return '<Diagnostics />'
 }
 
+# Get-OrganizationConfig, reduced to what hybridcfg reads: the organisation's Name (organization.json).
+function Get-OrganizationConfig {
+    [CmdletBinding()]
+    param()
+    $org = Read-LabOrganization
+    $name = [string](Get-LabProperty (Get-LabProperty $org 'organization') 'Name')
+    [pscustomobject][ordered]@{ Name = $name; Identity = $name }
+}
+
 function Get-AuthConfig {
     [CmdletBinding()]
     param()
@@ -907,4 +916,4 @@ function Get-FakeErrorCode([string]$FailCode, $ErrorRecord) {
     return 'target.read-failed'
 }
 
-Export-ModuleMember -Function Get-PartnerApplication, Set-PartnerApplication, Get-ManagementRoleEntry, Get-ExchangeServer, Get-AuthServer, Set-AuthServer, Get-IntraOrganizationConnector, Set-IntraOrganizationConnector, Get-OrganizationRelationship, Set-OrganizationRelationship, Get-SettingOverride, New-SettingOverride, Set-SettingOverride, Remove-SettingOverride, Get-ExchangeDiagnosticInfo, Get-AuthConfig, Invoke-FakeExchangeCall, Invoke-FakeExchangeFanOut, Set-FakeExchangeSession, Get-FakeExchangeSessionInfo
+Export-ModuleMember -Function Get-PartnerApplication, Set-PartnerApplication, Get-ManagementRoleEntry, Get-ExchangeServer, Get-AuthServer, Set-AuthServer, Get-IntraOrganizationConnector, Set-IntraOrganizationConnector, Get-OrganizationRelationship, Set-OrganizationRelationship, Get-SettingOverride, New-SettingOverride, Set-SettingOverride, Remove-SettingOverride, Get-ExchangeDiagnosticInfo, Get-AuthConfig, Get-OrganizationConfig, Invoke-FakeExchangeCall, Invoke-FakeExchangeFanOut, Set-FakeExchangeSession, Get-FakeExchangeSessionInfo

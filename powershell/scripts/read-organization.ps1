@@ -12,6 +12,10 @@ foreach ($s in @(Get-ExchangeServer)) {
     $frontEnd += $s
     $servers += @{ Name = [string]$s.Name; Fqdn = [string]$s.Fqdn; AdminDisplayVersion = [string]$s.AdminDisplayVersion; ServerRole = [string]$s.ServerRole }
 }
+# The organisation's name, for people (the plan and its report name it); a session that cannot run
+# Get-OrganizationConfig still plans, without the name.
+$organizationName = $null
+try { $organizationName = [string](Get-OrganizationConfig -ErrorAction Stop).Name } catch { $organizationName = $null }
 $state = $null
 $stateFiles = @{}
 if (@('winrm', 'auto') -notcontains [string]$d.state.transport -or $frontEnd.Count -gt 0) {
@@ -22,4 +26,4 @@ $resources = [ordered]@{}
 foreach ($k in @($d.kinds)) { $resources[[string]$k.id] = & (Assert-HcFunction ([string]$k.fn)) $k.data $stateFiles }
 $run = $null
 if ($null -ne $state) { $run = @{ lock = $state.lock; lastRunStart = $state.lastRunStart; lastRunEnd = $state.lastRunEnd } }
-ConvertTo-Json -InputObject @{ servers = $servers; excluded = $excluded; resources = $resources; state = $run; lockServer = $script:HcLockServer } -Depth 12 -Compress
+ConvertTo-Json -InputObject @{ servers = $servers; excluded = $excluded; resources = $resources; state = $run; lockServer = $script:HcLockServer; organizationName = $organizationName } -Depth 12 -Compress

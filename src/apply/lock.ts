@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { error, warning, type Diagnostic } from '../diag/diagnostic';
-import type { Plan } from '../plan/types';
+import type { Actor, Plan } from '../plan/types';
 import type { LockHolder, OrganizationRead } from '../targets/types';
 
 export function currentUser(): string {
@@ -18,8 +18,13 @@ export function currentUser(): string {
   }
 }
 
-export function newHolder(command: string, now: Date = new Date()): LockHolder {
-  return { runId: randomUUID(), command, host: hostname(), user: currentUser(), pid: process.pid, startedAt: now.toISOString() };
+/** Who runs this process, as every record of a run names them: the plan (plannedBy), the lock, the audit line. */
+export function currentActor(): Actor {
+  return { user: currentUser(), host: hostname() };
+}
+
+export function newHolder(command: string, now: Date = new Date(), by: Actor = currentActor()): LockHolder {
+  return { runId: randomUUID(), command, host: by.host, user: by.user, pid: process.pid, startedAt: now.toISOString() };
 }
 
 export type HolderState = 'alive' | 'gone' | 'unknown';

@@ -1,4 +1,5 @@
 /** What a command may touch of the process: its streams and environment. Only src/cli/ sees these. */
+import type { Diagnostic } from '../diag/diagnostic';
 import type { IoMessage } from '../io/host';
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -14,6 +15,17 @@ export interface CliIo {
   readonly verbose?: boolean;
   /** --log-file FILE: where every message goes as a JSON line. */
   readonly log?: (msg: IoMessage) => void;
+  /**
+   * Told the errors that end a run which the command reports itself instead of throwing them (a failed
+   * apply prints its result, then exits 1), so that --log-file ends with them as it does with a thrown one.
+   */
+  readonly ended?: (diagnostics: readonly Diagnostic[]) => void;
+}
+
+/** A command's own report of the errors that end its run (see CliIo.ended): the exit code it then returns. */
+export function endedWith(io: CliIo, diagnostics: readonly Diagnostic[], code: number): number {
+  io.ended?.(diagnostics);
+  return code;
 }
 
 export function out(io: CliIo, text: string): void {

@@ -26,6 +26,9 @@ function redactData(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/** Environment variables whose names match SECRET_NAME and whose values are not secrets. */
+const NOT_SECRET: ReadonlySet<string> = new Set(['PWD', 'OLDPWD']);
+
 export function openLogFile(file: string, env: NodeJS.ProcessEnv): LogFile {
   let fd: number;
   try {
@@ -44,9 +47,10 @@ export function openLogFile(file: string, env: NodeJS.ProcessEnv): LogFile {
       ),
     );
   }
-  // Values of the environment's secret variables (the verify client secret) never reach the file.
+  // Values of the environment's secret variables (the verify client secret) never reach the file. PWD and
+  // OLDPWD are the shell's folders, not passwords: redacting them blanked every path in the log.
   const secrets = Object.entries(env)
-    .filter(([k, v]) => SECRET_NAME.test(k) && v !== undefined && v.length >= 4)
+    .filter(([k, v]) => SECRET_NAME.test(k) && !NOT_SECRET.has(k.toUpperCase()) && v !== undefined && v.length >= 4)
     .map(([, v]) => v!);
   return {
     write(msg) {

@@ -4,8 +4,10 @@
  * and `--help` load nothing heavy; commands import what they need statically), and is the one place
  * that maps failures to exit codes. Help texts live in help.ts, apart from the commands' code.
  */
+import type { Diagnostic } from '../diag/diagnostic';
 import { COMMAND_SUMMARIES, commandHelp } from './help';
 import type { CliIo } from './io';
+import type { LogFile } from './log';
 
 type CommandModule = { run(argv: string[], io: CliIo): Promise<number> };
 
@@ -95,25 +97,41 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     else if (a.startsWith('--log-file=')) logFile = a.slice('--log-file='.length);
     else args.push(a);
   }
-  return runCommand(
-    async () => {
-      if (logFile === '') {
-        const { DiagnosticError, error } = require('../diag/diagnostic') as typeof import('../diag/diagnostic');
-        throw new DiagnosticError(error('cli.usage', `hybridcfg ${command}: --log-file needs a file name.`, `Example: hybridcfg ${command} --log-file run.jsonl`));
-      }
-      if (logFile === undefined) return entry().run(args, verbose ? { ...io, verbose } : io);
-      const { openLogFile } = require('./log') as typeof import('./log');
-      const { resolve } = require('node:path') as typeof import('node:path');
-      const log = openLogFile(resolve(io.cwd, logFile), io.env);
+  // The errors that end the run, thrown or reported by the command itself, and its exit code are the log's
+  // last lines: a run that fails is the one whose log is read.
+  const ended: Diagnostic[] = [];
+  let log: LogFile | undefined;
+  try {
+    const code = await runCommand(
+      async () => {
+        if (logFile === '') {
+          const { DiagnosticError, error } = require('../diag/diagnostic') as typeof import('../diag/diagnostic');
+          throw new DiagnosticError(error('cli.usage', `hybridcfg ${command}: --log-file needs a file name.`, `Example: hybridcfg ${command} --log-file run.jsonl`));
+        }
+        if (logFile === undefined) return entry().run(args, verbose ? { ...io, verbose } : io);
+        const { openLogFile } = require('./log') as typeof import('./log');
+        const { resolve } = require('node:path') as typeof import('node:path');
+        const opened = openLogFile(resolve(io.cwd, logFile), io.env);
+        log = opened;
+        return await entry().run(args, { ...io, verbose, log: (m) => opened.write(m), ended: (d) => void ended.push(...d) });
+      },
+      io,
+      { command, json: rest.includes('--json'), failed: (d) => void ended.push(...d) },
+    );
+    if (log !== undefined) {
+      const { IO } = require('../io/messages') as typeof import('../io/messages');
       try {
-        return await entry().run(args, { ...io, verbose, log: (m) => log.write(m) });
-      } finally {
-        log.close();
+        for (const d of ended.filter((x) => x.severity === 'error')) log.write(IO.RUN_ERROR.msg(d.summary, { diagnostic: d }));
+        log.write(IO.RUN_END.msg(`hybridcfg ${command} ended with exit code ${code}`, { command, exitCode: code }));
+      } catch (err) {
+        // The run is over and its result stands; the log only lacks its end, which people are told.
+        io.stderr.write(`Warning: the log file ${logFile} could not take the end of the run: ${(err as Error).message}\n`);
       }
-    },
-    io,
-    { command, json: rest.includes('--json') },
-  );
+    }
+    return code;
+  } finally {
+    log?.close();
+  }
 }
 
 if (require.main === module) {

@@ -1,7 +1,8 @@
 /**
  * Every message the engine sends, declared once with its code, level and payload type (after
  * aws-cdk-cli's private/messages.ts). Codes are stable: a log consumer may rely on them. I = information,
- * W = warning, E = error; the number groups them (1xxx reading, 2xxx apply, 3xxx rollback and lock).
+ * W = warning, E = error; the number groups them (1xxx reading, 2xxx apply, 3xxx rollback and lock,
+ * 4xxx the PowerShell target, 5xxx the end of a run).
  */
 import type { Diagnostic } from '../diag/diagnostic';
 import type { Plan } from '../plan/types';
@@ -57,6 +58,13 @@ export const IO = {
     'HC_I4001',
     'One PowerShell call of the PowerShell target ended (script, server, duration, ok or its error code; never its data).',
   ),
+
+  RUN_ERROR: make<{ readonly diagnostic: Diagnostic }>(
+    'error',
+    'HC_E5001',
+    'An error that ended the run (bad input, an unreachable target, a failed apply, a bug): its code, summary and detail.',
+  ),
+  RUN_END: make<{ readonly command: string; readonly exitCode: number }>('info', 'HC_I5002', "The run ended: the command's exit code. The last line of each run."),
 
   LOCK_TAKEN: make<{ readonly runId: string }>('debug', 'HC_I3001', "The organisation's apply lock was taken."),
   UNLOCK_CONFIRM: request<{ readonly holder: string }, boolean>('HC_I3002', 'Asks whether to break the apply lock.'),

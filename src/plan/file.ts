@@ -80,6 +80,11 @@ export function loadPlan(file: string): Plan {
   if (!Array.isArray(p.changes) || !Array.isArray(p.servers) || !Array.isArray(p.restarts) || !Array.isArray(p.warnings) || typeof p.fingerprint !== 'string') {
     throw new DiagnosticError(error('plan-file.damaged', `${file} is damaged: it lacks the changes, servers, restarts, warnings or fingerprint of a plan.`, `Nothing was changed. Make the plan again with \`hybridcfg plan SPEC --out ${file}\`.`));
   }
+  // Shown in the report as who planned and where: a value of another shape is a damaged file, not a name.
+  const named = (v: unknown, keys: readonly string[]) => v === undefined || (v !== null && typeof v === 'object' && keys.every((k) => typeof (v as Record<string, unknown>)[k] === 'string'));
+  if (!named(p.plannedBy, ['user', 'host']) || !named(p.organization, ['name'])) {
+    throw new DiagnosticError(error('plan-file.damaged', `${file} is damaged: its plannedBy or organization is not the shape hybridcfg writes.`, `Nothing was changed. Make the plan again with \`hybridcfg plan SPEC --out ${file}\`.`));
+  }
   const dir = path.dirname(path.resolve(file));
   const { kind: _kind, ...plan } = p;
   const warnings = (p.warnings as unknown[]).every((w) => w !== null && typeof w === 'object') ? mapSources(p.warnings, (f) => (typeof f === 'string' ? path.resolve(dir, f) : f)) : p.warnings;

@@ -13,12 +13,14 @@ import { buildProblems } from './builds';
 import type { LoadedSpec } from '../spec/types';
 import { canonicalJson } from '../util/json';
 import { sha256 } from '../util/hash';
-import { PLAN_FORMAT_VERSION, type HealthProbe, type Plan, type PlanKind, type PlannedRestart } from './types';
+import { PLAN_FORMAT_VERSION, type Actor, type HealthProbe, type Plan, type PlanKind, type PlannedRestart } from './types';
 
 export interface PlanContext {
   readonly toolVersion: string;
   readonly target: { readonly kind: string; readonly description: string };
   readonly now: Date;
+  /** Who is planning: given by the caller, like the time, so that the planner stays pure. */
+  readonly by?: Actor;
 }
 
 export interface PlanOutcome {
@@ -128,6 +130,8 @@ function planWith(
       formatVersion: PLAN_FORMAT_VERSION,
       tool: { name: 'hybridcfg', version: ctx.toolVersion },
       createdAt: ctx.now.toISOString(),
+      ...(ctx.by ? { plannedBy: { user: ctx.by.user, host: ctx.by.host } } : {}),
+      ...(live.organization.name ? { organization: { name: live.organization.name } } : {}),
       purpose,
       spec: { path: loaded.path, digest: loaded.digest },
       target: ctx.target,

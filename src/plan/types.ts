@@ -37,10 +37,23 @@ export interface PlanKind {
   readonly noun: readonly [one: string, many: string];
 }
 
+/** Who ran hybridcfg: the operating system's user and the host it ran on (as the apply lock records them). */
+export interface Actor {
+  readonly user: string;
+  readonly host: string;
+}
+
 export interface Plan {
   readonly formatVersion: typeof PLAN_FORMAT_VERSION;
   readonly tool: { readonly name: 'hybridcfg'; readonly version: string };
   readonly createdAt: string;
+  /**
+   * Who made the plan, given by the caller (the planner reads no environment). A saved plan keeps it,
+   * so that the report of `apply PLANFILE` says who planned as well as who applied.
+   */
+  readonly plannedBy?: Actor;
+  /** The organisation the live state was read from, as its target names it (Get-OrganizationConfig's Name). */
+  readonly organization?: { readonly name: string };
   /** What the plan does: bring the live state to the spec, or put back what hybridcfg first found. */
   readonly purpose: 'apply' | 'rollback';
   readonly spec: { readonly path: string; readonly digest: string };

@@ -12,7 +12,7 @@ import { isSystemError, systemErrorDiagnostic } from '../diag/system';
 import type { IoHost } from '../io/host';
 import { IO } from '../io/messages';
 import { planRollback } from '../plan/planner';
-import type { Plan } from '../plan/types';
+import type { Actor, Plan } from '../plan/types';
 import type { Registry } from '../resources/registry';
 import { canonicalJson } from '../util/json';
 import { withSession, type Session } from './session';
@@ -31,6 +31,20 @@ export interface Outcome {
   readonly plan: Plan;
   readonly result?: ApplyResult;
   readonly cancelled?: boolean;
+  /** Who carried the plan out, and when the run took the organisation's lock: the run's lock holder. */
+  readonly appliedBy?: AppliedBy;
+}
+
+/** The run that applied a plan, as its lock names it. */
+export interface AppliedBy {
+  readonly user: string;
+  readonly host: string;
+  readonly runId: string;
+  readonly startedAt: string;
+}
+
+function appliedBy(s: Session): { appliedBy?: AppliedBy } {
+  return s.holder ? { appliedBy: { user: s.holder.user, host: s.holder.host, runId: s.holder.runId, startedAt: s.holder.startedAt } } : {};
 }
 
 export async function carryOut(s: Session, plan: Plan, opts: CarryOutOptions): Promise<Outcome> {
@@ -51,14 +65,14 @@ export async function carryOut(s: Session, plan: Plan, opts: CarryOutOptions): P
   await opts.host.notify(IO.APPLY_PLAN.msg('the plan', { plan }));
   if (!hasPendingWork(plan)) {
     await audit('no-changes');
-    return { plan };
+    return { plan, ...appliedBy(s) };
   }
   const question = opts.command === 'apply' ? 'Apply these changes?' : 'Roll back to these originals?';
   const yes = await opts.host.requestResponse(IO.APPLY_CONFIRM.req(question, { plan, command: opts.command }, false));
   if (!yes) {
     await opts.host.notify(IO.APPLY_CANCELLED.msg(`${opts.command === 'apply' ? 'Apply' : 'Rollback'} cancelled. Nothing was changed.`, { command: opts.command }));
     await audit('cancelled');
-    return { plan, cancelled: true };
+    return { plan, cancelled: true, ...appliedBy(s) };
   }
   const restart = s.loaded.spec.restart;
   const result = await applyPlan(plan, s.target, s.live, s.loaded, s.registry, {
@@ -69,7 +83,7 @@ export async function carryOut(s: Session, plan: Plan, opts: CarryOutOptions): P
     ...(opts.interrupted ? { interrupted: opts.interrupted } : {}),
   });
   await audit(result);
-  return { plan, result };
+  return { plan, result, ...appliedBy(s) };
 }
 
 export interface ApplyOptions extends Omit<CarryOutOptions, 'command'> {
@@ -81,16 +95,25 @@ export interface ApplyOptions extends Omit<CarryOutOptions, 'command'> {
   readonly saved?: { readonly plan: Plan; readonly file: string };
   /** `--servers A,B` (a saved plan brings its own). */
   readonly only?: readonly string[];
+  /** Who runs the command (SessionOptions.by). */
+  readonly by?: Actor;
 }
 
 /** `hybridcfg apply`: plan now, and carry out that plan (or the saved one, when they are the same). */
 export async function applySpec(file: string, opts: ApplyOptions): Promise<Outcome & { readonly loaded: Session['loaded'] }> {
   return withSession(
     file,
-    { host: opts.host, ...(opts.registry ? { registry: opts.registry } : {}), ...(opts.parallelism !== undefined ? { parallelism: opts.parallelism } : {}), lock: { command: 'apply', specArg: opts.specArg }, ...(opts.only ? { only: opts.only } : {}) },
+    {
+      host: opts.host,
+      ...(opts.registry ? { registry: opts.registry } : {}),
+      ...(opts.parallelism !== undefined ? { parallelism: opts.parallelism } : {}),
+      lock: { command: 'apply', specArg: opts.specArg },
+      ...(opts.only ? { only: opts.only } : {}),
+      ...(opts.by ? { by: opts.by } : {}),
+    },
     async (s) => {
       if (opts.saved) checkSaved(opts.saved.plan, opts.saved.file, s);
-      const done = await carryOut(s, s.plan, { ...opts, command: 'apply' });
+      const done = await carryOut(s, opts.saved ? withProvenance(s.plan, opts.saved.plan) : s.plan, { ...opts, command: 'apply' });
       return { ...done, loaded: s.loaded };
     },
   );
@@ -108,9 +131,19 @@ export async function rollbackSpec(file: string, opts: Omit<ApplyOptions, 'saved
       purpose: 'rollback',
       planner: planRollback,
       ...(opts.only ? { only: opts.only } : {}),
+      ...(opts.by ? { by: opts.by } : {}),
     },
     (s) => carryOut(s, s.plan, { ...opts, command: 'rollback' }),
   );
+}
+
+/**
+ * The plan carried out for a saved one is the plan made now (checkSaved proved them the same), with the
+ * saved plan's time and author: the report then says who planned what was approved, and when.
+ */
+function withProvenance(now: Plan, saved: Plan): Plan {
+  const { plannedBy: _made, ...rest } = now;
+  return { ...rest, createdAt: saved.createdAt, ...(saved.plannedBy ? { plannedBy: saved.plannedBy } : {}) };
 }
 
 /**
@@ -136,7 +169,10 @@ function checkSaved(saved: Plan, planFile: string, s: Session): void {
   // Every field but the time it was made and where the files sit (the spec's path, the target's folder in
   // its description, which the recomputed plan shows): what is shown (kinds, summary, warnings,
   // assumptions) is what is carried out, and an edited field of any kind refuses the file.
-  const same = (p: Plan) => canonicalJson({ ...p, createdAt: undefined, spec: { digest: p.spec.digest }, target: { kind: p.target.kind } });
+  // Who planned, and the organisation's name, are for people too: the person applying is often not the one
+  // who planned, and a name read differently does not change a single change.
+  const same = (p: Plan) =>
+    canonicalJson({ ...p, createdAt: undefined, plannedBy: undefined, organization: undefined, spec: { digest: p.spec.digest }, target: { kind: p.target.kind } });
   if (same(saved) !== same(s.plan)) {
     throw new DiagnosticError(
       error(

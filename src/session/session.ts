@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { preflight } from '../apply/apply';
 import { owedRestarts, withDebts } from '../apply/debts';
-import { lockedError, newHolder, previousRunWarnings } from '../apply/lock';
+import { currentActor, lockedError, newHolder, previousRunWarnings } from '../apply/lock';
 import { DiagnosticError, error, type Diagnostic } from '../diag/diagnostic';
 import { IO } from '../io/messages';
 import type { IoHost } from '../io/host';
 import { plan as makePlan, type PlanContext, type PlanOutcome } from '../plan/planner';
-import type { Plan } from '../plan/types';
+import type { Actor, Plan } from '../plan/types';
 import { REGISTRY, type Registry } from '../resources/registry';
 import type { LiveState } from '../resources/types';
 import { loadSpec as loadSpecWith } from '../spec/load';
@@ -91,16 +91,19 @@ export interface SessionOptions {
   readonly planner?: (loaded: LoadedSpec, live: LiveState, registry: Registry, ctx: PlanContext) => PlanOutcome;
   /** `--servers A,B`: scope the run to these servers; organisation-wide changes are then refused. */
   readonly only?: readonly string[];
+  /** Who runs the command (the CLI's OS user and host): the plan's plannedBy and the lock's holder. Default: this process's. */
+  readonly by?: Actor;
 }
 
 export async function withSession<T>(file: string, opts: SessionOptions, fn: (s: Session) => Promise<T>): Promise<T> {
   const registry = opts.registry ?? REGISTRY;
+  const by = opts.by ?? currentActor();
   const loaded = await loadSpec(file, registry);
   const target = await openSpecTarget(loaded, registry, opts.parallelism, opts.host);
   let holder: LockHolder | undefined;
   try {
     if (opts.lock) {
-      const candidate = newHolder(opts.lock.command);
+      const candidate = newHolder(opts.lock.command, new Date(), by);
       let current = await target.acquireLock(candidate);
       if (current !== null && current.damaged === undefined) {
         // A holder that wrote its end line and died before releasing said it was gone: its lock does not block.
@@ -122,6 +125,7 @@ export async function withSession<T>(file: string, opts: SessionOptions, fn: (s:
       toolVersion: toolVersion(),
       target: { kind: target.kind, description: target.description },
       now: new Date(),
+      by,
     });
     if (!outcome.plan) throw new DiagnosticError(outcome.diagnostics.filter((d) => d.severity === 'error'));
     // What an earlier run owes (restarts it never observed) is pending work of this plan.

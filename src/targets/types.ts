@@ -86,6 +86,8 @@ export type JournalEntry = JournalStart | JournalEnd;
 export type KindQueries = Readonly<Record<string, unknown>>;
 
 export interface OrganizationRead {
+  /** The organisation's name (Get-OrganizationConfig's Name), when the target could read it: for people, in the plan. */
+  readonly name?: string;
   /** Servers in scope for hybridcfg: client access front end, not Edge (Get-ExchangeServer). */
   readonly servers: readonly ExchangeServer[];
   /** What each kind's driver read, by kind id (only the kinds that were queried). */

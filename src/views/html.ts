@@ -14,9 +14,19 @@ import type { AttributeChange, Change } from '../resources/types';
 import { REPORT_CSS } from './html/css';
 import { diffSet, diffTokens } from './html/diff';
 import { html, type Markup } from './html/markup';
+import { groupAcrossServers, type ChangeGroup } from './group';
 
-/** What apply did: the apply engine's result, with the time it finished. */
-export type ApplyOutcome = Pick<ApplyResult, 'status' | 'servers'> & Partial<Pick<ApplyResult, 'organization' | 'diagnostics'>> & { readonly finishedAt?: string };
+/** Who applied: the run's lock holder (src/apply/lock.ts), and when it took the lock. */
+export interface AppliedBy {
+  readonly user: string;
+  readonly host: string;
+  readonly startedAt?: string;
+  readonly runId?: string;
+}
+
+/** What apply did: the apply engine's result, with who applied it and the time it finished. */
+export type ApplyOutcome = Pick<ApplyResult, 'status' | 'servers'> &
+  Partial<Pick<ApplyResult, 'organization' | 'diagnostics' | 'rollback'>> & { readonly finishedAt?: string; readonly appliedBy?: AppliedBy };
 
 export interface HtmlReportOptions {
   readonly title?: string;
@@ -29,12 +39,14 @@ export function renderPlanHtml(plan: Plan, opts: HtmlReportOptions = {}): string
   const title = opts.title ?? (opts.applied ? 'hybridcfg apply report' : 'hybridcfg plan');
   const orgChanges = plan.changes.filter((c) => c.server === undefined);
   const serverChanges = plan.changes.filter((c) => c.server !== undefined);
+  const groups = groupAcrossServers(serverChanges);
+  // A failed apply leads with what failed and what to do next: the reader of a failed run needs that first.
   const body = html`
 <header>
   <h1>${title}</h1>
-  ${planMeta(plan)}
 </header>
 ${opts.applied ? outcomeBanner(opts.applied) : null}
+${planMeta(plan, opts.applied)}
 <section aria-labelledby="summary">
   <h2 id="summary">Summary</h2>
   ${plan.changes.length === 0 && !plan.restarts.some((r) => r.mode !== 'none') ? html`<div class="banner ok" data-testid="no-changes"><p>${NO_CHANGES}</p></div>` : null}
@@ -49,7 +61,8 @@ ${opts.applied ? outcomeBanner(opts.applied) : null}
 ${plan.warnings.length > 0 ? diagnosticsSection('warnings', 'Warnings', plan.warnings) : null}
 ${opts.applied?.diagnostics?.length ? diagnosticsSection('apply-errors', 'Errors during apply', opts.applied.diagnostics) : null}
 ${orgChanges.length > 0 ? organizationSection(plan, orgChanges, opts.applied) : null}
-${serversSection(plan, serverChanges, opts.applied)}
+${groups.length > 0 ? serverChangesSection(groups) : null}
+${serversSection(plan, serverChanges, groups, opts.applied)}
 ${restartsSection(plan.restarts)}
 ${plan.changes.length > 0 && plan.assumptions.length > 0 ? assumptionsSection(plan) : null}
 <footer>Made by ${plan.tool.name} ${plan.tool.version}.${
@@ -64,10 +77,16 @@ ${plan.changes.length > 0 && plan.assumptions.length > 0 ? assumptionsSection(pl
  */
 export function renderDiagnosticsHtml(diagnostics: readonly Diagnostic[], opts: { readonly title?: string } = {}): string {
   const title = opts.title ?? 'hybridcfg plan failed';
-  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const first = errors[0];
   const body = html`
 <header><h1>${title}</h1></header>
-<div class="banner err" data-testid="failed"><p><strong class="label">No plan</strong>${plural(errors, 'error')} stopped the plan. Nothing was changed.</p></div>
+<div class="banner err" data-testid="failed">
+  <p><strong class="label">No plan</strong>${plural(errors.length, 'error')} stopped the plan. Nothing was changed.</p>
+  ${first ? html`<p data-testid="failure"><strong>${first.summary}</strong></p>` : null}
+  ${first?.detail ? html`<p class="detail" data-testid="next-step"><strong>What to do:</strong> ${first.detail}</p>` : null}
+  ${errors.length > 1 ? html`<p class="muted">${plural(errors.length - 1, 'more error')} below.</p>` : null}
+</div>
 ${diagnosticsSection('diagnostics', 'Problems', diagnostics)}`;
   return page(title, body);
 }
@@ -98,23 +117,90 @@ function count(id: string, n: number, noun: string, nouns = `${noun}s`): Markup 
   return html`<li data-count="${id}"><span class="n">${n}</span>${n === 1 ? noun : nouns}</li>`;
 }
 
-function planMeta(plan: Plan): Markup {
-  return html`<dl class="meta">
+/** `2025-01-15T09:30:00.000Z` as people read it: `2025-01-15 09:30:00 UTC` (the ISO form stays in datetime). */
+function when(iso: string): Markup {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(iso);
+  return html`<time datetime="${iso}">${m ? `${m[1]} ${m[2]} UTC` : iso}</time>`;
+}
+
+function who(by: { readonly user: string; readonly host: string } | undefined): Markup {
+  return by ? html`by <strong data-testid="user">${by.user}</strong> on <strong data-testid="host">${by.host}</strong>` : html`by <span class="muted">(not recorded in this plan)</span>`;
+}
+
+/** Who planned and who applied, when, against which organisation and target: what a change board signs off. */
+function planMeta(plan: Plan, applied: ApplyOutcome | undefined): Markup {
+  const by = applied?.appliedBy;
+  return html`<dl class="meta" data-testid="provenance">
+    <dt>Organisation</dt><dd data-testid="organization-name">${plan.organization?.name ?? html`<span class="muted">not reported by the target</span>`}</dd>
+    <dt>Target</dt><dd data-testid="target">${plan.target.description}</dd>
     <dt>Spec</dt><dd class="mono">${plan.spec.path}</dd>
-    <dt>Target</dt><dd>${plan.target.description}</dd>
-    <dt>Planned at</dt><dd>${plan.createdAt}</dd>
+    <dt>Planned</dt><dd data-testid="planned">${who(plan.plannedBy)}, ${when(plan.createdAt)}</dd>
+    ${
+      applied
+        ? html`<dt>Applied</dt><dd data-testid="applied">${by ? who(by) : html`by <span class="muted">(not recorded)</span>`}${
+            by?.startedAt ? html`, from ${when(by.startedAt)}` : null
+          }${applied.finishedAt ? html`${by?.startedAt ? ' to ' : ', finished '}${when(applied.finishedAt)}` : null}${
+            by?.runId ? html` <span class="muted">(run <span class="mono">${by.runId}</span>)</span>` : null
+          }</dd>`
+        : null
+    }
     <dt>Fingerprint</dt><dd class="mono">${plan.fingerprint}</dd>
   </dl>`;
 }
 
 function outcomeBanner(applied: ApplyOutcome): Markup {
-  const ok = applied.status === 'succeeded';
-  return html`<div class="banner ${ok ? 'ok' : 'err'}" data-testid="outcome">
-  <p><strong class="label">${ok ? 'Applied' : 'Apply failed'}</strong>${
-    ok ? 'Every change in this plan was made.' : 'Not every change was made: see the result of each server below.'
-  }${applied.finishedAt ? html` <span class="muted">Finished ${applied.finishedAt}.</span>` : null}</p>
+  if (applied.status !== 'succeeded') return failureBanner(applied);
+  return html`<div class="banner ok" data-testid="outcome" data-status="succeeded">
+  <p><strong class="label">Applied</strong>Every change in this plan was made.${applied.finishedAt ? html` <span class="muted">Finished ${when(applied.finishedAt)}.</span>` : null}</p>
   ${serviceImpact(applied)}
 </div>`;
+}
+
+const FAILED_OUTCOMES: ReadonlySet<string> = new Set(['failed', 'rolledBack']);
+
+/**
+ * What failed, why, and the next step, before anything else of a failed apply: the first error (its
+ * summary, and its detail, which says the way out), the servers it stopped at, what the rollback did,
+ * and the commands that take it from here.
+ */
+function failureBanner(applied: ApplyOutcome): Markup {
+  const errors = (applied.diagnostics ?? []).filter((d) => d.severity === 'error');
+  const first = errors[0];
+  const failed = applied.servers.filter((s) => FAILED_OUTCOMES.has(s.outcome)).map((s) => s.server);
+  const done = applied.servers.filter((s) => s.outcome === 'changed' || s.outcome === 'restarted').map((s) => s.server);
+  const untouched = applied.servers.filter((s) => s.outcome === 'not-started').map((s) => s.server);
+  const orgFailed = (applied.organization ?? []).filter((o) => o.state === 'not-done' || o.state === 'restore-failed');
+  return html`<div class="banner err" data-testid="outcome" data-status="${applied.status}">
+  <p><strong class="label">Apply failed</strong><span data-testid="failure">${first ? first.summary : 'Not every change was made.'}</span></p>
+  ${first?.detail ? html`<p class="detail">${first.detail}</p>` : null}
+  ${errors.length > 1 ? html`<p class="muted">${plural(errors.length - 1, 'more error')} under "Errors during apply".</p>` : null}
+  <p data-testid="next-step"><strong>Next step:</strong> ${nextStep(applied, failed)}</p>
+  <ul class="plain" data-testid="where-it-stopped">
+    ${failed.length > 0 ? html`<li>Failed: ${failed.join(', ')}</li>` : null}
+    ${orgFailed.length > 0 ? html`<li>Not made: ${orgFailed.map((o) => o.title ?? o.address).join(', ')}</li>` : null}
+    ${done.length > 0 ? html`<li>Changed and kept: ${done.join(', ')}</li>` : null}
+    ${untouched.length > 0 ? html`<li>Not touched: ${untouched.join(', ')}</li>` : null}
+  </ul>
+  ${
+    applied.rollback
+      ? html`<p><strong>${applied.rollback.complete ? 'Rolled back:' : 'Rollback INCOMPLETE:'}</strong></p><ul class="plain" data-testid="rollback">${applied.rollback.notes.map((n) => html`<li>${n}</li>`)}</ul>`
+      : null
+  }
+  ${applied.finishedAt ? html`<p class="muted">Finished ${when(applied.finishedAt)}.</p>` : null}
+  ${serviceImpact(applied)}
+</div>`;
+}
+
+/** The way on from a failed apply, from where it stopped: the same commands docs/safety.md gives. */
+function nextStep(applied: ApplyOutcome, failed: readonly string[]): Markup {
+  const where = failed.length > 0 ? ` on ${failed.join(', ')}` : '';
+  if (applied.rollback && !applied.rollback.complete) {
+    return html`The rollback did not put everything back: restore what it lists below by hand (the backups are on each server), then run <code>hybridcfg plan</code> to see where things stand.`;
+  }
+  if (applied.rollback) {
+    return html`Fix the cause${where} (above), then run <code>hybridcfg plan</code> and <code>hybridcfg apply</code> again. Servers that completed before the failure keep the change; <code>hybridcfg rollback</code> restores them too.`;
+  }
+  return html`Nothing more was changed after the failure. Fix the cause${where} (above), then run <code>hybridcfg plan</code> to see what is left and <code>hybridcfg apply</code> to finish, or <code>hybridcfg rollback</code> to put back what was changed.`;
 }
 
 /** The servers' unavailability in the apply, added up: what the change cost the users. */
@@ -235,29 +321,62 @@ function organizationSection(plan: Plan, changes: readonly Change[], applied?: A
 </section>`;
 }
 
-function serversSection(plan: Plan, changes: readonly Change[], applied?: ApplyOutcome): Markup {
+/** Each distinct server change once, with the servers it is made on; a server whose change differs has its own. */
+function serverChangesSection(groups: readonly ChangeGroup[]): Markup {
+  return html`<section aria-labelledby="server-changes" data-testid="server-changes">
+  <h2 id="server-changes">Changes on servers <span class="muted">(each change once, with the servers it is made on)</span></h2>
+  ${groups.map((g, i) => {
+    const c = g.change;
+    return html`<div class="card" id="${groupId(i)}" data-change="${groupId(i)}" data-file="${c.title ?? g.address}" data-kind="${c.kind}" data-servers="${g.servers.join(' ')}">
+    <h3><span class="mono">${c.title ?? g.address}</span> <span class="badge ${c.action}">${c.action}</span></h3>
+    <p data-testid="on-servers">on <strong>${g.servers.join(', ')}</strong>${g.servers.length > 1 ? html` <span class="muted">(${g.servers.length} servers, the same change)</span>` : null}</p>
+    ${c.attributes.map((a) => attribute(a, g.address))}
+  </div>`;
+  })}
+</section>`;
+}
+
+const groupId = (i: number): string => `change-${i + 1}`;
+
+function serversSection(plan: Plan, changes: readonly Change[], groups: readonly ChangeGroup[], applied?: ApplyOutcome): Markup {
   const names = [...plan.servers];
   for (const c of changes) if (c.server !== undefined && !names.includes(c.server)) names.push(c.server);
   for (const o of applied?.servers ?? []) if (!names.includes(o.server)) names.push(o.server);
   if (names.length === 0) return html``;
   return html`<section aria-labelledby="servers" data-testid="servers">
   <h2 id="servers">Servers <span class="muted">(in the order they are changed)</span></h2>
-  ${names.map((name) => serverCard(name, changes.filter((c) => c.server === name), plan.restarts.find((r) => r.server === name), applied?.servers.find((o) => o.server === name)))}
+  ${names.map((name) =>
+    serverCard(
+      name,
+      groups.flatMap((g, i) => (g.servers.includes(name) ? [{ group: g, id: groupId(i) }] : [])),
+      plan.restarts.find((r) => r.server === name),
+      applied?.servers.find((o) => o.server === name),
+    ),
+  )}
 </section>`;
 }
 
-function serverCard(name: string, changes: readonly Change[], restart: PlannedRestart | undefined, outcome: ApplyOutcome['servers'][number] | undefined): Markup {
+function serverCard(
+  name: string,
+  mine: readonly { readonly group: ChangeGroup; readonly id: string }[],
+  restart: PlannedRestart | undefined,
+  outcome: ApplyOutcome['servers'][number] | undefined,
+): Markup {
   return html`<div class="card" data-server="${name}">
   <h3>${name}${outcome ? html` <span class="badge ${outcome.outcome === 'failed' ? 'failed' : ''}" data-testid="server-result">${outcome.outcome}${outcome.restarted && outcome.outcome !== 'restarted' ? ', restarted' : ''}</span>` : null}</h3>
   ${outcome?.message ? html`<p>${outcome.message}</p>` : null}
   ${outcome?.backups?.length ? html`<p class="muted">Backups on the server:</p><ul class="plain mono">${outcome.backups.map((b) => html`<li>${b}</li>`)}</ul>` : null}
-  ${changes.length === 0 ? html`<p class="muted">${restart && restart.mode !== 'none' ? 'No file changes on this server; a restart is pending.' : 'No changes on this server.'}</p>` : null}
-  ${changes.map(
-    (c) => html`<div data-file="${c.title ?? c.address}" data-kind="${c.kind}">
-    <p><strong class="mono">${c.title ?? c.address}</strong></p>
-    ${c.attributes.map((a) => attribute(a, c.address))}
-  </div>`,
-  )}
+  ${mine.length === 0 ? html`<p class="muted">${restart && restart.mode !== 'none' ? 'No file changes on this server; a restart is pending.' : 'No changes on this server.'}</p>` : null}
+  ${
+    mine.length > 0
+      ? html`<p>Changes:</p><ul class="plain">${mine.map(({ group, id }) => {
+          const others = group.servers.filter((s) => s !== name);
+          return html`<li data-file="${group.change.title ?? group.address}" data-change-ref="${id}"><a href="#${id}" class="mono">${group.change.title ?? group.address}</a>${
+            others.length > 0 ? html` <span class="muted">(the same on ${others.join(', ')})</span>` : null
+          }</li>`;
+        })}</ul>`
+      : null
+  }
   ${restart ? html`<p><strong>Restart:</strong> ${restartLabel(restart)}${restart.expectedUnavailableSeconds !== undefined ? html` <span class="muted">(${expectedUnavailability(restart)})</span>` : null}</p>` : null}
   ${outcome?.unavailability ? html`<p data-testid="unavailability"><strong>Service impact:</strong> ${observedUnavailability(outcome.unavailability)}</p>` : null}
 </div>`;

@@ -22,10 +22,12 @@ export interface ApplyDocument {
   readonly result: ApplyResult | { readonly status: 'no-changes' } | { readonly status: 'cancelled' };
   /** `apply --verify`: the verify report (docs/verify.md). */
   readonly verify?: unknown;
+  /** Who carried the plan out: the run's lock holder (the plan's plannedBy says who planned). */
+  readonly run?: { readonly runId: string; readonly user: string; readonly host: string; readonly startedAt: string };
 }
 
-export function applyJson(command: 'apply' | 'rollback', plan: Plan, result: ApplyDocument['result']): ApplyDocument {
-  return { kind: command === 'apply' ? 'hybridcfg-apply' : 'hybridcfg-rollback', formatVersion: JSON_FORMAT_VERSION, plan, result };
+export function applyJson(command: 'apply' | 'rollback', plan: Plan, result: ApplyDocument['result'], run?: ApplyDocument['run']): ApplyDocument {
+  return { kind: command === 'apply' ? 'hybridcfg-apply' : 'hybridcfg-rollback', formatVersion: JSON_FORMAT_VERSION, plan, result, ...(run ? { run: { runId: run.runId, user: run.user, host: run.host, startedAt: run.startedAt } } : {}) };
 }
 
 export interface ErrorDocument {

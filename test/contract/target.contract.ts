@@ -163,6 +163,8 @@ export function targetContract(name: string, makeTarget: (labDir: string) => Pro
       // A fresh organisation: no originals recorded, nobody holds the lock, no run in the journal.
       expect(org.apps.originals).toEqual({});
       expect(org).toMatchObject({ lock: null, lastRun: null });
+      // The organisation's name (Get-OrganizationConfig), for the plan and its report.
+      expect(org.name).toBe((await organizationJson()).organization.Name);
       expect(await calls()).toEqual([{ call: 'readOrganization' }, { call: 'readServer', server: 'EX01' }]);
       expect(await events()).toEqual([]);
     });

@@ -5,11 +5,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { warning } from '../../src/diag/diagnostic';
+import { error, warning } from '../../src/diag/diagnostic';
 import { DEFAULT_REST_PROFILES, GRAPH_APPLICATION_IDENTIFIER, PROFILES_KEY } from '../../src/domain/exchange';
 import type { Plan } from '../../src/plan/types';
-import { renderPlanHtml } from '../../src/views/html';
+import { renderPlanHtml, type ApplyOutcome } from '../../src/views/html';
 import { fileChange, graphChange, plan as basePlan } from '../helpers/plans';
+import type { Page } from 'playwright-core';
 import { launchChromium, openReport, type BrowserSession } from '../helpers/browser';
 
 /**
@@ -23,6 +24,7 @@ interface PageElement {
   readonly scrollWidth: number;
   readonly clientWidth: number;
   closest(selector: string): PageElement | null;
+  getAttribute(name: string): string | null;
   getBoundingClientRect(): { readonly right: number };
 }
 declare const document: {
@@ -80,8 +82,15 @@ function samplePlan(overrides: Partial<Plan> = {}): Plan {
       ),
     ],
     fingerprint: 'sha256:9c1d7a0f5e3b2c4d6e8f00112233445566778899aabbccddeeff001122334455',
+    plannedBy: { user: 'alice', host: 'ADMIN01' },
+    organization: { name: 'Contoso' },
     ...overrides,
   });
+}
+
+/** The card of a server change: shown once for every server it is made on. */
+function changeOn(page: Page, server: string, file: string) {
+  return page.locator(`[data-change][data-file="${file}"][data-servers~="${server}"]`);
 }
 
 let session: BrowserSession;
@@ -105,15 +114,22 @@ describe('HTML plan report in chromium', () => {
       );
       expect(counts).toMatchObject({ changes: '4', servers: '2', webConfig: '3', partnerApplication: '1', warnings: '2' });
 
+      // The REST change is the same on EX01 and EX02: shown once, naming both; EX02's EWS change is its own.
+      expect(await page.locator('[data-change]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-file'), e.getAttribute('data-servers')]))).toEqual([
+        [REST, 'EX01 EX02'],
+        [EWS, 'EX02'],
+      ]);
+      expect(await page.locator(`[data-server="EX02"] [data-change-ref]`).evaluateAll((els) => els.map((e) => e.getAttribute('data-file')))).toEqual([REST, EWS]);
+
       // EX01: V1S2SAppOnly appended to the REST profiles, nothing removed.
-      const ex01 = page.locator(`[data-server="EX01"] [data-file="${REST}"] [data-key="${PROFILES_KEY}"]`);
+      const ex01 = changeOn(page, 'EX01', REST).locator(`[data-key="${PROFILES_KEY}"]`);
       expect(await ex01.locator('[data-op="added"]').allTextContents()).toEqual(['V1S2SAppOnly']);
       expect(await ex01.locator('[data-op="removed"]').count()).toBe(0);
       expect(await ex01.locator('pre.diff .add').textContent()).toBe(`+ ${DEFAULT_REST_PROFILES}|V1S2SAppOnly`);
       expect(await ex01.locator('pre.diff .del').textContent()).toBe(`- ${DEFAULT_REST_PROFILES}`);
 
       // EX02: V1AppOnly removed from EWS.
-      const ews = page.locator(`[data-server="EX02"] [data-file="${EWS}"]`);
+      const ews = changeOn(page, 'EX02', EWS);
       expect(await ews.locator('[data-op="removed"]').allTextContents()).toEqual(['V1AppOnly']);
 
       // Graph: AppOnlyPermissions from not set to the 29 ActAs permissions, and the risk said plainly.
@@ -160,8 +176,12 @@ describe('HTML plan report in chromium', () => {
     }
   });
 
-  test('on a 375px phone nothing but code blocks is wider than the screen', async () => {
-    const report = await openReport(session, renderPlanHtml(samplePlan()), { width: 375, height: 800 });
+  test.each([
+    ['a plan', () => renderPlanHtml(samplePlan())],
+    ['changes grouped across servers', () => renderPlanHtml(fleetPlan())],
+    ['a failed apply', () => renderPlanHtml(samplePlan(), { applied: failedApply() })],
+  ])('on a 375px phone nothing but code blocks is wider than the screen: %s', async (_what, render) => {
+    const report = await openReport(session, render(), { width: 375, height: 800 });
     try {
       const overflow = await report.page.evaluate(() => {
         const width = document.documentElement.clientWidth;
@@ -205,6 +225,172 @@ describe('HTML plan report in chromium', () => {
       const result = compareLayout(decodePng(readFileSync(reference)), decodePng(png));
       expect(result.sameSize).toBe(true);
       expect(result.differentBlocks).toBeLessThanOrEqual(MAX_DIFFERENT_BLOCKS);
+    } finally {
+      await report.close();
+    }
+  });
+});
+
+/** Who applied, in the tests' apply reports: not the one who planned (samplePlan: alice on ADMIN01). */
+const BOB = { user: 'bob', host: 'CI-RUNNER-7', startedAt: '2025-01-16T08:00:00.000Z', runId: 'run-42' };
+
+/** The REST profile change on four lab servers: the same on EX01, EX02 and EX03; EX04 starts from other profiles. */
+function fleetPlan(): Plan {
+  const same = (server: string) => setting(server, REST, PROFILES_KEY, DEFAULT_REST_PROFILES, `${DEFAULT_REST_PROFILES}|V1S2SAppOnly`);
+  const servers = ['EX01', 'EX02', 'EX03', 'EX04'];
+  return basePlan([same('EX01'), same('EX02'), same('EX03'), setting('EX04', REST, PROFILES_KEY, 'S2SAppActAs|Callback', 'S2SAppActAs|Callback|V1S2SAppOnly')], {
+    target: { kind: 'lab', description: 'lab /srv/labs/contoso' },
+    servers,
+    restarts: servers.map((server) => ({ server, mode: 'appPools' as const, appPools: ['MSExchangeRestFrontEndAppPool'], reasons: [`${REST} changed`], expectedUnavailableSeconds: 5 })),
+    plannedBy: { user: 'alice', host: 'ADMIN01' },
+    organization: { name: 'contoso.lab' },
+  });
+}
+
+/** samplePlan applied by bob: Graph changed, EX01 done, EX02's restart failed (onFailure: stop). */
+function failedApply(): ApplyOutcome {
+  return {
+    status: 'failed',
+    organization: [{ kind: 'partnerApplication', address: `partnerApplication["${GRAPH_APPLICATION_IDENTIFIER}"]`, title: 'Microsoft Graph', done: true, state: 'done' }],
+    servers: [
+      { server: 'EX01', outcome: 'restarted', restarted: true, written: [REST], backups: ['C:\\hybridcfg\\backup\\1\\rest\\web.config'], unavailability: { ms: 60_000, how: 'modelled' } },
+      { server: 'EX02', outcome: 'failed', restarted: false, written: [REST, EWS], backups: [], message: 'Restart of EX02 (EX02.contoso.com) failed: iisreset /noforce did not complete' },
+    ],
+    diagnostics: [
+      error('target.restart-failed', 'Restart of EX02 (EX02.contoso.com) failed: iisreset /noforce did not complete', 'Check the World Wide Web Publishing Service on EX02 (Get-Service W3SVC).'),
+    ],
+    appliedBy: BOB,
+    finishedAt: '2025-01-16T08:04:30.000Z',
+  };
+}
+
+describe('what a change board signs off', () => {
+  test('a plan says who planned it, when, against which organisation and target', async () => {
+    const report = await openReport(session, renderPlanHtml(samplePlan()), { width: 1024, height: 768 });
+    try {
+      const { page } = report;
+      expect(await page.locator('[data-testid="organization-name"]').innerText()).toBe('Contoso');
+      expect(await page.locator('[data-testid="target"]').innerText()).toBe('powershell (Exchange: local, files: winrm)');
+      expect(await page.locator('[data-testid="planned"]').innerText()).toBe('by alice on ADMIN01, 2025-01-15 09:30:00 UTC');
+      expect(await page.locator('[data-testid="planned"] time').getAttribute('datetime')).toBe('2025-01-15T09:30:00.000Z');
+      expect(await page.locator('[data-testid="applied"]').count()).toBe(0);
+      // On the first screen, before any change.
+      for (const id of ['organization-name', 'target', 'planned']) expect(await page.locator(`[data-testid="${id}"]`).isVisible()).toBe(true);
+      expect((await page.locator('[data-testid="planned"]').boundingBox())!.y).toBeLessThan(768);
+      expect(report.consoleErrors).toEqual([]);
+      expect(report.requests).toEqual([]);
+    } finally {
+      await report.close();
+    }
+  });
+
+  test('an apply report of a saved plan says who planned it and who applied it, each with the time', async () => {
+    const applied: ApplyOutcome = {
+      status: 'succeeded',
+      servers: [
+        { server: 'EX01', outcome: 'restarted', restarted: true, written: [REST], backups: [] },
+        { server: 'EX02', outcome: 'restarted', restarted: true, written: [REST, EWS], backups: [] },
+      ],
+      appliedBy: BOB,
+      finishedAt: '2025-01-16T08:04:30.000Z',
+    };
+    const report = await openReport(session, renderPlanHtml(samplePlan(), { applied }), { width: 1024, height: 768 });
+    try {
+      const { page } = report;
+      expect(await page.locator('[data-testid="planned"]').innerText()).toBe('by alice on ADMIN01, 2025-01-15 09:30:00 UTC');
+      expect(await page.locator('[data-testid="applied"]').innerText()).toBe('by bob on CI-RUNNER-7, from 2025-01-16 08:00:00 UTC to 2025-01-16 08:04:30 UTC (run run-42)');
+      expect(await page.locator('[data-testid="organization-name"]').innerText()).toBe('Contoso');
+      expect(await page.locator('[data-testid="outcome"]').innerText()).toContain('Every change in this plan was made.');
+      expect(report.consoleErrors).toEqual([]);
+      expect(report.requests).toEqual([]);
+    } finally {
+      await report.close();
+    }
+  });
+
+  test('a plan of an older hybridcfg, without who planned it, says so instead of naming nobody', async () => {
+    const { plannedBy: _p, organization: _o, ...older } = samplePlan();
+    const report = await openReport(session, renderPlanHtml(older as Plan), { width: 1024, height: 768 });
+    try {
+      expect(await report.page.locator('[data-testid="planned"]').innerText()).toBe('by (not recorded in this plan), 2025-01-15 09:30:00 UTC');
+      expect(await report.page.locator('[data-testid="organization-name"]').innerText()).toBe('not reported by the target');
+    } finally {
+      await report.close();
+    }
+  });
+
+  test('the same change on three lab servers is shown once with their names; the server whose change differs has its own', async () => {
+    const report = await openReport(session, renderPlanHtml(fleetPlan()), { width: 1024, height: 768 });
+    try {
+      const { page } = report;
+      const cards = page.locator(`[data-change][data-file="${REST}"]`);
+      expect(await cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-servers')))).toEqual(['EX01 EX02 EX03', 'EX04']);
+      expect(await cards.nth(0).locator('[data-testid="on-servers"]').innerText()).toBe('on EX01, EX02, EX03 (3 servers, the same change)');
+      expect(await cards.nth(1).locator('[data-testid="on-servers"]').innerText()).toBe('on EX04');
+      // The shared diff once, not three times: two token diffs in all, one per distinct change.
+      expect(await page.locator('[data-op="added"]').allTextContents()).toEqual(['V1S2SAppOnly', 'V1S2SAppOnly']);
+      expect(await cards.nth(0).locator('pre.diff .del').innerText()).toBe(`- ${DEFAULT_REST_PROFILES}`);
+      expect(await cards.nth(1).locator('pre.diff .del').innerText()).toBe('- S2SAppActAs|Callback');
+      // Every server keeps its card, with a link to its change, its restart and the expected unavailability.
+      expect(await page.locator('[data-server]').evaluateAll((els) => els.map((e) => e.getAttribute('data-server')))).toEqual(['EX01', 'EX02', 'EX03', 'EX04']);
+      const ex02 = page.locator('[data-server="EX02"]');
+      expect(await ex02.locator('[data-change-ref]').innerText()).toBe(`${REST} (the same on EX01, EX03)`);
+      expect(await ex02.locator('a').getAttribute('href')).toBe(`#${await cards.nth(0).getAttribute('id')}`);
+      expect(await page.locator('[data-server="EX04"] a').getAttribute('href')).toBe(`#${await cards.nth(1).getAttribute('id')}`);
+      for (const server of ['EX01', 'EX02', 'EX03', 'EX04']) {
+        expect(await page.locator(`[data-server="${server}"]`).innerText()).toContain('recycle MSExchangeRestFrontEndAppPool (expected unavailability about 5.0 s');
+      }
+      expect(report.consoleErrors).toEqual([]);
+      expect(report.requests).toEqual([]);
+    } finally {
+      await report.close();
+    }
+  });
+
+  test('a failed apply leads with what failed and the next step, right after the title, on a phone too', async () => {
+    const report = await openReport(session, renderPlanHtml(samplePlan(), { applied: failedApply() }), { width: 375, height: 667 });
+    try {
+      const { page } = report;
+      expect(await page.title()).toBe('hybridcfg apply report');
+      const order = await page.evaluate(() => [...document.querySelectorAll('main > *')].slice(0, 3).map((e) => `${e.tagName.toLowerCase()} ${e.getAttribute('data-testid') ?? ''}`.trim()));
+      expect(order).toEqual(['header', 'div outcome', 'dl provenance']);
+      // Seen first: above who planned and applied, and above the summary.
+      const top = async (selector: string) => (await page.locator(selector).first().boundingBox())!.y;
+      expect(await top('[data-testid="outcome"]')).toBeLessThan(await top('[data-testid="provenance"]'));
+      expect(await top('[data-testid="provenance"]')).toBeLessThan(await top('#summary'));
+      const banner = page.locator('[data-testid="outcome"]');
+      expect(await banner.getAttribute('data-status')).toBe('failed');
+      expect(await banner.locator('[data-testid="failure"]').innerText()).toBe('Restart of EX02 (EX02.contoso.com) failed: iisreset /noforce did not complete');
+      expect(await banner.innerText()).toContain('Check the World Wide Web Publishing Service on EX02 (Get-Service W3SVC).');
+      const next = banner.locator('[data-testid="next-step"]');
+      expect(await next.innerText()).toBe(
+        'Next step: Nothing more was changed after the failure. Fix the cause on EX02 (above), then run hybridcfg plan to see what is left and hybridcfg apply to finish, or hybridcfg rollback to put back what was changed.',
+      );
+      expect(await banner.locator('[data-testid="where-it-stopped"] li').allInnerTexts()).toEqual(['Failed: EX02', 'Changed and kept: EX01']);
+      // The failure and what to do fit the first screen of a phone.
+      const box = (await next.boundingBox())!;
+      expect(box.y + box.height).toBeLessThanOrEqual(667);
+      // The service impact stays: the total in the banner, each server's on its card.
+      expect(await banner.locator('[data-testid="service-impact"]').innerText()).toContain('1 server unavailable for 60.0 s in total');
+      expect(await page.locator('[data-server="EX01"] [data-testid="unavailability"]').innerText()).toContain('unavailable 60 s');
+      expect(await page.locator('[data-testid="applied"]').innerText()).toBe('by bob on CI-RUNNER-7, from 2025-01-16 08:00:00 UTC to 2025-01-16 08:04:30 UTC (run run-42)');
+      expect(report.consoleErrors).toEqual([]);
+      expect(report.requests).toEqual([]);
+    } finally {
+      await report.close();
+    }
+  });
+
+  test('after onFailure: rollback, the banner says what the rollback did and where to go from there', async () => {
+    const applied: ApplyOutcome = {
+      ...failedApply(),
+      rollback: { complete: false, notes: ['EX02: could NOT restore FrontEnd/HttpProxy/rest/web.config: access denied'] },
+    };
+    const report = await openReport(session, renderPlanHtml(samplePlan(), { applied }), { width: 1024, height: 768 });
+    try {
+      const banner = report.page.locator('[data-testid="outcome"]');
+      expect(await banner.locator('[data-testid="rollback"] li').allInnerTexts()).toEqual(['EX02: could NOT restore FrontEnd/HttpProxy/rest/web.config: access denied']);
+      expect(await banner.locator('[data-testid="next-step"]').innerText()).toContain('The rollback did not put everything back');
     } finally {
       await report.close();
     }

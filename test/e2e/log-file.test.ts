@@ -70,6 +70,89 @@ describe('--log-file on the lab', () => {
   });
 });
 
+describe('--log-file ends with the errors that ended the run, and its exit code', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await newLab();
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The run's error lines (HC_E5001) as code and message, and its last line. */
+  function ending(file: string) {
+    const all = lines(file);
+    const errors = all.filter((l) => l.code === 'HC_E5001').map((l) => ({ level: l.level, code: (l.data as { diagnostic: { code: string } }).diagnostic.code, message: l.message }));
+    return { errors, last: all[all.length - 1] };
+  }
+
+  it('a spec with a schema error: the error, its place, and exit code 1; a secret in the bad value is redacted', async () => {
+    // The bad value is the client secret's: the error quotes it on stderr, never in the log.
+    writeFileSync(join(dir, 'bad.yaml'), `apiVersion: hybridcfg/v1\nkind: HybridOAuth\ntarget: { lab: ./lab }\nservers: all\nrestart: { mode: ${SECRET} }\n`);
+    const r = await runCli(['plan', 'bad.yaml', '--log-file', 'bad.jsonl'], { cwd: dir, env: { ...ENV, PWD: dir } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(SECRET);
+    const file = join(dir, 'bad.jsonl');
+    const { errors, last } = ending(file);
+    expect(errors).toEqual([{ level: 'error', code: 'spec.wrong-value', message: '`restart.mode` must be one of `iisreset`, `appPools`, `none`, not the text `[redacted]`' }]);
+    const d = lines(file).find((l) => l.code === 'HC_E5001')!.data as { diagnostic: { source: { file: string; line: number } } };
+    // The shell's folder (PWD) is not a secret: the place stays readable.
+    expect(d.diagnostic.source).toMatchObject({ file: join(dir, 'bad.yaml'), line: 5 });
+    expect(last).toMatchObject({ level: 'info', code: 'HC_I5002', data: { command: 'plan', exitCode: 1 } });
+    expect(readFileSync(file, 'utf8')).not.toContain(SECRET);
+  });
+
+  it('an unreachable server: the target error and exit code 1', async () => {
+    expect((await runCli(['lab', 'fault', './lab', '--server', 'EX02', '--set', 'unreachable=true'], { cwd: dir })).code).toBe(0);
+    const r = await runCli(['plan', '--log-file', 'down.jsonl'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const { errors, last } = ending(join(dir, 'down.jsonl'));
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]!.code).toMatch(/^target\./);
+    expect(errors[0]!.message).toContain('EX02');
+    expect(r.stderr).toContain(errors[0]!.message);
+    expect(last).toMatchObject({ code: 'HC_I5002', data: { command: 'plan', exitCode: 1 } });
+  });
+
+  it('an apply that fails on a lab fault (a restart that fails): the apply error, then exit code 1, after the progress lines', async () => {
+    expect((await runCli(['lab', 'fault', './lab', '--server', 'EX02', '--set', 'restart=fail'], { cwd: dir })).code).toBe(0);
+    const r = await runCli(['apply', '--yes', '--log-file', 'apply.jsonl'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const file = join(dir, 'apply.jsonl');
+    const { errors, last } = ending(file);
+    expect(errors).toEqual([{ level: 'error', code: 'target.restart-failed', message: 'Restart of EX02 (EX02.contoso.lab) failed: iisreset /noforce did not complete' }]);
+    const codes = lines(file).map((l) => l.code);
+    // The step that failed is logged where it happened, the run's end after everything else.
+    expect(codes.indexOf('HC_E2006')).toBeLessThan(codes.indexOf('HC_E5001'));
+    expect(codes.slice(-2)).toEqual(['HC_E5001', 'HC_I5002']);
+    expect(last).toMatchObject({ code: 'HC_I5002', data: { command: 'apply', exitCode: 1 } });
+  });
+
+  it('a run that does not fail ends with its own exit code (plan --detailed-exitcode: 2) and no error line', async () => {
+    const r = await runCli(['plan', '--detailed-exitcode', '--log-file', 'ok.jsonl'], { cwd: dir });
+    expect(r.code).toBe(2);
+    const { errors, last } = ending(join(dir, 'ok.jsonl'));
+    expect(errors).toEqual([]);
+    expect(last).toMatchObject({ code: 'HC_I5002', data: { command: 'plan', exitCode: 2 } });
+  });
+
+  it('an unexpected exception: internal.bug with its message, secrets redacted, and exit code 1', async () => {
+    const session = require('../../src/session/session') as typeof import('../../src/session/session');
+    const boom = jest.spyOn(session, 'withSession').mockRejectedValue(new TypeError(`cannot read properties of undefined (near ${SECRET})`));
+    let r;
+    try {
+      r = await runCli(['plan', '--log-file', 'bug.jsonl'], { cwd: dir, env: ENV });
+    } finally {
+      boom.mockRestore();
+    }
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('hybridcfg failed unexpectedly');
+    const file = join(dir, 'bug.jsonl');
+    const { errors, last } = ending(file);
+    expect(errors).toEqual([{ level: 'error', code: 'internal.bug', message: 'hybridcfg failed unexpectedly: cannot read properties of undefined (near [redacted])' }]);
+    expect(last).toMatchObject({ code: 'HC_I5002', data: { exitCode: 1 } });
+    expect(readFileSync(file, 'utf8')).not.toContain(SECRET);
+  });
+});
+
 describe('--log-file through pwsh (lab mode)', () => {
   const pwsh = requirePwsh();
   let dir: string;

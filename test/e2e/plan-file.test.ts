@@ -90,9 +90,14 @@ function setAt(doc: any, path: (string | number)[], value: unknown): void {
 test('#8: an edit of any field of the plan file (hashes fixed up or not) is refused and changes nothing', async () => {
   const dir = await planned();
   const original = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'));
-  // Not checked, by design: when it was made, and the target's description (it names the lab's folder,
-  // which moves with a checkout; the plan shown before apply is the recomputed one, with the true name).
-  const all = leaves(original).filter((l) => l.path[0] !== 'createdAt' && l.path[0] !== 'kind' && l.path.join('.') !== 'target.description');
+  // Not checked, by design: when it was made and by whom (the report of the apply shows them as the file
+  // says: someone else applies), the organisation's name (for people; a name read differently changes no
+  // change), and the target's description (it names the lab's folder, which moves with a checkout; the plan
+  // shown before apply is the recomputed one, with the true name).
+  const unchecked = new Set(['createdAt', 'kind', 'plannedBy', 'organization']);
+  expect(original.plannedBy).toEqual({ user: expect.any(String), host: expect.any(String) });
+  expect(original.organization).toEqual({ name: 'contoso.lab' });
+  const all = leaves(original).filter((l) => !unchecked.has(String(l.path[0])) && l.path.join('.') !== 'target.description');
   const before = snapshot(dir);
   const pick = fc.integer({ min: 0, max: all.length - 1 });
   const mutate = fc.oneof(fc.constant('x'), fc.constant(0), fc.constant(null), fc.constant(true), fc.constant('https://attacker.example/metadata'));
@@ -118,6 +123,10 @@ test('#8: an edit of any field of the plan file (hashes fixed up or not) is refu
     (d: any) => (d.summary.restarts = 0),
     (d: any) => (d.assumptions = []),
     (d: any) => (d.warnings = [{ severity: 'warning', code: 'x', summary: 'all is well' }]),
+    // Who planned, and the organisation, are shown as the file says, but only in the shape hybridcfg writes.
+    (d: any) => (d.plannedBy = 'alice'),
+    (d: any) => (d.plannedBy = null),
+    (d: any) => (d.organization = { name: 7 }),
   ]) {
     const doc = structuredClone(original);
     edit(doc);
@@ -126,7 +135,7 @@ test('#8: an edit of any field of the plan file (hashes fixed up or not) is refu
     expect(r.code).toBe(1);
     expect(snapshot(dir)).toEqual(before);
   }
-  // The file as saved applies, and its createdAt may differ.
-  writeFileSync(join(dir, 'plan.json'), JSON.stringify({ ...original, createdAt: '2000-01-01T00:00:00.000Z' }, null, 2));
+  // The file as saved applies, and its createdAt and author may differ (made at another time, by someone else).
+  writeFileSync(join(dir, 'plan.json'), JSON.stringify({ ...original, createdAt: '2000-01-01T00:00:00.000Z', plannedBy: { user: 'alice', host: 'ADMIN01' } }, null, 2));
   expect((await runCli(['apply', 'plan.json', '--yes'], { cwd: dir })).code).toBe(0);
 }, 120_000);

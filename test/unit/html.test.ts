@@ -5,6 +5,7 @@ import { fileChange, graphChange, plan } from '../helpers/plans';
 import type { ApplyResult } from '../../src/apply/apply';
 import { NO_CHANGES, renderDiagnosticsHtml, renderPlanHtml, type ApplyOutcome } from '../../src/views/html';
 import { diffSet, diffTokens } from '../../src/views/html/diff';
+import { groupAcrossServers } from '../../src/views/group';
 import { escapeHtml, html } from '../../src/views/html/markup';
 
 const REST = 'FrontEnd/HttpProxy/rest/web.config';
@@ -97,8 +98,21 @@ describe('renderPlanHtml', () => {
         warnings: [warning('w', evil, evil, { source: { file: evil, line: 1, col: 1 } })],
         restarts: [{ server: evil, mode: 'appPools', appPools: [evil], reasons: [evil] }],
         spec: { path: evil, digest: '' },
+        plannedBy: { user: evil, host: evil },
+        organization: { name: evil },
+        target: { kind: 'lab', description: evil },
       }),
-      { title: evil, applied: { status: 'failed', servers: [{ server: evil, outcome: 'failed', restarted: false, written: [], message: evil, backups: [evil] }] } },
+      {
+        title: evil,
+        applied: {
+          status: 'failed',
+          servers: [{ server: evil, outcome: 'failed', restarted: false, written: [], message: evil, backups: [evil] }],
+          diagnostics: [error('x.y', evil, evil)],
+          rollback: { complete: false, notes: [evil] },
+          appliedBy: { user: evil, host: evil, runId: evil, startedAt: evil },
+          finishedAt: evil,
+        },
+      },
     );
     expect(page).not.toMatch(/<script|<img|onerror=alert\(1\)>/i);
     expect(page.match(/<\/style>/g)).toHaveLength(1);
@@ -205,13 +219,27 @@ describe('renderPlanHtml', () => {
   });
 });
 
+describe('groupAcrossServers', () => {
+  const on = (server: string, before: string, after: string, file = REST) => fileChange(server, file, [PROFILES_KEY, before, after]);
+
+  test('changes that differ only in their server are one group, in the plan\'s order', () => {
+    const groups = groupAcrossServers([on('EX01', 'A', 'A|B'), on('EX02', 'A', 'A|B'), on('EX03', 'A', 'A|B')]);
+    expect(groups.map((g) => [g.address, g.servers])).toEqual([[`server[*].webConfig["${REST}"]`, ['EX01', 'EX02', 'EX03']]]);
+  });
+
+  test('another before, another after or another file is another change', () => {
+    const groups = groupAcrossServers([on('EX01', 'A', 'A|B'), on('EX02', 'C', 'C|B'), on('EX03', 'A', 'A|D'), on('EX04', 'A', 'A|B', 'FrontEnd/HttpProxy/ews/web.config'), on('EX05', 'A', 'A|B')]);
+    expect(groups.map((g) => g.servers)).toEqual([['EX01', 'EX05'], ['EX02'], ['EX03'], ['EX04']]);
+  });
+});
+
 describe('renderDiagnosticsHtml', () => {
   test('a run without a plan still yields a report of what went wrong and where', () => {
     const page = renderDiagnosticsHtml([
       error('spec.unknown-key', 'Unknown key "webconfig"', 'Did you mean "webConfigs"?', { source: { file: 'hybridcfg.yaml', line: 4, col: 1 } }),
     ]);
     const text = visibleText(page);
-    expect(text).toContain('1 error stopped the plan. Nothing was changed.');
+    expect(text).toContain('1 error stopped the plan. Nothing was changed. Unknown key "webconfig" What to do: Did you mean "webConfigs"?');
     expect(text).toContain('Error Unknown key "webconfig" at hybridcfg.yaml:4:1 Did you mean "webConfigs"?');
   });
 });

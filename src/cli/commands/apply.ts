@@ -9,17 +9,18 @@ import { renderDiagnostics } from '../../views/diagnostics';
 import { applyJson, type ApplyDocument } from '../../views/json';
 import { parallelismOption, parseCommandArgs, serversOption } from '../args';
 import { DiagnosticError, error } from '../../diag/diagnostic';
+import { currentActor } from '../../apply/lock';
 import { APPLY_USAGE } from '../help';
 import { cliHost } from '../host';
 import { interruptOnSignals } from '../signals';
-import { EXIT, out, type CliIo } from '../io';
+import { EXIT, endedWith, out, type CliIo } from '../io';
 import { reportFailures, writeHtmlReport } from '../report';
 import { verifyPreconditions, verifySpec } from '../../session/verify';
 import { renderVerifyJson, renderVerifyText } from '../../views/verify';
 
 /** The JSON document of an apply or a rollback, whatever became of it. */
 export function outcomeDocument(command: 'apply' | 'rollback', outcome: Outcome): ApplyDocument {
-  return applyJson(command, outcome.plan, outcome.result ?? { status: outcome.cancelled ? 'cancelled' : 'no-changes' });
+  return applyJson(command, outcome.plan, outcome.result ?? { status: outcome.cancelled ? 'cancelled' : 'no-changes' }, outcome.appliedBy);
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -60,16 +61,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       ...(saved ? { saved } : {}),
       interrupted: signals.requested,
       ...(only ? { only } : {}),
+      by: currentActor(),
     }),
   ).finally(signals.dispose);
-  if (html !== undefined) writeHtmlReport(html, outcome.plan, outcome.result ? { ...outcome.result, finishedAt: new Date().toISOString() } : undefined);
+  if (html !== undefined) {
+    writeHtmlReport(html, outcome.plan, outcome.result ? { ...outcome.result, finishedAt: new Date().toISOString(), ...(outcome.appliedBy ? { appliedBy: outcome.appliedBy } : {}) } : undefined);
+  }
   const doc = outcomeDocument('apply', outcome);
   const failed = outcome.cancelled === true || outcome.result?.status === 'failed';
   if (!json && outcome.result) out(io, renderApplyResult(outcome.result, outcome.plan, 'Apply'));
   if (failed || !args.values.verify) {
     if (json) out(io, JSON.stringify(doc, null, 2));
     if (outcome.result?.status === 'failed') io.stderr.write(renderDiagnostics(outcome.result.diagnostics, { color: io.color }));
-    return failed ? (signals.exitCode() ?? EXIT.error) : EXIT.ok;
+    return failed ? endedWith(io, outcome.result?.diagnostics ?? [], signals.exitCode() ?? EXIT.error) : EXIT.ok;
   }
   let report;
   try {

@@ -11,6 +11,7 @@ import { cliHost } from '../host';
 import { EXIT, note, out, type CliIo } from '../io';
 import { reportFailures, writeHtmlReport } from '../report';
 import { hasPendingWork } from '../../apply/debts';
+import { currentActor } from '../../apply/lock';
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(
@@ -29,7 +30,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const html = typeof args.values.html === 'string' ? resolve(io.cwd, args.values.html) : undefined;
   const host = cliHost(io, { json: args.values.json === true });
   const plan = await reportFailures(html, 'hybridcfg plan failed', () =>
-    withSession(file, { host, ...(parallelism !== undefined ? { parallelism } : {}), ...(only ? { only } : {}) }, async (s) => s.plan),
+    withSession(file, { host, by: currentActor(), ...(parallelism !== undefined ? { parallelism } : {}), ...(only ? { only } : {}) }, async (s) => s.plan),
   );
   if (typeof args.values.out === 'string') {
     const dest = resolve(io.cwd, args.values.out);

@@ -1,5 +1,6 @@
 /** hybridcfg rollback [SPEC]: put back the originals that earlier applies recorded. */
 import { COMMAND_OPTIONS } from '../options';
+import { currentActor } from '../../apply/lock';
 import { rollbackSpec } from '../../session/apply';
 import { specPath } from '../../session/session';
 import { renderApplyResult } from '../../views/apply-text';
@@ -8,7 +9,7 @@ import { applyJson } from '../../views/json';
 import { parallelismOption, parseCommandArgs, serversOption } from '../args';
 import { ROLLBACK_USAGE } from '../help';
 import { cliHost } from '../host';
-import { EXIT, out, type CliIo } from '../io';
+import { EXIT, endedWith, out, type CliIo } from '../io';
 import { interruptOnSignals } from '../signals';
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -34,13 +35,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     ...(only ? { only } : {}),
     ...(typeof args.values['audit-log'] === 'string' ? { auditLog: args.values['audit-log'] } : {}),
     interrupted: signals.requested,
+    by: currentActor(),
   }).finally(signals.dispose);
-  if (json) out(io, JSON.stringify(applyJson('rollback', outcome.plan, outcome.result ?? { status: outcome.cancelled ? 'cancelled' : 'no-changes' }), null, 2));
+  if (json) out(io, JSON.stringify(applyJson('rollback', outcome.plan, outcome.result ?? { status: outcome.cancelled ? 'cancelled' : 'no-changes' }, outcome.appliedBy), null, 2));
   else if (outcome.result) out(io, renderApplyResult(outcome.result, outcome.plan, 'Rollback'));
   if (outcome.cancelled) return EXIT.error;
   if (outcome.result?.status === 'failed') {
     io.stderr.write(renderDiagnostics(outcome.result.diagnostics, { color: io.color }));
-    return signals.exitCode() ?? EXIT.error;
+    return endedWith(io, outcome.result.diagnostics, signals.exitCode() ?? EXIT.error);
   }
   return EXIT.ok;
 }

@@ -8,7 +8,7 @@ import type { Spec } from '../../spec/types';
 import { renderDiagnostics } from '../../views/diagnostics';
 import { VALIDATE_USAGE } from '../help';
 import type { CliIo } from '../io';
-import { EXIT, out } from '../io';
+import { EXIT, endedWith, out } from '../io';
 
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -49,7 +49,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     } catch (err) {
       if (!(err instanceof DiagnosticError)) throw err;
       out(io, JSON.stringify({ valid: false, diagnostics: err.diagnostics }, null, 2));
-      return EXIT.error;
+      return endedWith(io, err.diagnostics, EXIT.error);
     }
     out(io, JSON.stringify({ valid: true, diagnostics }, null, 2));
     return EXIT.ok;

@@ -458,6 +458,7 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
           resources[kind] = await driverOf<LabOrganizationDriver>(kind, 'organization').read(context, query);
         }
         return {
+          ...(typeof org.organization?.Name === 'string' && org.organization.Name !== '' ? { name: org.organization.Name } : {}),
           servers: org.servers.filter(isFrontEndServer).map(toExchangeServer),
           excluded: org.servers.flatMap((s) => {
             const reason = outOfScopeReason(s);

@@ -83,8 +83,8 @@ export function backupStamp(now: Date = new Date()): string {
   return now.toISOString().replace(/[-:.]/g, '');
 }
 
-/** The Exchange cmdlets every run needs, beside those each kind names (Import-PSSession -CommandName). */
-const BASE_CMDLETS = ['Get-ExchangeServer'];
+/** The Exchange cmdlets every run needs, beside those each kind names (Import-PSSession -CommandName); Get-OrganizationConfig for the organisation's name only. */
+const BASE_CMDLETS = ['Get-ExchangeServer', 'Get-OrganizationConfig'];
 
 function connectData(options: Options, cmdlets: readonly string[]): unknown {
   const exchange = options.exchange ?? 'local';
@@ -332,6 +332,7 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
         resources?: Record<string, unknown>;
         state: StateRead | null;
         lockServer?: { Name?: string; Fqdn?: string } | null;
+        organizationName?: string | null;
       };
       rememberLock(result.lockServer);
       const servers = result.servers ?? [];
@@ -347,6 +348,7 @@ export async function createPowerShellTarget(options: Options, ctx: TargetContex
       const resources: Record<string, unknown> = {};
       for (const k of kinds) resources[k.id] = k.driver.read.parse(result.resources?.[k.id], k.query);
       return {
+        ...(typeof result.organizationName === 'string' && result.organizationName !== '' ? { name: result.organizationName } : {}),
         servers,
         excluded: result.excluded ?? [],
         notices: notices(await sessionInfo()),
