@@ -202,23 +202,25 @@ export function openFanOut(send: (request: CallRequest) => Promise<unknown>, thr
       if (thenSettled.has(name)) continue;
       if (final?.then !== 'ran') t.resolve(undefined);
       else {
-        const s = t.request.context.server;
-        t.reject(new DiagnosticError(error('target.no-answer', `${s.Name} (${s.Fqdn}) gave no answer to ${t.request.context.call}: neither a result nor an error came back from it`, 'Nothing is known of what the call did there. Run plan again to read the server; check WinRM to it (`Test-WSMan <fqdn>`).')));
+        t.reject(noAnswer(t.request));
       }
     }
     for (const [name, job] of byName) {
       if (settled.has(name)) continue;
-      const s = job.request.context.server;
-      job.reject(
-        new DiagnosticError(
-          error(
-            'target.no-answer',
-            `${s.Name} (${s.Fqdn}) gave no answer to ${first.context.call}: neither a result nor an error came back from it`,
-            'Nothing is known of what the call did there. Run plan again to read the server; check WinRM to it (`Test-WSMan <fqdn>`).',
-          ),
-        ),
-      );
+      job.reject(noAnswer(job.request));
     }
+  };
+
+  /** A server that sent neither a result nor an error: never taken for one that succeeded. */
+  const noAnswer = (r: ServerRequest): DiagnosticError => {
+    const s = r.context.server;
+    return new DiagnosticError(
+      error(
+        'target.no-answer',
+        `${s.Name} (${s.Fqdn}) gave no answer to ${r.context.call}: neither a result nor an error came back from it`,
+        'Nothing is known of what the call did there. Run plan again to read the server; check WinRM to it (`Test-WSMan <fqdn>`).',
+      ),
+    );
   };
 
   /** A second phase's server, as the first phase's are described. */
