@@ -19,10 +19,12 @@ import type { CallRequest } from './session';
 
 /**
  * The most request text one fan-out carries. Invoke-Command gives every computer the same arguments, so
- * each server receives every server's request: a batch whose web.config bytes would add up to more is
- * sent as several fan-outs. hybridcfg's own bound, not a WinRM figure.
+ * each server receives every server's request, and a remote session refuses an object larger than its
+ * MaximumReceivedObjectSizeMB, 10 MB by default (docs/exchange-facts.md#powershell S3a): 4 Mi characters
+ * stay under it even counted as two bytes each. A batch whose web.config bytes would add up to more is
+ * sent as several fan-outs (its restarts then go on their own, after all of it is written).
  */
-export const FANOUT_MAX_MAP_CHARS = 8 * 1024 * 1024;
+export const FANOUT_MAX_MAP_CHARS = 4 * 1024 * 1024;
 
 export interface FanOut {
   /** One server's call (request.context.server set); settles with that server's own result or error. */
