@@ -7,8 +7,8 @@
  * kind reads and changes is its driver's (src/resources/<kind>/powershell.ts and .ps1); the generic
  * scripts carry the functions of every kind a call serves, so that the round trips stay: reading the
  * organisation is one (lock, last run and the kinds' state files included); reading every server is one
- * fan-out (backup checks included); changing a batch of servers is one; restarting a batch is one (health
- * checks included); an
+ * fan-out (backup checks included); writing a batch of servers and restarting it is one (setServerThenRestart:
+ * the restarts, health checks included, run once the whole batch is written); an
  * organisation-wide change is one (its originals recorded in the same call); taking the lock, releasing
  * it and appending a journal line are one each.
  *
