@@ -53,7 +53,7 @@ import type { LabOrganization, LabServer, LabShapeCheck } from './format';
 export type { HealthCheckResult } from '../types';
 
 /** Servers whose files the lab reads and parses at once (readOnDisk). */
-export const LAB_DISK_READS = 4;
+export const LAB_DISK_READS = 2;
 
 /** The lab target: the Target interface plus a stand-alone health check (LAB.md O6). */
 export interface LabTarget extends Target {
