@@ -30,7 +30,6 @@ import { RESTART_DURATION_DEFAULTS } from '../../domain/iis';
 import { normalizeBuild } from '../../domain/builds';
 import { parseJournalLine, parseLock } from '../run-state';
 import { iisMapOf, parseApplicationHost, type IisConfiguration } from '../iis';
-import { sha256 } from '../../util/hash';
 import type { IisMap } from '../types';
 import { readFileVersion } from './exsetup';
 import { LAB_WINDIR } from './init';
@@ -157,16 +156,51 @@ function organizationReader(dir: string, checks: readonly LabShapeCheck[]): () =
  * servers share one (175 KB), and parsing it for each server was most of a large plan's time. A few
  * texts at most are kept, so memory does not grow with the fleet.
  */
-const iisParses = new Map<string, IisConfiguration>();
+const iisParses: { readonly bytes: Buffer; readonly config: IisConfiguration }[] = [];
 function parseApplicationHostOnce(bytes: Buffer): IisConfiguration {
-  const key = sha256(bytes);
-  let config = iisParses.get(key);
-  if (!config) {
-    config = parseApplicationHost(bytes.toString('utf8'));
-    if (iisParses.size >= 8) iisParses.delete(iisParses.keys().next().value as string);
-    iisParses.set(key, config);
-  }
+  // Compared byte for byte (a memcmp) rather than hashed: hashing 175 KB per server was a tenth of a
+  // large plan's CPU. `bytes` may be a scratch buffer: what is kept is a copy.
+  const known = iisParses.find((p) => p.bytes.length === bytes.length && p.bytes.equals(bytes));
+  if (known) return known.config;
+  const config = parseApplicationHost(bytes.toString('utf8'));
+  if (iisParses.length >= 8) iisParses.shift();
+  iisParses.push({ bytes: Buffer.from(bytes), config });
   return config;
+}
+
+/**
+ * A server's applicationHost.config, parsed (once per distinct text): read into one buffer reused for
+ * every server while no other read holds it, so that 175 KB per server makes no garbage; null when it
+ * cannot be read.
+ */
+let iisScratch = Buffer.allocUnsafe(256 * 1024);
+let iisScratchBusy = false;
+async function applicationHostOf(file: string): Promise<IisConfiguration | null> {
+  let handle: fs.FileHandle | undefined;
+  let holding = false;
+  try {
+    handle = await fs.open(file, 'r');
+    const size = (await handle.stat()).size;
+    holding = !iisScratchBusy;
+    if (holding) {
+      iisScratchBusy = true;
+      if (size > iisScratch.length) iisScratch = Buffer.allocUnsafe(size);
+    }
+    const into = holding ? iisScratch : Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const { bytesRead } = await handle.read(into, got, size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    // Parsed (or found) before the buffer is let go: parseApplicationHostOnce keeps a copy of what it keeps.
+    return parseApplicationHostOnce(into.subarray(0, got));
+  } catch {
+    return null;
+  } finally {
+    if (holding) iisScratchBusy = false;
+    await handle?.close().catch(() => undefined);
+  }
 }
 
 /**
@@ -279,10 +313,10 @@ async function labBuild(folder: string): Promise<string | null> {
 
 /** The server's IIS applications from its %windir% (LAB.md, "IIS"); null when the file is missing or broken. */
 async function labIis(folder: string, installPath: string): Promise<IisMap | null> {
-  const bytes = await fs.readFile(path.join(folder, ...LAB_WINDIR, 'System32', 'inetsrv', 'config', 'applicationHost.config')).catch(() => null);
-  if (bytes === null) return null;
+  const config = await applicationHostOf(path.join(folder, ...LAB_WINDIR, 'System32', 'inetsrv', 'config', 'applicationHost.config'));
+  if (config === null) return null;
   try {
-    return iisMapOf(parseApplicationHostOnce(bytes), installPath, { ExchangeInstallPath: installPath, windir: path.join(folder, ...LAB_WINDIR), SystemDrive: folder });
+    return iisMapOf(config, installPath, { ExchangeInstallPath: installPath, windir: path.join(folder, ...LAB_WINDIR), SystemDrive: folder });
   } catch {
     return null;
   }
