@@ -228,9 +228,12 @@ export function openSession(options: SessionOptions): PsSession {
       outcome = { command: '', raw: seen, hadErrors: false, startTime: 0, stdout: Buffer.from(seen) };
     }
     const stdout = outcome.stdout?.toString('utf8') ?? outcome.raw;
-    // Any item the stream watcher did not see whole (node-powershell may hand stdout over only at the end).
-    scanned = 0;
-    deliver(stdout);
+    // Any item the stream watcher did not see whole (node-powershell may hand stdout over only at the end):
+    // the whole output is scanned again only when some server of the call is still unanswered.
+    if (fan && delivered.size < fan.targets.length + (fan.then?.targets.length ?? 0)) {
+      scanned = 0;
+      deliver(stdout);
+    }
     const envelope = extractFrame(stdout, nonce) as Envelope | undefined;
     if (!envelope) {
       const stderr = outcome.stderr?.toString('utf8').trim() ?? '';
