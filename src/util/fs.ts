@@ -121,6 +121,26 @@ export class NotAFileError extends Error {
 }
 
 /**
+ * How much the next read of a bounded read asks for. The first asks for the size the file says it has,
+ * plus one byte to see it grew; later ones (a file that grew, or a pseudo-file whose size says 0) up to
+ * 1 MiB; never more than one byte past the limit. Sized reads, not a zeroed 1 MiB per read: a plan of
+ * 500 lab servers spent a third of its CPU filling and collecting those buffers (profiled).
+ */
+function chunkSize(size: number, total: number, limit: number): number {
+  const want = total === 0 && size > 0 ? size + 1 : 1 << 20;
+  return Math.max(1, Math.min(want, limit + 1 - total));
+}
+
+/**
+ * Whether a read that came back short of what it asked for, with exactly the bytes the file's size
+ * said, reached the end: a regular file's read is short only there, so the read that would return 0
+ * is saved. A file whose size said 0 (a pseudo-file reads short before its end) always reads to 0.
+ */
+function atEnd(size: number, total: number, got: number, asked: number): boolean {
+  return size > 0 && total === size && got < asked;
+}
+
+/**
  * Reads a regular file of at most `limit` bytes, without hanging: opened non-blocking (a FIFO does not
  * wait for a writer), refused unless it is a regular file (a device such as /dev/zero never ends), read
  * to at most `limit` + 1 bytes (a pseudo-file whose size says 0 still stops).
@@ -134,14 +154,15 @@ export function readFileBoundedSync(file: string, limit: number): Buffer {
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const buf = Buffer.alloc(Math.min(1 << 20, limit + 1 - total));
+      const buf = Buffer.allocUnsafe(chunkSize(st.size, total, limit));
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
       chunks.push(buf.subarray(0, n));
       total += n;
       if (total > limit) throw new NotAFileError(file, 'too-large', limit);
+      if (atEnd(st.size, total, n, buf.length)) break;
     }
-    return Buffer.concat(chunks);
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
   } finally {
     closeSync(fd);
   }
@@ -157,14 +178,15 @@ export async function readFileBounded(file: string, limit: number): Promise<Buff
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const buf = Buffer.alloc(Math.min(1 << 20, limit + 1 - total));
+      const buf = Buffer.allocUnsafe(chunkSize(st.size, total, limit));
       const { bytesRead } = await handle.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
       chunks.push(buf.subarray(0, bytesRead));
       total += bytesRead;
       if (total > limit) throw new NotAFileError(file, 'too-large', limit);
+      if (atEnd(st.size, total, bytesRead, buf.length)) break;
     }
-    return Buffer.concat(chunks);
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
   } finally {
     await handle.close();
   }
