@@ -78,8 +78,13 @@ export function parseApplicationHost(text: string): IisConfiguration {
 
 /** %NAME% as Windows expands it: names case-insensitive, an unknown name left as it is. */
 export function expandEnvironment(text: string, env: Readonly<Record<string, string>>): string {
-  const lower = new Map(Object.entries(env).map(([k, v]) => [k.toLowerCase(), v]));
-  return text.replace(/%([^%]+)%/g, (all, name: string) => lower.get(name.toLowerCase()) ?? all);
+  return expandWith(text, byLowerName(env));
+}
+
+const byLowerName = (env: Readonly<Record<string, string>>): ReadonlyMap<string, string> => new Map(Object.entries(env).map(([k, v]) => [k.toLowerCase(), v]));
+
+function expandWith(text: string, lower: ReadonlyMap<string, string>): string {
+  return text.includes('%') ? text.replace(/%([^%]+)%/g, (all, name: string) => lower.get(name.toLowerCase()) ?? all) : text;
 }
 
 /**
@@ -90,8 +95,10 @@ export function expandEnvironment(text: string, env: Readonly<Record<string, str
 export function iisMapOf(config: IisConfiguration, installPath: string, env: Readonly<Record<string, string>> = {}): IisMap {
   const norm = (p: string): string => p.replace(/[\\/]+/g, '/').replace(/\/$/, '');
   const install = norm(installPath).toLowerCase() + '/';
+  // The names are looked up once per map, not once per application (a lab plan builds one per server).
+  const lower = byLowerName(env);
   const applications = config.applications.flatMap((a) => {
-    const full = norm(expandEnvironment(a.physicalPath, env));
+    const full = norm(expandWith(a.physicalPath, lower));
     if (!(full.toLowerCase() + '/').startsWith(install)) return [];
     return [{ site: a.site, path: a.path, folder: full.slice(install.length), pool: a.pool }];
   });

@@ -144,8 +144,11 @@ function atEnd(size: number, total: number, got: number, asked: number): boolean
  * Reads a regular file of at most `limit` bytes, without hanging: opened non-blocking (a FIFO does not
  * wait for a writer), refused unless it is a regular file (a device such as /dev/zero never ends), read
  * to at most `limit` + 1 bytes (a pseudo-file whose size says 0 still stops).
+ *
+ * With `scratch`, a file that fits it is read into it and the result is a view of it, valid until the
+ * next read into the same scratch: for a caller that reads many same-sized files and keeps none.
  */
-export function readFileBoundedSync(file: string, limit: number): Buffer {
+export function readFileBoundedSync(file: string, limit: number, scratch?: Buffer): Buffer {
   const fd = openSync(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
   try {
     const st = fstatSync(fd);
@@ -154,7 +157,8 @@ export function readFileBoundedSync(file: string, limit: number): Buffer {
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const buf = Buffer.allocUnsafe(chunkSize(st.size, total, limit));
+      const size = chunkSize(st.size, total, limit);
+      const buf = total === 0 && scratch && scratch.length >= size ? scratch.subarray(0, size) : Buffer.allocUnsafe(size);
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
       chunks.push(buf.subarray(0, n));

@@ -47,3 +47,16 @@ test('a web.config that is a FIFO is a diagnostic, not a hang', async () => {
   expect(r.code).toBe(1);
   expect(r.stderr).toMatch(/not a regular file/);
 });
+
+test('an ExSetup.exe or applicationHost.config that is a FIFO leaves the build and pools unknown, not a hung plan', async () => {
+  writeFileSync(join(dir, 'hybridcfg.yaml'), SPEC);
+  expect((await runCli(['lab', 'init', './lab', '--servers', 'EX01'], { cwd: dir })).code).toBe(0);
+  const server = join(dir, 'lab', 'servers', 'EX01');
+  for (const file of ['bin/ExSetup.exe', 'Windows/System32/inetsrv/config/applicationHost.config']) {
+    rmSync(join(server, ...file.split('/')));
+    execFileSync('mkfifo', [join(server, ...file.split('/'))]);
+  }
+  const r = await runCli(['plan'], { cwd: dir });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('EX01 build unknown (ExSetup.exe not read)');
+});

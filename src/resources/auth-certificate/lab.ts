@@ -11,7 +11,9 @@ import { X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { LabOrganizationDriver, LabServerDriver } from '../../targets/lab/driver';
+import { LAB_FILE_MAX_BYTES } from '../../targets/lab/format';
 import { readCapture } from '../../targets/lab/init';
+import { readFileBoundedSync } from '../../util/fs';
 import type { AuthCertificateLive, AuthCertificateQuery, AuthConfigLive, StoreCertificate } from './types';
 import { normalizeThumbprint } from './types';
 
@@ -63,7 +65,13 @@ export const authCertificateLab: LabServerDriver<AuthCertificateQuery, AuthCerti
     const fault = ctx.server.faults?.authCertificate;
     const certificates: StoreCertificate[] = [];
     for (const thumbprint of query.thumbprints) {
-      const raw = await fs.readFile(path.join(storeFolder(ctx.folder), `${thumbprint}.json`), 'utf8').catch(() => null);
+      let raw: string | null;
+      try {
+        // Synchronous, as the lab's small local files are (LAB_FILE_MAX_BYTES says why).
+        raw = readFileBoundedSync(path.join(storeFolder(ctx.folder), `${thumbprint}.json`), LAB_FILE_MAX_BYTES).toString('utf8');
+      } catch {
+        raw = null;
+      }
       if (raw === null || fault === 'missing') {
         certificates.push({ thumbprint, found: false });
         continue;

@@ -9,7 +9,7 @@ import { DiagnosticError, fail } from '../../diag/diagnostic';
 import type { LabServerDriver } from '../../targets/lab/driver';
 import { TEMP_FOLDER } from '../../targets/lab/format';
 import { resolveInServer } from '../../targets/lab/paths';
-import { createFileAtomic, NotAFileError, readFileBounded, writeFileAtomic } from '../../util/fs';
+import { createFileAtomic, NotAFileError, readFileBoundedSync, writeFileAtomic } from '../../util/fs';
 import { sha256 } from '../../util/hash';
 import { ORIGINALS_FOLDER } from './plan';
 import type { FileRead, WebConfigLive, WebConfigQuery, WebConfigRequest, WebConfigResult } from './types';
@@ -20,10 +20,11 @@ export const BACKUP_MARGIN_BYTES = 1024 * 1024;
 /** A web.config is at most this large in the lab (real ones are a few to a few hundred kilobytes). */
 export const WEB_CONFIG_MAX_BYTES = 64 * 1024 * 1024;
 
-async function readFile(abs: string): Promise<FileRead> {
+function readFile(abs: string): FileRead {
   try {
     // Bounded and non-blocking: a FIFO or a device where a web.config should be never hangs the read.
-    const bytes = await readFileBounded(abs, WEB_CONFIG_MAX_BYTES);
+    // Synchronous, as the lab's small local files are (LAB_FILE_MAX_BYTES says why).
+    const bytes = readFileBoundedSync(abs, WEB_CONFIG_MAX_BYTES);
     return { exists: true, bytes, sha256: sha256(bytes) };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -34,8 +35,13 @@ async function readFile(abs: string): Promise<FileRead> {
 }
 
 /** The hash recorded beside a first original, or null when there is none (or it is not a hash). */
-async function recordedHash(originalAbs: string): Promise<string | null> {
-  const text = await readFileBounded(`${originalAbs}.sha256`, 1024).then((b) => b.toString('utf8'), () => null);
+function recordedHash(originalAbs: string): string | null {
+  let text: string | null;
+  try {
+    text = readFileBoundedSync(`${originalAbs}.sha256`, 1024).toString('utf8');
+  } catch {
+    text = null;
+  }
   const hash = text?.trim();
   return hash !== undefined && /^[0-9a-f]{64}$/.test(hash) ? hash : null;
 }
@@ -61,18 +67,13 @@ export const webConfigLab: LabServerDriver<WebConfigQuery, WebConfigLive, WebCon
   call: 'writeFiles',
 
   async read(ctx, query) {
-    const read = async (files: readonly string[]) => {
-      const absolute = files.map((f) => resolveInServer(ctx.folder, f));
-      const reads = await Promise.all(absolute.map(readFile));
-      return Object.fromEntries(files.map((f, i) => [f, reads[i]]));
-    };
-    const files = await read(query.files);
+    const files = Object.fromEntries(query.files.map((f) => [f, readFile(resolveInServer(ctx.folder, f))]));
     if (!query.originals) return { files };
     const originals: Record<string, FileRead> = {};
     for (const f of query.files) {
       const abs = path.join(ctx.folder, ...ORIGINALS_FOLDER.split('/'), ...f.replace(/\\/g, '/').split('/'));
-      const r = await readFile(abs);
-      originals[f] = r.exists ? { ...r, recordedSha256: await recordedHash(abs) } : r;
+      const r = readFile(abs);
+      originals[f] = r.exists ? { ...r, recordedSha256: recordedHash(abs) } : r;
     }
     return { files, originals };
   },
@@ -83,7 +84,7 @@ export const webConfigLab: LabServerDriver<WebConfigQuery, WebConfigLive, WebCon
     const checked = await Promise.all(
       writes.map(async (w) => {
         const abs = resolveInServer(ctx.folder, w.file);
-        const current = await readFile(abs);
+        const current = readFile(abs);
         if (!current.exists) {
           fail(
             'target.file-missing',
@@ -141,7 +142,7 @@ export const webConfigLab: LabServerDriver<WebConfigQuery, WebConfigLive, WebCon
         // The first original is kept for ever: later applies never replace it. Its hash is recorded
         // first, from the bytes in memory, so that a short or altered original can never pass as one.
         const hasOriginal = await fs.stat(originalAbs).then(() => true, () => false);
-        const recorded = await recordedHash(originalAbs);
+        const recorded = recordedHash(originalAbs);
         if (!hasOriginal && (recorded === null || recorded === before.sha256)) {
           if (recorded === null) await createFileAtomic(`${originalAbs}.sha256`, before.sha256 + '\n', tempDir);
           if (await createFileAtomic(originalAbs, before.bytes, tempDir)) originalSha256 = before.sha256;
@@ -156,7 +157,7 @@ export const webConfigLab: LabServerDriver<WebConfigQuery, WebConfigLive, WebCon
       }
       await ctx.event({ action: 'write-file', server: s.Name, file: rel, sha256Before: before.sha256, sha256After: sha256(write.bytes), backup: backupRel });
       // What is on disk now, read back (as set-server.ps1 does): the journal records what was observed.
-      const after = await readFile(abs);
+      const after = readFile(abs);
       results.push({ file: write.file, backupPath: backupAbs, backupSha256: before.sha256, ...(originalSha256 ? { originalSha256 } : {}), ...(after.exists ? { afterSha256: after.sha256 } : {}) });
     }
     return results;

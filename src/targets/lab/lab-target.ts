@@ -4,12 +4,12 @@
  * and changes is its lab driver's (src/resources/<kind>/lab.ts); this file owns what they share:
  * organization.json, reaching a server (faults), the call log, restarts, health, lock and journal.
  */
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { accessSync, constants as fsConstants, promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DiagnosticError, fail } from '../../diag/diagnostic';
 import { asDiagnosticError } from '../../diag/system';
-import { writeFileAtomic } from '../../util/fs';
+import { readFileBoundedSync, writeFileAtomic } from '../../util/fs';
 import type {
   ExchangeServer,
   HealthCheckRequest,
@@ -37,6 +37,7 @@ import { limiter } from '../../util/limit';
 import type { LabContext, LabDriver, LabOrganizationDriver, LabServerContext, LabServerDriver } from './driver';
 import {
   BACKUP_FOLDER,
+  LAB_FILE_MAX_BYTES,
   appendJsonLine,
   isFrontEndServer,
   labExchangeHost,
@@ -130,7 +131,7 @@ function organizationReader(dir: string, checks: readonly LabShapeCheck[]): () =
   return async () => {
     let stamp: FileStamp;
     try {
-      const st = await fs.stat(file, { bigint: true });
+      const st = statSync(file, { bigint: true });
       stamp = { ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
     } catch {
       // No file (or no folder): the read says which, as a diagnostic.
@@ -170,36 +171,18 @@ function parseApplicationHostOnce(bytes: Buffer): IisConfiguration {
 
 /**
  * A server's applicationHost.config, parsed (once per distinct text): read into one buffer reused for
- * every server while no other read holds it, so that 175 KB per server makes no garbage; null when it
- * cannot be read.
+ * every server, so that 175 KB per server makes no garbage; null when it cannot be read.
  */
 let iisScratch = Buffer.allocUnsafe(256 * 1024);
-let iisScratchBusy = false;
-async function applicationHostOf(file: string): Promise<IisConfiguration | null> {
-  let handle: fs.FileHandle | undefined;
-  let holding = false;
+function applicationHostOf(file: string): IisConfiguration | null {
   try {
-    handle = await fs.open(file, 'r');
-    const size = (await handle.stat()).size;
-    holding = !iisScratchBusy;
-    if (holding) {
-      iisScratchBusy = true;
-      if (size > iisScratch.length) iisScratch = Buffer.allocUnsafe(size);
-    }
-    const into = holding ? iisScratch : Buffer.allocUnsafe(size);
-    let got = 0;
-    while (got < size) {
-      const { bytesRead } = await handle.read(into, got, size - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    // Parsed (or found) before the buffer is let go: parseApplicationHostOnce keeps a copy of what it keeps.
-    return parseApplicationHostOnce(into.subarray(0, got));
+    const bytes = readFileBoundedSync(file, LAB_FILE_MAX_BYTES, iisScratch);
+    // Parsed (or found) before the next read reuses the buffer: parseApplicationHostOnce keeps a copy.
+    const config = parseApplicationHostOnce(bytes);
+    if (bytes.length >= iisScratch.length) iisScratch = Buffer.allocUnsafe(bytes.length + 1);
+    return config;
   } catch {
     return null;
-  } finally {
-    if (holding) iisScratchBusy = false;
-    await handle?.close().catch(() => undefined);
   }
 }
 
@@ -305,15 +288,20 @@ async function lastRun(journal: string): Promise<{ start: JournalStart; end?: Jo
 }
 
 /** The server's build from its bin/ExSetup.exe, as read-server.ps1 reads a real one; null when unreadable. */
-async function labBuild(folder: string): Promise<string | null> {
-  const bytes = await fs.readFile(path.join(folder, 'bin', 'ExSetup.exe')).catch(() => null);
+function labBuild(folder: string): string | null {
+  let bytes: Buffer | null;
+  try {
+    bytes = readFileBoundedSync(path.join(folder, 'bin', 'ExSetup.exe'), LAB_FILE_MAX_BYTES);
+  } catch {
+    bytes = null;
+  }
   const version = bytes ? readFileVersion(bytes) : undefined;
   return (version && normalizeBuild(version)) ?? null;
 }
 
 /** The server's IIS applications from its %windir% (LAB.md, "IIS"); null when the file is missing or broken. */
-async function labIis(folder: string, installPath: string): Promise<IisMap | null> {
-  const config = await applicationHostOf(path.join(folder, ...LAB_WINDIR, 'System32', 'inetsrv', 'config', 'applicationHost.config'));
+function labIis(folder: string, installPath: string): IisMap | null {
+  const config = applicationHostOf(path.join(folder, ...LAB_WINDIR, 'System32', 'inetsrv', 'config', 'applicationHost.config'));
   if (config === null) return null;
   try {
     return iisMapOf(config, installPath, { ExchangeInstallPath: installPath, windir: path.join(folder, ...LAB_WINDIR), SystemDrive: folder });
@@ -323,12 +311,12 @@ async function labIis(folder: string, installPath: string): Promise<IisMap | nul
 }
 
 /** Whether backups can be taken in the server folder: the lab fault, or a backup folder we cannot write. */
-async function backupPossible(s: LabServer, folder: string): Promise<{ possible: boolean; reason?: string }> {
+function backupPossible(s: LabServer, folder: string): { possible: boolean; reason?: string } {
   if (s.faults?.backup === 'fail') return { possible: false, reason: `lab fault backup=fail on ${s.Name}` };
   const root = path.join(folder, 'hybridcfg');
-  const probe = (await fs.stat(root).then(() => true, () => false)) ? root : folder;
+  const probe = statSync(root, { throwIfNoEntry: false }) ? root : folder;
   try {
-    await fs.access(probe, fsConstants.W_OK);
+    accessSync(probe, fsConstants.W_OK);
     return { possible: true };
   } catch (err) {
     return { possible: false, reason: `${probe} is not writable (${(err as NodeJS.ErrnoException).code})` };
@@ -429,9 +417,9 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
       // $env:ExchangeInstallPath ends with a separator [H]; so does the lab's.
       installPath,
       resources,
-      backup: await backupPossible(ctx.server, ctx.folder),
-      build: await labBuild(ctx.folder),
-      iis: await labIis(ctx.folder, installPath),
+      backup: backupPossible(ctx.server, ctx.folder),
+      build: labBuild(ctx.folder),
+      iis: labIis(ctx.folder, installPath),
     };
   }
 
@@ -544,7 +532,7 @@ export function createLabTarget(dir: string, drivers: Readonly<Record<string, La
             fail('target.restart-failed', `Restart of ${s.Name} failed: ${path.join(inetsrv, 'appcmd.exe')} is missing, so no application pool can be recycled`, 'Use restart.mode: iisreset, or repair IIS.');
           }
           if (request.allExchangePools) {
-            const iis = await labIis(folder, folder + path.sep);
+            const iis = labIis(folder, folder + path.sep);
             for (const p of (iis?.pools ?? []).filter((p) => /^MSExchange/i.test(p))) if (!pools.includes(p)) pools.push(p);
           }
           if (pools.length === 0) fail('target.restart-invalid', `No app pools given to recycle on ${s.Name}`, 'Name the app pools, e.g. MSExchangeRestFrontEndAppPool.');
